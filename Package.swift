@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+//
+// SwiftLightning: PyTorch Lightning for Swift, on libtorch.
+//
+// libtorch is found through pkg-config (`swiftlightning-libtorch.pc`, written by Scripts/setup.sh),
+// so the library products carry no unsafe flags and can be used from any other package.
+
+import PackageDescription
+
+let package = Package(
+    name: "SwiftLightning",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Torch", targets: ["Torch"]),
+        .library(name: "Lightning", targets: ["Lightning"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibTorch",
+            pkgConfig: "swiftlightning-libtorch",
+            providers: [.apt(["python3-pip"])]
+        ),
+        .target(
+            name: "CTorch",
+            dependencies: ["CLibTorch"],
+            cxxSettings: [.define("_GLIBCXX_USE_CXX11_ABI", to: "1")]
+        ),
+        .target(
+            name: "Torch",
+            dependencies: ["CTorch"],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .target(
+            name: "Lightning",
+            dependencies: ["Torch"],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,1 @@
+// Intentionally empty: CLibTorch only carries libtorch's compiler and linker flags (pkg-config).

@@ -1,0 +1,7 @@
+// CTorch: the flat C ABI over libtorch. The only module that includes libtorch headers (in its
+// C++ sources); this umbrella header is plain C.
+#ifndef CTORCH_H
+#define CTORCH_H
+#include "ctorch_core.h"
+#include "ctorch_generated.h"
+#endif
