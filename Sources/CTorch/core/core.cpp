@@ -81,6 +81,8 @@ int64_t ts_live_tensor_count(void) { return ctorch::live_tensors.load(std::memor
 
 ts_error ts_tensor_alias(ts_tensor t, ts_tensor *out) { CTORCH_GUARD(*out = wrap(tensor(t))) }
 
+void ts_tensor_list_free(ts_tensor *list) { std::free(list); }
+
 ts_tensor ts_tensor_new_undefined(void) { return wrap(at::Tensor()); }
 
 // MARK: Data in and out

@@ -49,6 +49,9 @@ void ts_tensor_free(ts_tensor tensor);
 int64_t ts_live_tensor_count(void);
 /// A second handle to the same tensor (same storage, same autograd identity).
 ts_error ts_tensor_alias(ts_tensor tensor, ts_tensor *out);
+/// Frees the array that a list-returning function allocated (not the handles in it, which the
+/// caller owns).
+void ts_tensor_list_free(ts_tensor *list);
 /// An undefined tensor handle (libtorch's `Tensor()`), used where an op needs "no tensor".
 ts_tensor ts_tensor_new_undefined(void);
 
