@@ -90,6 +90,26 @@ bool ts_tensor_same(ts_tensor a, ts_tensor b);
 /// Writes at most capacity-1 bytes and a terminating zero; returns the full length.
 int64_t ts_tensor_grad_fn_name(ts_tensor tensor, char *out, int64_t capacity);
 
+// MARK: Indexing (PyTorch's subscripts: integers, slices, ellipsis, None, booleans, index tensors)
+
+/// One entry of a subscript. kind: 0 integer (start), 1 slice (start, stop, step; flags bit 0 =
+/// has start, bit 1 = has stop), 2 ellipsis, 3 new axis (None), 4 boolean (start != 0),
+/// 5 tensor (index or mask).
+typedef struct {
+    int32_t kind;
+    int32_t flags;
+    int64_t start;
+    int64_t stop;
+    int64_t step;
+    ts_tensor tensor;
+} ts_index;
+
+/// tensor[indices] (a view for basic indexing, a copy for advanced indexing).
+ts_error ts_tensor_index(ts_tensor tensor, const ts_index *indices, int64_t count, ts_tensor *out);
+/// tensor[indices] = value (value is a tensor, or NULL with `scalar` used instead).
+ts_error ts_tensor_index_put(ts_tensor tensor, const ts_index *indices, int64_t count, ts_tensor value,
+                             ts_scalar scalar);
+
 // MARK: Conversion
 
 /// dtype -1 keeps the dtype; device.type -1 keeps the device.
