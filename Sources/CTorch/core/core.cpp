@@ -173,6 +173,12 @@ ts_error ts_tensor_to(ts_tensor t, ts_device device, int32_t dtype, bool non_blo
     })
 }
 
+ts_error ts_tensor_set_data(ts_tensor t, ts_tensor data) { CTORCH_GUARD(tensor(t).set_data(tensor(data))) }
+
+ts_error ts_tensor_copy_(ts_tensor dst, ts_tensor src, bool non_blocking) {
+    CTORCH_GUARD(tensor(dst).copy_(tensor(src), non_blocking))
+}
+
 // MARK: Autograd
 
 ts_error ts_tensor_set_requires_grad(ts_tensor t, bool requires_grad) {

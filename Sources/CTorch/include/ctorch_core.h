@@ -116,6 +116,13 @@ ts_error ts_tensor_index_put(ts_tensor tensor, const ts_index *indices, int64_t 
 ts_error ts_tensor_to(ts_tensor tensor, ts_device device, int32_t dtype, bool non_blocking, bool copy,
                       ts_tensor *out);
 
+/// Replaces the data of `tensor` with that of `data` (PyTorch's `tensor.data = data`), keeping the
+/// tensor's identity, so references held elsewhere (optimizers) see the new device or dtype.
+ts_error ts_tensor_set_data(ts_tensor tensor, ts_tensor data);
+
+/// dst.copy_(src) (broadcasting, converting dtype and device).
+ts_error ts_tensor_copy_(ts_tensor dst, ts_tensor src, bool non_blocking);
+
 // MARK: Autograd
 
 ts_error ts_tensor_set_requires_grad(ts_tensor tensor, bool requires_grad);

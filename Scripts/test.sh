@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The README's test command: sets everything up (libtorch, data) and runs the whole test suite.
+# A second run downloads nothing. Usage: Scripts/test.sh [extra `swift test` arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+Scripts/setup.sh
+source "${SWIFTLIGHTNING_CACHE:-$HOME/.cache/swiftlightning}/env.sh"
+if [[ -x Scripts/fetch-data.sh ]]; then Scripts/fetch-data.sh; fi
+
+echo "== swift test"
+swift build --build-tests
+swift test --skip-build "$@"
+
+echo "== a separate package that depends on SwiftLightning by path"
+# Runs with a clean loader environment: the binary must find libtorch on its own.
+( cd Tests/Fixtures/ConsumerPackage && swift build -q && env -u LD_LIBRARY_PATH .build/debug/Consumer ) | tee /tmp/swiftlightning-consumer.txt
+grep -q "consumer: sum=12.0 grad=\[2.0, 2.0, 2.0\]" /tmp/swiftlightning-consumer.txt \
+    || { echo "the consumer package printed the wrong result"; exit 1; }
+echo "consumer package: ok"
