@@ -229,7 +229,7 @@ OPTIONAL_RESULTS = {"_efficient_attention_backward", "_flash_attention_backward"
                     "_scaled_dot_product_cudnn_attention_backward", "_scaled_dot_product_fused_attention_overrideable_backward",
                     "_thnn_differentiable_lstm_cell_backward", "_thnn_differentiable_gru_cell_backward",
                     "_thnn_fused_lstm_cell_backward", "_thnn_fused_lstm_cell_backward_impl",
-                    "_thnn_fused_gru_cell_backward", "_cudnn_rnn_backward"}
+                    "_thnn_fused_gru_cell_backward"}
 
 
 def is_out_variant(s: Schema) -> bool:
@@ -870,6 +870,20 @@ def emit_doc(schemas: list[Schema], bound: list[BoundOp], skipped: dict[str, lis
         "",
     ]
     lines += [f"  - {n}" for n in sorted(notes)]
+    lines += ["", "## Type mapping", "", "| schema | C parameters | Swift |", "|---|---|---|"]
+    for key, t in sorted(TYPES.items()):
+        c = ", ".join(f"`{ctype}{'' if ctype.endswith('*') else ' '}x{suffix}`" for ctype, suffix in t.c_params)
+        lines.append(f"| `{key}` | {c} | {f'`{t.swift}`' if t.swift else 'not exposed (none)'} |")
+    lines += [
+        "| `int reduction` | `int64_t x` | `Reduction` |",
+        "| `bool? pin_memory` | `int32_t x` | not exposed (none) |",
+        "",
+        "Results: `Tensor` -> `Tensor`; `(Tensor, ...)` -> a Swift tuple labelled with the schema's result",
+        "names (elements are `Tensor?` for ops with a `bool[N]` output mask and a few attention/RNN",
+        "backward ops); `Tensor[]` -> `[Tensor]`; `Scalar`, `bool`, `int`, `float`, `ScalarType` ->",
+        "`Scalar`, `Bool`, `Int`, `Double`, `DType`; `()` -> `Void`. Ops that take `layout` and",
+        "`pin_memory` and return a tensor get a trailing `requiresGrad: Bool = false`.",
+    ]
     lines += ["", "## Skipped overloads", "", "| reason | count |", "|---|---:|"]
     order = sorted(skipped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     for reason, items in order:
