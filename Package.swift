@@ -36,6 +36,7 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+        .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),
     ],
     cxxLanguageStandard: .cxx17
 )
