@@ -58,7 +58,3 @@ extension Tag {
     @Tag static var parity: Self
 }
 
-/// The Swift side of every fixture case: case name → outputs, computed with the Torch API.
-enum OpTable {
-    static let implementations: [String: OpImplementation] = [:]
-}

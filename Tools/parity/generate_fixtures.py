@@ -442,7 +442,7 @@ case("cross", lambda a, b: torch.linalg.cross(a, b, dim=1), T("a", 2, 3), T("b",
 case("cdist", torch.cdist, T("a", 3, 4), T("b", 2, 4))
 case("multi_dot", lambda a, b, c: torch.linalg.multi_dot([a, b, c]), T("a", 2, 3), T("b", 3, 4), T("c", 4, 2),
      op="linalg_multi_dot")
-case("matrix_power", lambda a: torch.linalg.matrix_power(a, 3), T("a", 3, 3, low=-1, high=1))
+case("matrix_power", lambda a: torch.linalg.matrix_power(a, 3), T("a", 3, 3, low=-1, high=1), op="linalg_matrix_power")
 
 # MARK: - Activations
 
