@@ -58,3 +58,21 @@ extension Tag {
     @Tag static var parity: Self
 }
 
+
+/// Regressions found while building the parity suite.
+@Suite("PyTorch parity: regressions")
+struct ParityRegressionTests {
+    /// Some backward formulas (sgn, …) return a ZeroTensor, which has no storage: reading it back
+    /// used to crash in memcpy.
+    @Test func zeroTensorReadsAsZeros() throws {
+        let zero = try Tensor._efficientzerotensor([2, 3], dtype: .float32)
+        #expect(try zero._isZerotensor())
+        #expect(try zero.toArray(of: Float.self) == [0, 0, 0, 0, 0, 0])
+        let scalar = try Tensor._efficientzerotensor([], dtype: .float64)
+        #expect(try scalar.item(Double.self) == 0)
+
+        let x = try Tensor([1.5, -2.0] as [Double]).setRequiresGrad()
+        try x.sgn().backward(gradient: Tensor([1.0, 1.0] as [Double]))
+        #expect(try x.grad?.toArray(of: Double.self) == [0, 0])
+    }
+}
