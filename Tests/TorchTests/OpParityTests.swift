@@ -14,6 +14,7 @@ struct OpParityTests {
     func fixturesLoad() throws {
         let cases = try Fixtures.loaded.get()
         #expect(cases.count > 0)
+        print("parity fixtures: \(cases.count) cases from \(Fixtures.directory.path)")
     }
 
     @Test("Swift matches PyTorch", .tags(.parity), arguments: Fixtures.ids { $0 != "random" })

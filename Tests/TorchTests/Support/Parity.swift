@@ -49,6 +49,9 @@ struct Tolerance: CustomStringConvertible {
 }
 
 enum Parity {
+    /// SWIFTLIGHTNING_PARITY_VERBOSE=1 prints every difference that is within tolerance but not zero.
+    static let verbose = ProcessInfo.processInfo.environment["SWIFTLIGHTNING_PARITY_VERBOSE"] == "1"
+
     /// Every difference between Swift and PyTorch for the case `id`; empty when they agree.
     static func check(_ id: String, implementations: [String: OpImplementation]) -> [String] {
         do {
@@ -148,7 +151,12 @@ enum Parity {
                 if worst == nil || excess > worst!.excess { worst = (index, excess, error) }
             }
         }
-        guard let worst else { return nil }
+        guard let worst else {
+            if verbose, let largest = zip(actual, expected).map({ abs($0 - $1) }).filter({ !$0.isNaN }).max(), largest > 0 {
+                print("parity: \(what): within tolerance, max |Swift - PyTorch| = \(largest)")
+            }
+            return nil
+        }
         let rule = tolerance.map { "\($0)" } ?? "exact"
         return "\(what): \(mismatches) of \(expected.count) elements differ; max error \(worst.error) at flat index "
             + "\(worst.index) (Swift \(actual[worst.index]), PyTorch \(expected[worst.index])); \(rule)"
