@@ -22,6 +22,7 @@ enum OpTable {
         linalg(&t)
         factory(&t)
         random(&t)
+        semantics(&t)
         return t
     }()
 
@@ -537,5 +538,25 @@ enum OpTable {
             [try Tensor.cat([Tensor.randn([3], dtype: c.dtype), Tensor.rand([2], dtype: c.dtype),
                              Tensor.randn([17], dtype: c.dtype)])]
         }
+    }
+
+    /// Type promotion, 0-dim, empty and non-contiguous tensors: the binding's plumbing.
+    static func semantics(_ t: inout [String: OpImplementation]) {
+        t["add_int_float_scalar"] = { c in [try c.x.add(1.5)] }
+        t["div_int_scalar"] = { c in [try c.x.div(2)] }
+        t["mul_int_float_tensor"] = { c in [try c.x.mul(c.y)] }
+        t["add_f32_f64"] = { c in [try c.x.add(c.y)] }
+        t["add_zero_dim_keeps_dtype"] = { c in [try c.x.add(c.y)] }
+        t["mul_bool_int"] = { c in [try c.m.mul(c.x)] }
+        t["add_bool_scalar"] = { c in [try c.m.add(2)] }
+        t["where_int_float"] = { c in [try Tensor.where(c.c, self: c.x, other: c.y)] }
+        t["sum_zero_dim"] = { c in [try c.x.sum()] }
+        t["mul_zero_dim"] = { c in [try c.x.mul(c.y)] }
+        t["sum_empty"] = { c in [try c.x.sum(dim: [0])] }
+        t["cat_empty"] = { c in [try Tensor.cat([c.x, c.y])] }
+        t["matmul_transposed"] = { c in [try c.a.t().matmul(c.b)] }
+        t["exp_noncontiguous"] = { c in [try c.x[.all, .slice(step: 2)].exp()] }
+        t["add_expanded"] = { c in [try c.x.expand([3, 4]).add(c.y)] }
+        t["softmax_negative_dim"] = { c in [try c.x.softmax(dim: -2)] }
     }
 }

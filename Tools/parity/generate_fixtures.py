@@ -42,7 +42,10 @@ import torch.nn.functional as F
 
 EXPECTED_TORCH = "2.11.0"
 FLOATS = ("float32", "float64")
+HALVES = ("float16", "bfloat16")
 DTYPES = {
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
     "float32": torch.float32,
     "float64": torch.float64,
     "int64": torch.int64,
@@ -51,6 +54,8 @@ DTYPES = {
 }
 TORCH_TO_NAME = {v: k for k, v in DTYPES.items()}
 TORCH_TO_NAME.update({torch.int16: "int16", torch.int8: "int8", torch.uint8: "uint8"})
+HALF_CASES = ("add", "mul_broadcast", "div", "exp", "tanh", "sigmoid", "sum_dim", "mean", "matmul", "softmax",
+              "log_softmax", "gelu", "silu", "layer_norm", "conv2d", "cross_entropy", "max_dim", "cat", "where")
 
 
 # MARK: - Case description
@@ -74,14 +79,16 @@ class In:
             data = np.asarray(self.values, dtype=np.float64).reshape(self.shape)
         else:
             rng = rng_for(case, self.name)
-            if kind in ("float32", "float64"):
+            if kind in FLOATS + HALVES:
                 data = rng.uniform(self.low, self.high, size=self.shape)
             elif kind == "bool":
                 data = (rng.uniform(0, 1, size=self.shape) < 0.5).astype(np.float64)
             else:
                 data = rng.integers(int(self.low), int(self.high), size=self.shape).astype(np.float64)
-        if kind in ("float32", "float64"):
+        if kind in FLOATS + HALVES:
             data = data.astype(np.float32).astype(np.float64)  # the same values in both variants
+        if kind in HALVES:  # record the values the tensor really holds
+            data = torch.tensor(data, dtype=DTYPES[kind]).to(torch.float64).numpy()
         return kind, data
 
 
@@ -672,6 +679,33 @@ case("randn_sequence", lambda dtype: torch.cat([torch.randn(3, dtype=dtype), tor
                                                torch.randn(17, dtype=dtype)]), op="randn", seed=20)
 
 
+# MARK: - Type promotion, 0-dim tensors, empty and non-contiguous tensors
+
+group("semantics")
+case("add_int_float_scalar", lambda x: torch.add(x, 1.5), T("x", 3, 4, low=-9, high=9), op="add", dtypes=("int64",))
+case("div_int_scalar", lambda x: torch.div(x, 2), T("x", 3, 4, low=-9, high=9), op="div", dtypes=("int64", "int32"))
+case("mul_int_float_tensor", torch.mul, Long("x", 3, 4, low=-9, high=9), In("y", (3, 4), "float32"), op="mul",
+     dtypes=("float32",))
+case("add_f32_f64", torch.add, In("x", (3, 4), "float32"), In("y", (3, 4), "float64"), op="add", dtypes=("float64",))
+case("add_zero_dim_keeps_dtype", torch.add, In("x", (3, 4), "float32"), In("y", (), "float64"), op="add",
+     dtypes=("float32",))
+case("mul_bool_int", torch.mul, Bool("m", 3, 4), Long("x", 3, 4, low=-9, high=9), op="mul", dtypes=("int64",))
+case("add_bool_scalar", lambda m: torch.add(m, 2), Bool("m", 3, 4), op="add", dtypes=("bool",))
+case("where_int_float", torch.where, Bool("c", 3, 4), Long("x", 3, 4, low=-9, high=9), In("y", (3, 4), "float64"),
+     op="where", dtypes=("float64",))
+case("sum_zero_dim", torch.sum, T("x"), op="sum")
+case("mul_zero_dim", torch.mul, T("x"), T("y", 3), op="mul")
+case("sum_empty", lambda x: torch.sum(x, dim=0), T("x", 0, 3), op="sum")
+case("cat_empty", lambda x, y: torch.cat([x, y]), T("x", 0, 3), T("y", 2, 3), op="cat")
+case("matmul_transposed", lambda a, b: torch.matmul(a.t(), b), T("a", 4, 3), T("b", 4, 2), op="matmul")
+case("exp_noncontiguous", lambda x: torch.exp(x[:, ::2]), T("x", 3, 6), op="exp")
+case("add_expanded", lambda x, y: x.expand(3, 4) + y, T("x", 1, 4), T("y", 3, 4), op="add")
+case("softmax_negative_dim", lambda x: torch.softmax(x, dim=-2), T("x", 2, 3, 4), op="softmax")
+for c in CASES:
+    if c.name in HALF_CASES:
+        c.dtypes = c.dtypes + HALVES
+
+
 # MARK: - Running the cases
 
 
@@ -747,7 +781,7 @@ def run_case(c: Case, dtype: str) -> dict:
         for index, o in enumerate(outputs):
             if o.requires_grad:
                 w = rng_for(c.name, f"weight{index}").uniform(-1, 1, size=tuple(o.shape))
-                w = w.astype(np.float32).astype(np.float64)
+                w = torch.tensor(w.astype(np.float32), dtype=o.dtype).to(torch.float64).numpy()
                 weights.append(encode(w))
                 used_outputs.append(o)
                 used_weights.append(torch.tensor(w, dtype=o.dtype))
