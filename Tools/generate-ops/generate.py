@@ -229,7 +229,7 @@ OPTIONAL_RESULTS = {"_efficient_attention_backward", "_flash_attention_backward"
                     "_scaled_dot_product_cudnn_attention_backward", "_scaled_dot_product_fused_attention_overrideable_backward",
                     "_thnn_differentiable_lstm_cell_backward", "_thnn_differentiable_gru_cell_backward",
                     "_thnn_fused_lstm_cell_backward", "_thnn_fused_lstm_cell_backward_impl",
-                    "_thnn_fused_gru_cell_backward", "_cudnn_rnn_backward"}
+                    "_thnn_fused_gru_cell_backward"}
 
 
 def is_out_variant(s: Schema) -> bool:
@@ -433,11 +433,11 @@ def swift_default(a: Arg) -> Optional[str]:
     if d is None:
         return None
     d = d.strip()
-    if d == "None" and not (a.type == "int" and a.name == "reduction"):
-        return "nil"
     t = a.type
-    if a.type == "int" and a.name == "reduction":
+    if t == "int" and a.name == "reduction":
         return SWIFT_REDUCTIONS[d]
+    if d == "None":
+        return "nil"
     if t in ("bool", "bool?"):
         return {"True": "true", "False": "false"}[d]
     if t in ("ScalarType", "ScalarType?"):
@@ -551,6 +551,9 @@ def build_op(s: Schema, header: str) -> BoundOp:
     for a in s.args:
         c_name = a.name + "_" if a.name in C_RESERVED else a.name
         params.append(Param(a, arg_type(a), c_name))
+    c_names = [p.c_name + suffix for p in params for _, suffix in p.type.c_params]
+    c_names += [p.c_name + "_list" for p in params if p.type.cpp_pre]  # locals of the C++ body
+    assert len(c_names) == len(set(c_names)), f"C name clash in {s.func}"
     op = BoundOp(s, header, params, "tsg_" + s.cpp_name)
     first = params[0] if params else None
     op.is_method = bool(first and first.arg.type == "Tensor" and first.arg.name in ("self", "input"))
@@ -567,7 +570,7 @@ def build_op(s: Schema, header: str) -> BoundOp:
             local += "Arg"
         p.local = local
         p.prefix = local.strip("`")
-    names = [p.local for p in visible] + [p.prefix + s for p in visible if p.type.swift_wrap for s in ("Ptr", "Count")]
+    names = [p.local for p in visible] + [p.prefix + end for p in visible if p.type.swift_wrap for end in ("Ptr", "Count")]
     assert len(names) == len(set(names)), f"Swift name clash in {s.func}"
     op.optional_results = s.tuple_return and (any(a.type == "bool[N]" for a in s.args) or s.name in OPTIONAL_RESULTS)
     has_options = {a.name for a in s.args} >= {"layout", "pin_memory"}
@@ -870,6 +873,20 @@ def emit_doc(schemas: list[Schema], bound: list[BoundOp], skipped: dict[str, lis
         "",
     ]
     lines += [f"  - {n}" for n in sorted(notes)]
+    lines += ["", "## Type mapping", "", "| schema | C parameters | Swift |", "|---|---|---|"]
+    for key, t in sorted(TYPES.items()):
+        c = ", ".join(f"`{ctype}{'' if ctype.endswith('*') else ' '}x{suffix}`" for ctype, suffix in t.c_params)
+        lines.append(f"| `{key}` | {c} | {f'`{t.swift}`' if t.swift else 'not exposed (none)'} |")
+    lines += [
+        "| `int reduction` | `int64_t x` | `Reduction` |",
+        "| `bool? pin_memory` | `int32_t x` | not exposed (none) |",
+        "",
+        "Results: `Tensor` -> `Tensor`; `(Tensor, ...)` -> a Swift tuple labelled with the schema's result",
+        "names (elements are `Tensor?` for ops with a `bool[N]` output mask and a few attention/RNN",
+        "backward ops); `Tensor[]` -> `[Tensor]`; `Scalar`, `bool`, `int`, `float`, `ScalarType` ->",
+        "`Scalar`, `Bool`, `Int`, `Double`, `DType`; `()` -> `Void`. Ops that take `layout` and",
+        "`pin_memory` and return a tensor get a trailing `requiresGrad: Bool = false`.",
+    ]
     lines += ["", "## Skipped overloads", "", "| reason | count |", "|---|---:|"]
     order = sorted(skipped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     for reason, items in order:
