@@ -105,6 +105,8 @@ ts_error ts_tensor_from_data(const void *data, size_t nbytes, const int64_t *sha
 ts_error ts_tensor_copy_to(ts_tensor t, void *dst, size_t nbytes) {
     CTORCH_GUARD({
         auto source = tensor(t).detach();
+        // A ZeroTensor (what some backward formulas return, e.g. for sgn) has no storage to copy from.
+        if (source._is_zerotensor()) source = at::zeros(source.sizes(), source.options());
         if (!source.device().is_cpu()) source = source.to(at::kCPU);
         source = source.contiguous();
         size_t expected = static_cast<size_t>(source.numel()) * source.element_size();
@@ -114,7 +116,13 @@ ts_error ts_tensor_copy_to(ts_tensor t, void *dst, size_t nbytes) {
     })
 }
 
-ts_error ts_tensor_item(ts_tensor t, ts_scalar *out) { CTORCH_GUARD(*out = ctorch::to_ts_scalar(tensor(t).item())) }
+ts_error ts_tensor_item(ts_tensor t, ts_scalar *out) {
+    CTORCH_GUARD({
+        auto value = tensor(t);
+        if (value._is_zerotensor()) value = at::zeros(value.sizes(), value.options());
+        *out = ctorch::to_ts_scalar(value.item());
+    })
+}
 
 void *ts_tensor_data_ptr(ts_tensor t) { return tensor(t).data_ptr(); }
 
