@@ -20,6 +20,7 @@
 namespace ctorch {
 
 std::atomic<int64_t> live_tensors{0};
+thread_local int64_t thread_tensor_balance = 0;
 
 std::string trim_message(const char *what) {
     std::string message = what ? what : "unknown error";
@@ -74,10 +75,12 @@ void ts_error_free(ts_error error) { delete error; }
 void ts_tensor_free(ts_tensor t) {
     if (t == nullptr) return;
     ctorch::live_tensors.fetch_sub(1, std::memory_order_relaxed);
+    --ctorch::thread_tensor_balance;
     delete reinterpret_cast<at::Tensor *>(t);
 }
 
 int64_t ts_live_tensor_count(void) { return ctorch::live_tensors.load(std::memory_order_relaxed); }
+int64_t ts_thread_tensor_balance(void) { return ctorch::thread_tensor_balance; }
 
 ts_error ts_tensor_alias(ts_tensor t, ts_tensor *out) { CTORCH_GUARD(*out = wrap(tensor(t))) }
 
