@@ -11,13 +11,23 @@ PY="${PYTHON_TORCH:-$CACHE/pyenv/bin/python}"
 [[ -x "$PY" ]] || PY="$(Scripts/python-env.sh)"
 ITERATIONS="${1:-20000}"
 
+ROUNDS="${ROUNDS:-3}"
+
 swift build -c release --product OpOverheadBenchmark > /dev/null
-swift_json="$(.build/release/OpOverheadBenchmark "$ITERATIONS")"
-python_json="$("$PY" Benchmarks/OpOverhead/op_overhead.py "$ITERATIONS")"
-"$PY" - "$swift_json" "$python_json" <<'PYEOF'
-import json, sys
-s, p = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print(f"Per-op overhead, median ns per call (torch {p['torch']}, 2 threads)")
+# Alternate the two sides so that background load falls on both alike; keep every round.
+results=()
+for _ in $(seq "$ROUNDS"); do
+    results+=("$(.build/release/OpOverheadBenchmark "$ITERATIONS")")
+    results+=("$("$PY" Benchmarks/OpOverhead/op_overhead.py "$ITERATIONS")")
+done
+"$PY" - "${results[@]}" <<'PYEOF'
+import json, statistics, sys
+runs = [json.loads(a) for a in sys.argv[1:]]
+def merged(side):
+    rounds = runs[side::2]
+    return {"torch": rounds[0]["torch"], "ns_per_op": {k: statistics.median(r["ns_per_op"][k] for r in rounds) for k in rounds[0]["ns_per_op"]}}
+s, p = merged(0), merged(1)
+print(f"Per-op overhead, median ns per call over {len(runs) // 2} alternating rounds (torch {p['torch']}, 2 threads)")
 print(f"{'op':<18}{'Swift':>10}{'Python':>10}{'Swift/Python':>14}")
 ratios = []
 for name, py in p["ns_per_op"].items():

@@ -652,7 +652,8 @@ def c_definition(op: BoundOp) -> str:
         if len(r) == 1 and r[0].type == "Tensor[]":
             lines.append("        *out = ctorch::wrap_list(ret, out_len);")
         elif len(r) == 1 and r[0].type == "Tensor":
-            lines.append("        out[0] = ctorch::wrap_optional(ret);")
+            # `ret` is a local copy (auto drops references), so moving it saves a refcount round trip.
+            lines.append("        out[0] = ctorch::wrap_optional(std::move(ret));")
         elif all(x.type == "Tensor" for x in r):
             for i in range(len(r)):
                 lines.append(f"        out[{i}] = ctorch::wrap_optional(std::get<{i}>(ret));")

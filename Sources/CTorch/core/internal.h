@@ -48,6 +48,7 @@ inline ts_tensor wrap(const at::Tensor &t) {
 }
 /// Like wrap, but an undefined tensor becomes a NULL handle.
 inline ts_tensor wrap_optional(const at::Tensor &t) { return t.defined() ? wrap(t) : nullptr; }
+inline ts_tensor wrap_optional(at::Tensor &&t) { return t.defined() ? wrap(std::move(t)) : nullptr; }
 
 inline std::optional<at::Tensor> optional_tensor(ts_tensor t) {
     if (t == nullptr) return std::nullopt;

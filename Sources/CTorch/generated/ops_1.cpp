@@ -153,7 +153,7 @@ extern "C" {
 ts_error tsg_abs(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::abs::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -161,7 +161,7 @@ ts_error tsg_abs(ts_tensor *out, ts_tensor self) {
 ts_error tsg_abs_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::abs_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -169,7 +169,7 @@ ts_error tsg_abs_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_absolute(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::absolute::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -177,7 +177,7 @@ ts_error tsg_absolute(ts_tensor *out, ts_tensor self) {
 ts_error tsg_absolute_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::absolute_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -185,7 +185,7 @@ ts_error tsg_absolute_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_acos(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::acos::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -193,7 +193,7 @@ ts_error tsg_acos(ts_tensor *out, ts_tensor self) {
 ts_error tsg_acos_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::acos_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -201,7 +201,7 @@ ts_error tsg_acos_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_acosh(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::acosh::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -209,7 +209,7 @@ ts_error tsg_acosh(ts_tensor *out, ts_tensor self) {
 ts_error tsg_acosh_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::acosh_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -217,7 +217,7 @@ ts_error tsg_acosh_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_adaptive_avg_pool1d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::adaptive_avg_pool1d::call(ctorch::tensor(self), ctorch::int_list(output_size, output_size_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -225,7 +225,7 @@ ts_error tsg_adaptive_avg_pool1d(ts_tensor *out, ts_tensor self, const int64_t *
 ts_error tsg__adaptive_avg_pool2d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_adaptive_avg_pool2d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -233,7 +233,7 @@ ts_error tsg__adaptive_avg_pool2d(ts_tensor *out, ts_tensor self, const int64_t 
 ts_error tsg_adaptive_avg_pool2d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::adaptive_avg_pool2d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -241,7 +241,7 @@ ts_error tsg_adaptive_avg_pool2d(ts_tensor *out, ts_tensor self, const int64_t *
 ts_error tsg__adaptive_avg_pool2d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_adaptive_avg_pool2d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -249,7 +249,7 @@ ts_error tsg__adaptive_avg_pool2d_backward(ts_tensor *out, ts_tensor grad_output
 ts_error tsg__adaptive_avg_pool3d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_adaptive_avg_pool3d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -257,7 +257,7 @@ ts_error tsg__adaptive_avg_pool3d(ts_tensor *out, ts_tensor self, const int64_t 
 ts_error tsg_adaptive_avg_pool3d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::adaptive_avg_pool3d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -265,7 +265,7 @@ ts_error tsg_adaptive_avg_pool3d(ts_tensor *out, ts_tensor self, const int64_t *
 ts_error tsg__adaptive_avg_pool3d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_adaptive_avg_pool3d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -291,7 +291,7 @@ ts_error tsg_adaptive_max_pool2d(ts_tensor *out, ts_tensor self, const int64_t *
 ts_error tsg_adaptive_max_pool2d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor indices) {
     CTORCH_GUARD({
         auto ret = at::_ops::adaptive_max_pool2d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(indices));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -308,7 +308,7 @@ ts_error tsg_adaptive_max_pool3d(ts_tensor *out, ts_tensor self, const int64_t *
 ts_error tsg_adaptive_max_pool3d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor indices) {
     CTORCH_GUARD({
         auto ret = at::_ops::adaptive_max_pool3d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(indices));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -316,7 +316,7 @@ ts_error tsg_adaptive_max_pool3d_backward(ts_tensor *out, ts_tensor grad_output,
 ts_error tsg_add_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::add_Tensor::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -324,7 +324,7 @@ ts_error tsg_add_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scal
 ts_error tsg_add_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::add_Scalar::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -332,7 +332,7 @@ ts_error tsg_add_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_scal
 ts_error tsg_add__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::add__Tensor::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -340,7 +340,7 @@ ts_error tsg_add__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_sca
 ts_error tsg_add__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::add__Scalar::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -348,7 +348,7 @@ ts_error tsg_add__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_sca
 ts_error tsg__add_batch_dim(ts_tensor *out, ts_tensor self, int64_t batch_dim, int64_t level) {
     CTORCH_GUARD({
         auto ret = at::_ops::_add_batch_dim::call(ctorch::tensor(self), batch_dim, level);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -356,7 +356,7 @@ ts_error tsg__add_batch_dim(ts_tensor *out, ts_tensor self, int64_t batch_dim, i
 ts_error tsg__add_relu_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::_add_relu_Tensor::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -364,7 +364,7 @@ ts_error tsg__add_relu_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, t
 ts_error tsg__add_relu_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::_add_relu_Scalar::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -372,7 +372,7 @@ ts_error tsg__add_relu_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, t
 ts_error tsg__add_relu__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::_add_relu__Tensor::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -380,7 +380,7 @@ ts_error tsg__add_relu__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, 
 ts_error tsg__add_relu__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::_add_relu__Scalar::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -388,7 +388,7 @@ ts_error tsg__add_relu__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, 
 ts_error tsg_addbmm(ts_tensor *out, ts_tensor self, ts_tensor batch1, ts_tensor batch2, ts_scalar beta, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::addbmm::call(ctorch::tensor(self), ctorch::tensor(batch1), ctorch::tensor(batch2), ctorch::scalar(beta), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -396,7 +396,7 @@ ts_error tsg_addbmm(ts_tensor *out, ts_tensor self, ts_tensor batch1, ts_tensor 
 ts_error tsg_addbmm_(ts_tensor *out, ts_tensor self, ts_tensor batch1, ts_tensor batch2, ts_scalar beta, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::addbmm_::call(ctorch::tensor(self), ctorch::tensor(batch1), ctorch::tensor(batch2), ctorch::scalar(beta), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -404,7 +404,7 @@ ts_error tsg_addbmm_(ts_tensor *out, ts_tensor self, ts_tensor batch1, ts_tensor
 ts_error tsg_addcdiv(ts_tensor *out, ts_tensor self, ts_tensor tensor1, ts_tensor tensor2, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::addcdiv::call(ctorch::tensor(self), ctorch::tensor(tensor1), ctorch::tensor(tensor2), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -412,7 +412,7 @@ ts_error tsg_addcdiv(ts_tensor *out, ts_tensor self, ts_tensor tensor1, ts_tenso
 ts_error tsg_addcdiv_(ts_tensor *out, ts_tensor self, ts_tensor tensor1, ts_tensor tensor2, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::addcdiv_::call(ctorch::tensor(self), ctorch::tensor(tensor1), ctorch::tensor(tensor2), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -420,7 +420,7 @@ ts_error tsg_addcdiv_(ts_tensor *out, ts_tensor self, ts_tensor tensor1, ts_tens
 ts_error tsg_addcmul(ts_tensor *out, ts_tensor self, ts_tensor tensor1, ts_tensor tensor2, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::addcmul::call(ctorch::tensor(self), ctorch::tensor(tensor1), ctorch::tensor(tensor2), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -428,7 +428,7 @@ ts_error tsg_addcmul(ts_tensor *out, ts_tensor self, ts_tensor tensor1, ts_tenso
 ts_error tsg_addcmul_(ts_tensor *out, ts_tensor self, ts_tensor tensor1, ts_tensor tensor2, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::addcmul_::call(ctorch::tensor(self), ctorch::tensor(tensor1), ctorch::tensor(tensor2), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -436,7 +436,7 @@ ts_error tsg_addcmul_(ts_tensor *out, ts_tensor self, ts_tensor tensor1, ts_tens
 ts_error tsg_addmm(ts_tensor *out, ts_tensor self, ts_tensor mat1, ts_tensor mat2, ts_scalar beta, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::addmm::call(ctorch::tensor(self), ctorch::tensor(mat1), ctorch::tensor(mat2), ctorch::scalar(beta), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -444,7 +444,7 @@ ts_error tsg_addmm(ts_tensor *out, ts_tensor self, ts_tensor mat1, ts_tensor mat
 ts_error tsg_addmm_dtype(ts_tensor *out, ts_tensor self, ts_tensor mat1, ts_tensor mat2, int32_t out_dtype, ts_scalar beta, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::addmm_dtype::call(ctorch::tensor(self), ctorch::tensor(mat1), ctorch::tensor(mat2), static_cast<at::ScalarType>(out_dtype), ctorch::scalar(beta), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -452,7 +452,7 @@ ts_error tsg_addmm_dtype(ts_tensor *out, ts_tensor self, ts_tensor mat1, ts_tens
 ts_error tsg_addmm_(ts_tensor *out, ts_tensor self, ts_tensor mat1, ts_tensor mat2, ts_scalar beta, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::addmm_::call(ctorch::tensor(self), ctorch::tensor(mat1), ctorch::tensor(mat2), ctorch::scalar(beta), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -460,7 +460,7 @@ ts_error tsg_addmm_(ts_tensor *out, ts_tensor self, ts_tensor mat1, ts_tensor ma
 ts_error tsg__addmm_activation(ts_tensor *out, ts_tensor self, ts_tensor mat1, ts_tensor mat2, ts_scalar beta, ts_scalar alpha, bool use_gelu) {
     CTORCH_GUARD({
         auto ret = at::_ops::_addmm_activation::call(ctorch::tensor(self), ctorch::tensor(mat1), ctorch::tensor(mat2), ctorch::scalar(beta), ctorch::scalar(alpha), use_gelu);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -468,7 +468,7 @@ ts_error tsg__addmm_activation(ts_tensor *out, ts_tensor self, ts_tensor mat1, t
 ts_error tsg_addmv(ts_tensor *out, ts_tensor self, ts_tensor mat, ts_tensor vec, ts_scalar beta, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::addmv::call(ctorch::tensor(self), ctorch::tensor(mat), ctorch::tensor(vec), ctorch::scalar(beta), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -476,7 +476,7 @@ ts_error tsg_addmv(ts_tensor *out, ts_tensor self, ts_tensor mat, ts_tensor vec,
 ts_error tsg_addmv_(ts_tensor *out, ts_tensor self, ts_tensor mat, ts_tensor vec, ts_scalar beta, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::addmv_::call(ctorch::tensor(self), ctorch::tensor(mat), ctorch::tensor(vec), ctorch::scalar(beta), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -484,7 +484,7 @@ ts_error tsg_addmv_(ts_tensor *out, ts_tensor self, ts_tensor mat, ts_tensor vec
 ts_error tsg_addr(ts_tensor *out, ts_tensor self, ts_tensor vec1, ts_tensor vec2, ts_scalar beta, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::addr::call(ctorch::tensor(self), ctorch::tensor(vec1), ctorch::tensor(vec2), ctorch::scalar(beta), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -492,7 +492,7 @@ ts_error tsg_addr(ts_tensor *out, ts_tensor self, ts_tensor vec1, ts_tensor vec2
 ts_error tsg_addr_(ts_tensor *out, ts_tensor self, ts_tensor vec1, ts_tensor vec2, ts_scalar beta, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::addr_::call(ctorch::tensor(self), ctorch::tensor(vec1), ctorch::tensor(vec2), ctorch::scalar(beta), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -500,7 +500,7 @@ ts_error tsg_addr_(ts_tensor *out, ts_tensor self, ts_tensor vec1, ts_tensor vec
 ts_error tsg_adjoint(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::adjoint::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -508,7 +508,7 @@ ts_error tsg_adjoint(ts_tensor *out, ts_tensor self) {
 ts_error tsg_affine_grid_generator(ts_tensor *out, ts_tensor theta, const int64_t *size, int64_t size_len, bool align_corners) {
     CTORCH_GUARD({
         auto ret = at::_ops::affine_grid_generator::call(ctorch::tensor(theta), ctorch::sym_int_list(size, size_len), align_corners);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -516,7 +516,7 @@ ts_error tsg_affine_grid_generator(ts_tensor *out, ts_tensor theta, const int64_
 ts_error tsg_affine_grid_generator_backward(ts_tensor *out, ts_tensor grad, const int64_t *size, int64_t size_len, bool align_corners) {
     CTORCH_GUARD({
         auto ret = at::_ops::affine_grid_generator_backward::call(ctorch::tensor(grad), ctorch::sym_int_list(size, size_len), align_corners);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -524,7 +524,7 @@ ts_error tsg_affine_grid_generator_backward(ts_tensor *out, ts_tensor grad, cons
 ts_error tsg_alias_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::alias_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -532,7 +532,7 @@ ts_error tsg_alias_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_align_as(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::align_as::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -549,7 +549,7 @@ ts_error tsg_align_tensors(ts_tensor **out, int64_t *out_len, const ts_tensor *t
 ts_error tsg_all_dim(ts_tensor *out, ts_tensor self, int64_t dim, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::all_dim::call(ctorch::tensor(self), dim, keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -557,7 +557,7 @@ ts_error tsg_all_dim(ts_tensor *out, ts_tensor self, int64_t dim, bool keepdim) 
 ts_error tsg_all_dims(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::all_dims::call(ctorch::tensor(self), ctorch::optional_int_list(dim, dim_len), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -565,7 +565,7 @@ ts_error tsg_all_dims(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_
 ts_error tsg_all(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::all::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -581,7 +581,7 @@ ts_error tsg_allclose(bool *out, ts_tensor self, ts_tensor other, double rtol, d
 ts_error tsg_alpha_dropout(ts_tensor *out, ts_tensor input, double p, bool train) {
     CTORCH_GUARD({
         auto ret = at::_ops::alpha_dropout::call(ctorch::tensor(input), p, train);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -589,7 +589,7 @@ ts_error tsg_alpha_dropout(ts_tensor *out, ts_tensor input, double p, bool train
 ts_error tsg_alpha_dropout_(ts_tensor *out, ts_tensor self, double p, bool train) {
     CTORCH_GUARD({
         auto ret = at::_ops::alpha_dropout_::call(ctorch::tensor(self), p, train);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -597,7 +597,7 @@ ts_error tsg_alpha_dropout_(ts_tensor *out, ts_tensor self, double p, bool train
 ts_error tsg_amax(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::amax::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -605,7 +605,7 @@ ts_error tsg_amax(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t di
 ts_error tsg_amin(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::amin::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -648,7 +648,7 @@ ts_error tsg__amp_foreach_non_finite_check_and_unscale_(const ts_tensor *self, i
 ts_error tsg__amp_update_scale_(ts_tensor *out, ts_tensor self, ts_tensor growth_tracker, ts_tensor found_inf, double scale_growth_factor, double scale_backoff_factor, int64_t growth_interval) {
     CTORCH_GUARD({
         auto ret = at::_ops::_amp_update_scale_::call(ctorch::tensor(self), ctorch::tensor(growth_tracker), ctorch::tensor(found_inf), scale_growth_factor, scale_backoff_factor, growth_interval);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -656,7 +656,7 @@ ts_error tsg__amp_update_scale_(ts_tensor *out, ts_tensor self, ts_tensor growth
 ts_error tsg_angle(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::angle::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -664,7 +664,7 @@ ts_error tsg_angle(ts_tensor *out, ts_tensor self) {
 ts_error tsg_any_dim(ts_tensor *out, ts_tensor self, int64_t dim, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::any_dim::call(ctorch::tensor(self), dim, keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -672,7 +672,7 @@ ts_error tsg_any_dim(ts_tensor *out, ts_tensor self, int64_t dim, bool keepdim) 
 ts_error tsg_any_dims(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::any_dims::call(ctorch::tensor(self), ctorch::optional_int_list(dim, dim_len), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -680,7 +680,7 @@ ts_error tsg_any_dims(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_
 ts_error tsg_any(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::any::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -688,7 +688,7 @@ ts_error tsg_any(ts_tensor *out, ts_tensor self) {
 ts_error tsg_arange(ts_tensor *out, ts_scalar end, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::arange::call(ctorch::scalar(end), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -696,7 +696,7 @@ ts_error tsg_arange(ts_tensor *out, ts_scalar end, int32_t dtype, int32_t layout
 ts_error tsg_arange_start(ts_tensor *out, ts_scalar start, ts_scalar end, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::arange_start::call(ctorch::scalar(start), ctorch::scalar(end), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -704,7 +704,7 @@ ts_error tsg_arange_start(ts_tensor *out, ts_scalar start, ts_scalar end, int32_
 ts_error tsg_arange_start_step(ts_tensor *out, ts_scalar start, ts_scalar end, ts_scalar step, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::arange_start_step::call(ctorch::scalar(start), ctorch::scalar(end), ctorch::scalar(step), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -712,7 +712,7 @@ ts_error tsg_arange_start_step(ts_tensor *out, ts_scalar start, ts_scalar end, t
 ts_error tsg_arccos(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::arccos::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -720,7 +720,7 @@ ts_error tsg_arccos(ts_tensor *out, ts_tensor self) {
 ts_error tsg_arccos_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::arccos_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -728,7 +728,7 @@ ts_error tsg_arccos_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_arccosh(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::arccosh::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -736,7 +736,7 @@ ts_error tsg_arccosh(ts_tensor *out, ts_tensor self) {
 ts_error tsg_arccosh_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::arccosh_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -744,7 +744,7 @@ ts_error tsg_arccosh_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_arcsin(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::arcsin::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -752,7 +752,7 @@ ts_error tsg_arcsin(ts_tensor *out, ts_tensor self) {
 ts_error tsg_arcsin_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::arcsin_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -760,7 +760,7 @@ ts_error tsg_arcsin_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_arcsinh(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::arcsinh::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -768,7 +768,7 @@ ts_error tsg_arcsinh(ts_tensor *out, ts_tensor self) {
 ts_error tsg_arcsinh_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::arcsinh_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -776,7 +776,7 @@ ts_error tsg_arcsinh_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_arctan(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::arctan::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -784,7 +784,7 @@ ts_error tsg_arctan(ts_tensor *out, ts_tensor self) {
 ts_error tsg_arctan2(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::arctan2::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -792,7 +792,7 @@ ts_error tsg_arctan2(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_arctan2_(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::arctan2_::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -800,7 +800,7 @@ ts_error tsg_arctan2_(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_arctan_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::arctan_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -808,7 +808,7 @@ ts_error tsg_arctan_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_arctanh(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::arctanh::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -816,7 +816,7 @@ ts_error tsg_arctanh(ts_tensor *out, ts_tensor self) {
 ts_error tsg_arctanh_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::arctanh_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -824,7 +824,7 @@ ts_error tsg_arctanh_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_argmax(ts_tensor *out, ts_tensor self, int64_t dim, bool dim_has, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::argmax::call(ctorch::tensor(self), ctorch::optional_value<int64_t>(dim_has, dim), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -832,7 +832,7 @@ ts_error tsg_argmax(ts_tensor *out, ts_tensor self, int64_t dim, bool dim_has, b
 ts_error tsg_argmin(ts_tensor *out, ts_tensor self, int64_t dim, bool dim_has, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::argmin::call(ctorch::tensor(self), ctorch::optional_value<int64_t>(dim_has, dim), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -840,7 +840,7 @@ ts_error tsg_argmin(ts_tensor *out, ts_tensor self, int64_t dim, bool dim_has, b
 ts_error tsg_argsort(ts_tensor *out, ts_tensor self, int64_t dim, bool descending) {
     CTORCH_GUARD({
         auto ret = at::_ops::argsort::call(ctorch::tensor(self), dim, descending);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -848,7 +848,7 @@ ts_error tsg_argsort(ts_tensor *out, ts_tensor self, int64_t dim, bool descendin
 ts_error tsg_argsort_stable(ts_tensor *out, ts_tensor self, bool stable, int64_t dim, bool descending) {
     CTORCH_GUARD({
         auto ret = at::_ops::argsort_stable::call(ctorch::tensor(self), stable, dim, descending);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -856,7 +856,7 @@ ts_error tsg_argsort_stable(ts_tensor *out, ts_tensor self, bool stable, int64_t
 ts_error tsg_argwhere(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::argwhere::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -864,7 +864,7 @@ ts_error tsg_argwhere(ts_tensor *out, ts_tensor self) {
 ts_error tsg_as_strided(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, const int64_t *stride, int64_t stride_len, int64_t storage_offset, bool storage_offset_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::as_strided::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), ctorch::sym_int_list(stride, stride_len), ctorch::optional_value<c10::SymInt>(storage_offset_has, c10::SymInt(storage_offset)));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -872,7 +872,7 @@ ts_error tsg_as_strided(ts_tensor *out, ts_tensor self, const int64_t *size, int
 ts_error tsg_as_strided_(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, const int64_t *stride, int64_t stride_len, int64_t storage_offset, bool storage_offset_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::as_strided_::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), ctorch::sym_int_list(stride, stride_len), ctorch::optional_value<c10::SymInt>(storage_offset_has, c10::SymInt(storage_offset)));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -880,7 +880,7 @@ ts_error tsg_as_strided_(ts_tensor *out, ts_tensor self, const int64_t *size, in
 ts_error tsg_as_strided_copy(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, const int64_t *stride, int64_t stride_len, int64_t storage_offset, bool storage_offset_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::as_strided_copy::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), ctorch::sym_int_list(stride, stride_len), ctorch::optional_value<c10::SymInt>(storage_offset_has, c10::SymInt(storage_offset)));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -888,7 +888,7 @@ ts_error tsg_as_strided_copy(ts_tensor *out, ts_tensor self, const int64_t *size
 ts_error tsg_as_strided_scatter(ts_tensor *out, ts_tensor self, ts_tensor src, const int64_t *size, int64_t size_len, const int64_t *stride, int64_t stride_len, int64_t storage_offset, bool storage_offset_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::as_strided_scatter::call(ctorch::tensor(self), ctorch::tensor(src), ctorch::sym_int_list(size, size_len), ctorch::sym_int_list(stride, stride_len), ctorch::optional_value<c10::SymInt>(storage_offset_has, c10::SymInt(storage_offset)));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -896,7 +896,7 @@ ts_error tsg_as_strided_scatter(ts_tensor *out, ts_tensor self, ts_tensor src, c
 ts_error tsg_asin(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::asin::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -904,7 +904,7 @@ ts_error tsg_asin(ts_tensor *out, ts_tensor self) {
 ts_error tsg_asin_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::asin_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -912,7 +912,7 @@ ts_error tsg_asin_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_asinh(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::asinh::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -920,7 +920,7 @@ ts_error tsg_asinh(ts_tensor *out, ts_tensor self) {
 ts_error tsg_asinh_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::asinh_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -956,7 +956,7 @@ ts_error tsg__assert_tensor_metadata(ts_tensor a, const int64_t *size, int64_t s
 ts_error tsg_atan(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::atan::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -964,7 +964,7 @@ ts_error tsg_atan(ts_tensor *out, ts_tensor self) {
 ts_error tsg_atan2(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::atan2::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -972,7 +972,7 @@ ts_error tsg_atan2(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_atan2_(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::atan2_::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -980,7 +980,7 @@ ts_error tsg_atan2_(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_atan_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::atan_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -988,7 +988,7 @@ ts_error tsg_atan_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_atanh(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::atanh::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -996,7 +996,7 @@ ts_error tsg_atanh(ts_tensor *out, ts_tensor self) {
 ts_error tsg_atanh_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::atanh_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1004,7 +1004,7 @@ ts_error tsg_atanh_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_atleast_1d(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::atleast_1d::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1021,7 +1021,7 @@ ts_error tsg_atleast_1d_Sequence(ts_tensor **out, int64_t *out_len, const ts_ten
 ts_error tsg_atleast_2d(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::atleast_2d::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1038,7 +1038,7 @@ ts_error tsg_atleast_2d_Sequence(ts_tensor **out, int64_t *out_len, const ts_ten
 ts_error tsg_atleast_3d(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::atleast_3d::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1055,7 +1055,7 @@ ts_error tsg_atleast_3d_Sequence(ts_tensor **out, int64_t *out_len, const ts_ten
 ts_error tsg__autocast_to_full_precision(ts_tensor *out, ts_tensor self, bool cuda_enabled, bool cpu_enabled) {
     CTORCH_GUARD({
         auto ret = at::_ops::_autocast_to_full_precision::call(ctorch::tensor(self), cuda_enabled, cpu_enabled);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1063,7 +1063,7 @@ ts_error tsg__autocast_to_full_precision(ts_tensor *out, ts_tensor self, bool cu
 ts_error tsg__autocast_to_reduced_precision(ts_tensor *out, ts_tensor self, bool cuda_enabled, bool cpu_enabled, int32_t cuda_dtype, int32_t cpu_dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::_autocast_to_reduced_precision::call(ctorch::tensor(self), cuda_enabled, cpu_enabled, static_cast<at::ScalarType>(cuda_dtype), static_cast<at::ScalarType>(cpu_dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1071,7 +1071,7 @@ ts_error tsg__autocast_to_reduced_precision(ts_tensor *out, ts_tensor self, bool
 ts_error tsg_avg_pool1d(ts_tensor *out, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, bool ceil_mode, bool count_include_pad) {
     CTORCH_GUARD({
         auto ret = at::_ops::avg_pool1d::call(ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(stride, stride_len), ctorch::int_list(padding, padding_len), ceil_mode, count_include_pad);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1079,7 +1079,7 @@ ts_error tsg_avg_pool1d(ts_tensor *out, ts_tensor self, const int64_t *kernel_si
 ts_error tsg_avg_pool2d(ts_tensor *out, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, bool ceil_mode, bool count_include_pad, int64_t divisor_override, bool divisor_override_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::avg_pool2d::call(ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(stride, stride_len), ctorch::int_list(padding, padding_len), ceil_mode, count_include_pad, ctorch::optional_value<int64_t>(divisor_override_has, divisor_override));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1087,7 +1087,7 @@ ts_error tsg_avg_pool2d(ts_tensor *out, ts_tensor self, const int64_t *kernel_si
 ts_error tsg_avg_pool2d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, bool ceil_mode, bool count_include_pad, int64_t divisor_override, bool divisor_override_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::avg_pool2d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(stride, stride_len), ctorch::int_list(padding, padding_len), ceil_mode, count_include_pad, ctorch::optional_value<int64_t>(divisor_override_has, divisor_override));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1095,7 +1095,7 @@ ts_error tsg_avg_pool2d_backward(ts_tensor *out, ts_tensor grad_output, ts_tenso
 ts_error tsg_avg_pool3d(ts_tensor *out, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, bool ceil_mode, bool count_include_pad, int64_t divisor_override, bool divisor_override_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::avg_pool3d::call(ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(stride, stride_len), ctorch::int_list(padding, padding_len), ceil_mode, count_include_pad, ctorch::optional_value<int64_t>(divisor_override_has, divisor_override));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1103,7 +1103,7 @@ ts_error tsg_avg_pool3d(ts_tensor *out, ts_tensor self, const int64_t *kernel_si
 ts_error tsg_avg_pool3d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, bool ceil_mode, bool count_include_pad, int64_t divisor_override, bool divisor_override_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::avg_pool3d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(stride, stride_len), ctorch::int_list(padding, padding_len), ceil_mode, count_include_pad, ctorch::optional_value<int64_t>(divisor_override_has, divisor_override));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1119,7 +1119,7 @@ ts_error tsg__backward(ts_tensor self, const ts_tensor *inputs, int64_t inputs_l
 ts_error tsg_baddbmm(ts_tensor *out, ts_tensor self, ts_tensor batch1, ts_tensor batch2, ts_scalar beta, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::baddbmm::call(ctorch::tensor(self), ctorch::tensor(batch1), ctorch::tensor(batch2), ctorch::scalar(beta), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1127,7 +1127,7 @@ ts_error tsg_baddbmm(ts_tensor *out, ts_tensor self, ts_tensor batch1, ts_tensor
 ts_error tsg_baddbmm_dtype(ts_tensor *out, ts_tensor self, ts_tensor batch1, ts_tensor batch2, int32_t out_dtype, ts_scalar beta, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::baddbmm_dtype::call(ctorch::tensor(self), ctorch::tensor(batch1), ctorch::tensor(batch2), static_cast<at::ScalarType>(out_dtype), ctorch::scalar(beta), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1135,7 +1135,7 @@ ts_error tsg_baddbmm_dtype(ts_tensor *out, ts_tensor self, ts_tensor batch1, ts_
 ts_error tsg_baddbmm_(ts_tensor *out, ts_tensor self, ts_tensor batch1, ts_tensor batch2, ts_scalar beta, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::baddbmm_::call(ctorch::tensor(self), ctorch::tensor(batch1), ctorch::tensor(batch2), ctorch::scalar(beta), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1143,7 +1143,7 @@ ts_error tsg_baddbmm_(ts_tensor *out, ts_tensor self, ts_tensor batch1, ts_tenso
 ts_error tsg_bartlett_window(ts_tensor *out, int64_t window_length, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::bartlett_window::call(window_length, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1151,7 +1151,7 @@ ts_error tsg_bartlett_window(ts_tensor *out, int64_t window_length, int32_t dtyp
 ts_error tsg_bartlett_window_periodic(ts_tensor *out, int64_t window_length, bool periodic, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::bartlett_window_periodic::call(window_length, periodic, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1159,7 +1159,7 @@ ts_error tsg_bartlett_window_periodic(ts_tensor *out, int64_t window_length, boo
 ts_error tsg_batch_norm(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, ts_tensor running_mean, ts_tensor running_var, bool training, double momentum, double eps, bool cudnn_enabled) {
     CTORCH_GUARD({
         auto ret = at::_ops::batch_norm::call(ctorch::tensor(input), ctorch::optional_tensor(weight), ctorch::optional_tensor(bias), ctorch::optional_tensor(running_mean), ctorch::optional_tensor(running_var), training, momentum, eps, cudnn_enabled);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1177,7 +1177,7 @@ ts_error tsg_batch_norm_backward(ts_tensor *out, ts_tensor grad_out, ts_tensor i
 ts_error tsg_batch_norm_backward_elemt(ts_tensor *out, ts_tensor grad_out, ts_tensor input, ts_tensor mean, ts_tensor invstd, ts_tensor weight, ts_tensor sum_dy, ts_tensor sum_dy_xmu, ts_tensor count) {
     CTORCH_GUARD({
         auto ret = at::_ops::batch_norm_backward_elemt::call(ctorch::tensor(grad_out), ctorch::tensor(input), ctorch::tensor(mean), ctorch::tensor(invstd), ctorch::optional_tensor(weight), ctorch::tensor(sum_dy), ctorch::tensor(sum_dy_xmu), ctorch::tensor(count));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1196,7 +1196,7 @@ ts_error tsg_batch_norm_backward_reduce(ts_tensor *out, ts_tensor grad_out, ts_t
 ts_error tsg_batch_norm_elemt(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, ts_tensor mean, ts_tensor invstd, double eps) {
     CTORCH_GUARD({
         auto ret = at::_ops::batch_norm_elemt::call(ctorch::tensor(input), ctorch::optional_tensor(weight), ctorch::optional_tensor(bias), ctorch::tensor(mean), ctorch::tensor(invstd), eps);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1272,7 +1272,7 @@ ts_error tsg__batch_norm_with_update(ts_tensor *out, ts_tensor input, ts_tensor 
 ts_error tsg_bernoulli(ts_tensor *out, ts_tensor self, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::bernoulli::call(ctorch::tensor(self), ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1280,7 +1280,7 @@ ts_error tsg_bernoulli(ts_tensor *out, ts_tensor self, ts_generator generator) {
 ts_error tsg_bernoulli_p(ts_tensor *out, ts_tensor self, double p, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::bernoulli_p::call(ctorch::tensor(self), p, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1288,7 +1288,7 @@ ts_error tsg_bernoulli_p(ts_tensor *out, ts_tensor self, double p, ts_generator 
 ts_error tsg_bernoulli__Tensor(ts_tensor *out, ts_tensor self, ts_tensor p, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::bernoulli__Tensor::call(ctorch::tensor(self), ctorch::tensor(p), ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1296,7 +1296,7 @@ ts_error tsg_bernoulli__Tensor(ts_tensor *out, ts_tensor self, ts_tensor p, ts_g
 ts_error tsg_bernoulli__float(ts_tensor *out, ts_tensor self, double p, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::bernoulli__float::call(ctorch::tensor(self), p, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1304,7 +1304,7 @@ ts_error tsg_bernoulli__float(ts_tensor *out, ts_tensor self, double p, ts_gener
 ts_error tsg_bilinear(ts_tensor *out, ts_tensor input1, ts_tensor input2, ts_tensor weight, ts_tensor bias) {
     CTORCH_GUARD({
         auto ret = at::_ops::bilinear::call(ctorch::tensor(input1), ctorch::tensor(input2), ctorch::tensor(weight), ctorch::optional_tensor(bias));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1312,7 +1312,7 @@ ts_error tsg_bilinear(ts_tensor *out, ts_tensor input1, ts_tensor input2, ts_ten
 ts_error tsg_binary_cross_entropy(ts_tensor *out, ts_tensor self, ts_tensor target, ts_tensor weight, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::binary_cross_entropy::call(ctorch::tensor(self), ctorch::tensor(target), ctorch::optional_tensor(weight), reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1320,7 +1320,7 @@ ts_error tsg_binary_cross_entropy(ts_tensor *out, ts_tensor self, ts_tensor targ
 ts_error tsg_binary_cross_entropy_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor target, ts_tensor weight, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::binary_cross_entropy_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(target), ctorch::optional_tensor(weight), reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1328,7 +1328,7 @@ ts_error tsg_binary_cross_entropy_backward(ts_tensor *out, ts_tensor grad_output
 ts_error tsg_binary_cross_entropy_with_logits(ts_tensor *out, ts_tensor self, ts_tensor target, ts_tensor weight, ts_tensor pos_weight, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::binary_cross_entropy_with_logits::call(ctorch::tensor(self), ctorch::tensor(target), ctorch::optional_tensor(weight), ctorch::optional_tensor(pos_weight), reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1336,7 +1336,7 @@ ts_error tsg_binary_cross_entropy_with_logits(ts_tensor *out, ts_tensor self, ts
 ts_error tsg_bincount(ts_tensor *out, ts_tensor self, ts_tensor weights, int64_t minlength) {
     CTORCH_GUARD({
         auto ret = at::_ops::bincount::call(ctorch::tensor(self), ctorch::optional_tensor(weights), c10::SymInt(minlength));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1344,7 +1344,7 @@ ts_error tsg_bincount(ts_tensor *out, ts_tensor self, ts_tensor weights, int64_t
 ts_error tsg_binomial(ts_tensor *out, ts_tensor count, ts_tensor prob, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::binomial::call(ctorch::tensor(count), ctorch::tensor(prob), ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1352,7 +1352,7 @@ ts_error tsg_binomial(ts_tensor *out, ts_tensor count, ts_tensor prob, ts_genera
 ts_error tsg_bitwise_and_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_and_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1360,7 +1360,7 @@ ts_error tsg_bitwise_and_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other)
 ts_error tsg_bitwise_and_Scalar_Tensor(ts_tensor *out, ts_scalar self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_and_Scalar_Tensor::call(ctorch::scalar(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1368,7 +1368,7 @@ ts_error tsg_bitwise_and_Scalar_Tensor(ts_tensor *out, ts_scalar self, ts_tensor
 ts_error tsg_bitwise_and_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_and_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1376,7 +1376,7 @@ ts_error tsg_bitwise_and_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other)
 ts_error tsg_bitwise_and__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_and__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1384,7 +1384,7 @@ ts_error tsg_bitwise_and__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other
 ts_error tsg_bitwise_and__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_and__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1392,7 +1392,7 @@ ts_error tsg_bitwise_and__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other
 ts_error tsg_bitwise_left_shift_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_left_shift_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1400,7 +1400,7 @@ ts_error tsg_bitwise_left_shift_Tensor(ts_tensor *out, ts_tensor self, ts_tensor
 ts_error tsg_bitwise_left_shift_Tensor_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_left_shift_Tensor_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1408,7 +1408,7 @@ ts_error tsg_bitwise_left_shift_Tensor_Scalar(ts_tensor *out, ts_tensor self, ts
 ts_error tsg_bitwise_left_shift_Scalar_Tensor(ts_tensor *out, ts_scalar self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_left_shift_Scalar_Tensor::call(ctorch::scalar(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1416,7 +1416,7 @@ ts_error tsg_bitwise_left_shift_Scalar_Tensor(ts_tensor *out, ts_scalar self, ts
 ts_error tsg_bitwise_left_shift__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_left_shift__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1424,7 +1424,7 @@ ts_error tsg_bitwise_left_shift__Tensor(ts_tensor *out, ts_tensor self, ts_tenso
 ts_error tsg_bitwise_left_shift__Tensor_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_left_shift__Tensor_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1432,7 +1432,7 @@ ts_error tsg_bitwise_left_shift__Tensor_Scalar(ts_tensor *out, ts_tensor self, t
 ts_error tsg_bitwise_not(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_not::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1440,7 +1440,7 @@ ts_error tsg_bitwise_not(ts_tensor *out, ts_tensor self) {
 ts_error tsg_bitwise_not_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_not_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1448,7 +1448,7 @@ ts_error tsg_bitwise_not_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_bitwise_or_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_or_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1456,7 +1456,7 @@ ts_error tsg_bitwise_or_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) 
 ts_error tsg_bitwise_or_Scalar_Tensor(ts_tensor *out, ts_scalar self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_or_Scalar_Tensor::call(ctorch::scalar(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1464,7 +1464,7 @@ ts_error tsg_bitwise_or_Scalar_Tensor(ts_tensor *out, ts_scalar self, ts_tensor 
 ts_error tsg_bitwise_or_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_or_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1472,7 +1472,7 @@ ts_error tsg_bitwise_or_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) 
 ts_error tsg_bitwise_or__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_or__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1480,7 +1480,7 @@ ts_error tsg_bitwise_or__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other)
 ts_error tsg_bitwise_or__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_or__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1488,7 +1488,7 @@ ts_error tsg_bitwise_or__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other)
 ts_error tsg_bitwise_right_shift_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_right_shift_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1496,7 +1496,7 @@ ts_error tsg_bitwise_right_shift_Tensor(ts_tensor *out, ts_tensor self, ts_tenso
 ts_error tsg_bitwise_right_shift_Tensor_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_right_shift_Tensor_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1504,7 +1504,7 @@ ts_error tsg_bitwise_right_shift_Tensor_Scalar(ts_tensor *out, ts_tensor self, t
 ts_error tsg_bitwise_right_shift_Scalar_Tensor(ts_tensor *out, ts_scalar self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_right_shift_Scalar_Tensor::call(ctorch::scalar(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1512,7 +1512,7 @@ ts_error tsg_bitwise_right_shift_Scalar_Tensor(ts_tensor *out, ts_scalar self, t
 ts_error tsg_bitwise_right_shift__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_right_shift__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1520,7 +1520,7 @@ ts_error tsg_bitwise_right_shift__Tensor(ts_tensor *out, ts_tensor self, ts_tens
 ts_error tsg_bitwise_right_shift__Tensor_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_right_shift__Tensor_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1528,7 +1528,7 @@ ts_error tsg_bitwise_right_shift__Tensor_Scalar(ts_tensor *out, ts_tensor self, 
 ts_error tsg_bitwise_xor_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_xor_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1536,7 +1536,7 @@ ts_error tsg_bitwise_xor_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other)
 ts_error tsg_bitwise_xor_Scalar_Tensor(ts_tensor *out, ts_scalar self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_xor_Scalar_Tensor::call(ctorch::scalar(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1544,7 +1544,7 @@ ts_error tsg_bitwise_xor_Scalar_Tensor(ts_tensor *out, ts_scalar self, ts_tensor
 ts_error tsg_bitwise_xor_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_xor_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1552,7 +1552,7 @@ ts_error tsg_bitwise_xor_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other)
 ts_error tsg_bitwise_xor__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_xor__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1560,7 +1560,7 @@ ts_error tsg_bitwise_xor__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other
 ts_error tsg_bitwise_xor__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::bitwise_xor__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1568,7 +1568,7 @@ ts_error tsg_bitwise_xor__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other
 ts_error tsg_blackman_window(ts_tensor *out, int64_t window_length, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::blackman_window::call(window_length, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1576,7 +1576,7 @@ ts_error tsg_blackman_window(ts_tensor *out, int64_t window_length, int32_t dtyp
 ts_error tsg_blackman_window_periodic(ts_tensor *out, int64_t window_length, bool periodic, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::blackman_window_periodic::call(window_length, periodic, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1585,7 +1585,7 @@ ts_error tsg_block_diag(ts_tensor *out, const ts_tensor *tensors, int64_t tensor
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::block_diag::call(at::TensorList(tensors_list));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1593,7 +1593,7 @@ ts_error tsg_block_diag(ts_tensor *out, const ts_tensor *tensors, int64_t tensor
 ts_error tsg_bmm(ts_tensor *out, ts_tensor self, ts_tensor mat2) {
     CTORCH_GUARD({
         auto ret = at::_ops::bmm::call(ctorch::tensor(self), ctorch::tensor(mat2));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1601,7 +1601,7 @@ ts_error tsg_bmm(ts_tensor *out, ts_tensor self, ts_tensor mat2) {
 ts_error tsg_bmm_dtype(ts_tensor *out, ts_tensor self, ts_tensor mat2, int32_t out_dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::bmm_dtype::call(ctorch::tensor(self), ctorch::tensor(mat2), static_cast<at::ScalarType>(out_dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1618,7 +1618,7 @@ ts_error tsg_broadcast_tensors(ts_tensor **out, int64_t *out_len, const ts_tenso
 ts_error tsg_broadcast_to(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::broadcast_to::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1626,7 +1626,7 @@ ts_error tsg_broadcast_to(ts_tensor *out, ts_tensor self, const int64_t *size, i
 ts_error tsg_bucketize_Tensor(ts_tensor *out, ts_tensor self, ts_tensor boundaries, bool out_int32, bool right) {
     CTORCH_GUARD({
         auto ret = at::_ops::bucketize_Tensor::call(ctorch::tensor(self), ctorch::tensor(boundaries), out_int32, right);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1634,7 +1634,7 @@ ts_error tsg_bucketize_Tensor(ts_tensor *out, ts_tensor self, ts_tensor boundari
 ts_error tsg_bucketize_Scalar(ts_tensor *out, ts_scalar self, ts_tensor boundaries, bool out_int32, bool right) {
     CTORCH_GUARD({
         auto ret = at::_ops::bucketize_Scalar::call(ctorch::scalar(self), ctorch::tensor(boundaries), out_int32, right);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1651,7 +1651,7 @@ ts_error tsg_cartesian_prod(ts_tensor *out, const ts_tensor *tensors, int64_t te
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::cartesian_prod::call(at::TensorList(tensors_list));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1659,7 +1659,7 @@ ts_error tsg_cartesian_prod(ts_tensor *out, const ts_tensor *tensors, int64_t te
 ts_error tsg__cast_Byte(ts_tensor *out, ts_tensor self, bool non_blocking) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cast_Byte::call(ctorch::tensor(self), non_blocking);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1667,7 +1667,7 @@ ts_error tsg__cast_Byte(ts_tensor *out, ts_tensor self, bool non_blocking) {
 ts_error tsg__cast_Char(ts_tensor *out, ts_tensor self, bool non_blocking) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cast_Char::call(ctorch::tensor(self), non_blocking);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1675,7 +1675,7 @@ ts_error tsg__cast_Char(ts_tensor *out, ts_tensor self, bool non_blocking) {
 ts_error tsg__cast_Double(ts_tensor *out, ts_tensor self, bool non_blocking) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cast_Double::call(ctorch::tensor(self), non_blocking);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1683,7 +1683,7 @@ ts_error tsg__cast_Double(ts_tensor *out, ts_tensor self, bool non_blocking) {
 ts_error tsg__cast_Float(ts_tensor *out, ts_tensor self, bool non_blocking) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cast_Float::call(ctorch::tensor(self), non_blocking);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1691,7 +1691,7 @@ ts_error tsg__cast_Float(ts_tensor *out, ts_tensor self, bool non_blocking) {
 ts_error tsg__cast_Half(ts_tensor *out, ts_tensor self, bool non_blocking) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cast_Half::call(ctorch::tensor(self), non_blocking);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1699,7 +1699,7 @@ ts_error tsg__cast_Half(ts_tensor *out, ts_tensor self, bool non_blocking) {
 ts_error tsg__cast_Int(ts_tensor *out, ts_tensor self, bool non_blocking) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cast_Int::call(ctorch::tensor(self), non_blocking);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1707,7 +1707,7 @@ ts_error tsg__cast_Int(ts_tensor *out, ts_tensor self, bool non_blocking) {
 ts_error tsg__cast_Long(ts_tensor *out, ts_tensor self, bool non_blocking) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cast_Long::call(ctorch::tensor(self), non_blocking);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1715,7 +1715,7 @@ ts_error tsg__cast_Long(ts_tensor *out, ts_tensor self, bool non_blocking) {
 ts_error tsg__cast_Short(ts_tensor *out, ts_tensor self, bool non_blocking) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cast_Short::call(ctorch::tensor(self), non_blocking);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1724,7 +1724,7 @@ ts_error tsg_cat(ts_tensor *out, const ts_tensor *tensors, int64_t tensors_len, 
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::cat::call(at::TensorList(tensors_list), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1732,7 +1732,7 @@ ts_error tsg_cat(ts_tensor *out, const ts_tensor *tensors, int64_t tensors_len, 
 ts_error tsg_cauchy_(ts_tensor *out, ts_tensor self, double median, double sigma, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::cauchy_::call(ctorch::tensor(self), median, sigma, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1740,7 +1740,7 @@ ts_error tsg_cauchy_(ts_tensor *out, ts_tensor self, double median, double sigma
 ts_error tsg_ccol_indices_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::ccol_indices_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1748,7 +1748,7 @@ ts_error tsg_ccol_indices_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_cdist(ts_tensor *out, ts_tensor x1, ts_tensor x2, double p, int64_t compute_mode, bool compute_mode_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::cdist::call(ctorch::tensor(x1), ctorch::tensor(x2), p, ctorch::optional_value<int64_t>(compute_mode_has, compute_mode));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1756,7 +1756,7 @@ ts_error tsg_cdist(ts_tensor *out, ts_tensor x1, ts_tensor x2, double p, int64_t
 ts_error tsg__cdist_backward(ts_tensor *out, ts_tensor grad, ts_tensor x1, ts_tensor x2, double p, ts_tensor cdist) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cdist_backward::call(ctorch::tensor(grad), ctorch::tensor(x1), ctorch::tensor(x2), p, ctorch::tensor(cdist));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1764,7 +1764,7 @@ ts_error tsg__cdist_backward(ts_tensor *out, ts_tensor grad, ts_tensor x1, ts_te
 ts_error tsg__cdist_forward(ts_tensor *out, ts_tensor x1, ts_tensor x2, double p, int64_t compute_mode, bool compute_mode_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cdist_forward::call(ctorch::tensor(x1), ctorch::tensor(x2), p, ctorch::optional_value<int64_t>(compute_mode_has, compute_mode));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1772,7 +1772,7 @@ ts_error tsg__cdist_forward(ts_tensor *out, ts_tensor x1, ts_tensor x2, double p
 ts_error tsg_ceil(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::ceil::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1780,7 +1780,7 @@ ts_error tsg_ceil(ts_tensor *out, ts_tensor self) {
 ts_error tsg_ceil_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::ceil_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1788,7 +1788,7 @@ ts_error tsg_ceil_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_celu(ts_tensor *out, ts_tensor self, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::celu::call(ctorch::tensor(self), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1796,7 +1796,7 @@ ts_error tsg_celu(ts_tensor *out, ts_tensor self, ts_scalar alpha) {
 ts_error tsg_celu_(ts_tensor *out, ts_tensor self, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::celu_::call(ctorch::tensor(self), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1805,7 +1805,7 @@ ts_error tsg_chain_matmul(ts_tensor *out, const ts_tensor *matrices, int64_t mat
     CTORCH_GUARD({
         auto matrices_list = ctorch::tensor_vector(matrices, matrices_len);
         auto ret = at::_ops::chain_matmul::call(at::TensorList(matrices_list));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1813,7 +1813,7 @@ ts_error tsg_chain_matmul(ts_tensor *out, const ts_tensor *matrices, int64_t mat
 ts_error tsg_chalf(ts_tensor *out, ts_tensor self, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::chalf::call(ctorch::tensor(self), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1821,7 +1821,7 @@ ts_error tsg_chalf(ts_tensor *out, ts_tensor self, int32_t memory_format) {
 ts_error tsg_channel_shuffle(ts_tensor *out, ts_tensor self, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::channel_shuffle::call(ctorch::tensor(self), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1829,7 +1829,7 @@ ts_error tsg_channel_shuffle(ts_tensor *out, ts_tensor self, int64_t groups) {
 ts_error tsg_cholesky(ts_tensor *out, ts_tensor self, bool upper) {
     CTORCH_GUARD({
         auto ret = at::_ops::cholesky::call(ctorch::tensor(self), upper);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1837,7 +1837,7 @@ ts_error tsg_cholesky(ts_tensor *out, ts_tensor self, bool upper) {
 ts_error tsg_cholesky_inverse(ts_tensor *out, ts_tensor self, bool upper) {
     CTORCH_GUARD({
         auto ret = at::_ops::cholesky_inverse::call(ctorch::tensor(self), upper);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1845,7 +1845,7 @@ ts_error tsg_cholesky_inverse(ts_tensor *out, ts_tensor self, bool upper) {
 ts_error tsg_cholesky_solve(ts_tensor *out, ts_tensor self, ts_tensor input2, bool upper) {
     CTORCH_GUARD({
         auto ret = at::_ops::cholesky_solve::call(ctorch::tensor(self), ctorch::tensor(input2), upper);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1853,7 +1853,7 @@ ts_error tsg_cholesky_solve(ts_tensor *out, ts_tensor self, ts_tensor input2, bo
 ts_error tsg__cholesky_solve_helper(ts_tensor *out, ts_tensor self, ts_tensor A, bool upper) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cholesky_solve_helper::call(ctorch::tensor(self), ctorch::tensor(A), upper);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1870,7 +1870,7 @@ ts_error tsg__chunk_cat(ts_tensor *out, const ts_tensor *tensors, int64_t tensor
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::_chunk_cat::call(at::TensorList(tensors_list), dim, num_chunks);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1878,7 +1878,7 @@ ts_error tsg__chunk_cat(ts_tensor *out, const ts_tensor *tensors, int64_t tensor
 ts_error tsg_clamp(ts_tensor *out, ts_tensor self, ts_scalar min, bool min_has, ts_scalar max, bool max_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::clamp::call(ctorch::tensor(self), ctorch::optional_scalar(min, min_has), ctorch::optional_scalar(max, max_has));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1886,7 +1886,7 @@ ts_error tsg_clamp(ts_tensor *out, ts_tensor self, ts_scalar min, bool min_has, 
 ts_error tsg_clamp_Tensor(ts_tensor *out, ts_tensor self, ts_tensor min, ts_tensor max) {
     CTORCH_GUARD({
         auto ret = at::_ops::clamp_Tensor::call(ctorch::tensor(self), ctorch::optional_tensor(min), ctorch::optional_tensor(max));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1894,7 +1894,7 @@ ts_error tsg_clamp_Tensor(ts_tensor *out, ts_tensor self, ts_tensor min, ts_tens
 ts_error tsg_clamp_(ts_tensor *out, ts_tensor self, ts_scalar min, bool min_has, ts_scalar max, bool max_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::clamp_::call(ctorch::tensor(self), ctorch::optional_scalar(min, min_has), ctorch::optional_scalar(max, max_has));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1902,7 +1902,7 @@ ts_error tsg_clamp_(ts_tensor *out, ts_tensor self, ts_scalar min, bool min_has,
 ts_error tsg_clamp__Tensor(ts_tensor *out, ts_tensor self, ts_tensor min, ts_tensor max) {
     CTORCH_GUARD({
         auto ret = at::_ops::clamp__Tensor::call(ctorch::tensor(self), ctorch::optional_tensor(min), ctorch::optional_tensor(max));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1910,7 +1910,7 @@ ts_error tsg_clamp__Tensor(ts_tensor *out, ts_tensor self, ts_tensor min, ts_ten
 ts_error tsg_clamp_max(ts_tensor *out, ts_tensor self, ts_scalar max) {
     CTORCH_GUARD({
         auto ret = at::_ops::clamp_max::call(ctorch::tensor(self), ctorch::scalar(max));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1918,7 +1918,7 @@ ts_error tsg_clamp_max(ts_tensor *out, ts_tensor self, ts_scalar max) {
 ts_error tsg_clamp_max_Tensor(ts_tensor *out, ts_tensor self, ts_tensor max) {
     CTORCH_GUARD({
         auto ret = at::_ops::clamp_max_Tensor::call(ctorch::tensor(self), ctorch::tensor(max));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 

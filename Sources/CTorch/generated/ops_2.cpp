@@ -147,7 +147,7 @@ extern "C" {
 ts_error tsg_clamp_max_(ts_tensor *out, ts_tensor self, ts_scalar max) {
     CTORCH_GUARD({
         auto ret = at::_ops::clamp_max_::call(ctorch::tensor(self), ctorch::scalar(max));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -155,7 +155,7 @@ ts_error tsg_clamp_max_(ts_tensor *out, ts_tensor self, ts_scalar max) {
 ts_error tsg_clamp_max__Tensor(ts_tensor *out, ts_tensor self, ts_tensor max) {
     CTORCH_GUARD({
         auto ret = at::_ops::clamp_max__Tensor::call(ctorch::tensor(self), ctorch::tensor(max));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -163,7 +163,7 @@ ts_error tsg_clamp_max__Tensor(ts_tensor *out, ts_tensor self, ts_tensor max) {
 ts_error tsg_clamp_min(ts_tensor *out, ts_tensor self, ts_scalar min) {
     CTORCH_GUARD({
         auto ret = at::_ops::clamp_min::call(ctorch::tensor(self), ctorch::scalar(min));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -171,7 +171,7 @@ ts_error tsg_clamp_min(ts_tensor *out, ts_tensor self, ts_scalar min) {
 ts_error tsg_clamp_min_Tensor(ts_tensor *out, ts_tensor self, ts_tensor min) {
     CTORCH_GUARD({
         auto ret = at::_ops::clamp_min_Tensor::call(ctorch::tensor(self), ctorch::tensor(min));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -179,7 +179,7 @@ ts_error tsg_clamp_min_Tensor(ts_tensor *out, ts_tensor self, ts_tensor min) {
 ts_error tsg_clamp_min_(ts_tensor *out, ts_tensor self, ts_scalar min) {
     CTORCH_GUARD({
         auto ret = at::_ops::clamp_min_::call(ctorch::tensor(self), ctorch::scalar(min));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -187,7 +187,7 @@ ts_error tsg_clamp_min_(ts_tensor *out, ts_tensor self, ts_scalar min) {
 ts_error tsg_clamp_min__Tensor(ts_tensor *out, ts_tensor self, ts_tensor min) {
     CTORCH_GUARD({
         auto ret = at::_ops::clamp_min__Tensor::call(ctorch::tensor(self), ctorch::tensor(min));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -195,7 +195,7 @@ ts_error tsg_clamp_min__Tensor(ts_tensor *out, ts_tensor self, ts_tensor min) {
 ts_error tsg_clip(ts_tensor *out, ts_tensor self, ts_scalar min, bool min_has, ts_scalar max, bool max_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::clip::call(ctorch::tensor(self), ctorch::optional_scalar(min, min_has), ctorch::optional_scalar(max, max_has));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -203,7 +203,7 @@ ts_error tsg_clip(ts_tensor *out, ts_tensor self, ts_scalar min, bool min_has, t
 ts_error tsg_clip_Tensor(ts_tensor *out, ts_tensor self, ts_tensor min, ts_tensor max) {
     CTORCH_GUARD({
         auto ret = at::_ops::clip_Tensor::call(ctorch::tensor(self), ctorch::optional_tensor(min), ctorch::optional_tensor(max));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -211,7 +211,7 @@ ts_error tsg_clip_Tensor(ts_tensor *out, ts_tensor self, ts_tensor min, ts_tenso
 ts_error tsg_clip_(ts_tensor *out, ts_tensor self, ts_scalar min, bool min_has, ts_scalar max, bool max_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::clip_::call(ctorch::tensor(self), ctorch::optional_scalar(min, min_has), ctorch::optional_scalar(max, max_has));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -219,7 +219,7 @@ ts_error tsg_clip_(ts_tensor *out, ts_tensor self, ts_scalar min, bool min_has, 
 ts_error tsg_clip__Tensor(ts_tensor *out, ts_tensor self, ts_tensor min, ts_tensor max) {
     CTORCH_GUARD({
         auto ret = at::_ops::clip__Tensor::call(ctorch::tensor(self), ctorch::optional_tensor(min), ctorch::optional_tensor(max));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -227,7 +227,7 @@ ts_error tsg_clip__Tensor(ts_tensor *out, ts_tensor self, ts_tensor min, ts_tens
 ts_error tsg_clone(ts_tensor *out, ts_tensor self, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::clone::call(ctorch::tensor(self), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -235,7 +235,7 @@ ts_error tsg_clone(ts_tensor *out, ts_tensor self, int32_t memory_format) {
 ts_error tsg_col2im(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *dilation, int64_t dilation_len, const int64_t *padding, int64_t padding_len, const int64_t *stride, int64_t stride_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::col2im::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(dilation, dilation_len), ctorch::int_list(padding, padding_len), ctorch::int_list(stride, stride_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -243,7 +243,7 @@ ts_error tsg_col2im(ts_tensor *out, ts_tensor self, const int64_t *output_size, 
 ts_error tsg_col_indices_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::col_indices_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -252,7 +252,7 @@ ts_error tsg_column_stack(ts_tensor *out, const ts_tensor *tensors, int64_t tens
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::column_stack::call(at::TensorList(tensors_list));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -260,7 +260,7 @@ ts_error tsg_column_stack(ts_tensor *out, const ts_tensor *tensors, int64_t tens
 ts_error tsg_combinations(ts_tensor *out, ts_tensor self, int64_t r, bool with_replacement) {
     CTORCH_GUARD({
         auto ret = at::_ops::combinations::call(ctorch::tensor(self), r, with_replacement);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -268,7 +268,7 @@ ts_error tsg_combinations(ts_tensor *out, ts_tensor self, int64_t r, bool with_r
 ts_error tsg_complex(ts_tensor *out, ts_tensor real, ts_tensor imag) {
     CTORCH_GUARD({
         auto ret = at::_ops::complex::call(ctorch::tensor(real), ctorch::tensor(imag));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -276,7 +276,7 @@ ts_error tsg_complex(ts_tensor *out, ts_tensor real, ts_tensor imag) {
 ts_error tsg__compute_linear_combination(ts_tensor *out, ts_tensor input, ts_tensor coefficients) {
     CTORCH_GUARD({
         auto ret = at::_ops::_compute_linear_combination::call(ctorch::tensor(input), ctorch::tensor(coefficients));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -285,7 +285,7 @@ ts_error tsg_concat(ts_tensor *out, const ts_tensor *tensors, int64_t tensors_le
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::concat::call(at::TensorList(tensors_list), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -294,7 +294,7 @@ ts_error tsg_concatenate(ts_tensor *out, const ts_tensor *tensors, int64_t tenso
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::concatenate::call(at::TensorList(tensors_list), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -302,7 +302,7 @@ ts_error tsg_concatenate(ts_tensor *out, const ts_tensor *tensors, int64_t tenso
 ts_error tsg__conj(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_conj::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -310,7 +310,7 @@ ts_error tsg__conj(ts_tensor *out, ts_tensor self) {
 ts_error tsg_conj(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::conj::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -318,7 +318,7 @@ ts_error tsg_conj(ts_tensor *out, ts_tensor self) {
 ts_error tsg__conj_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_conj_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -326,7 +326,7 @@ ts_error tsg__conj_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg__conj_physical(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_conj_physical::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -334,7 +334,7 @@ ts_error tsg__conj_physical(ts_tensor *out, ts_tensor self) {
 ts_error tsg_conj_physical(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::conj_physical::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -342,7 +342,7 @@ ts_error tsg_conj_physical(ts_tensor *out, ts_tensor self) {
 ts_error tsg_conj_physical_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::conj_physical_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -350,7 +350,7 @@ ts_error tsg_conj_physical_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_constant_pad_nd(ts_tensor *out, ts_tensor self, const int64_t *pad, int64_t pad_len, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::constant_pad_nd::call(ctorch::tensor(self), ctorch::sym_int_list(pad, pad_len), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -358,7 +358,7 @@ ts_error tsg_constant_pad_nd(ts_tensor *out, ts_tensor self, const int64_t *pad,
 ts_error tsg_contiguous(ts_tensor *out, ts_tensor self, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::contiguous::call(ctorch::tensor(self), static_cast<at::MemoryFormat>(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -366,7 +366,7 @@ ts_error tsg_contiguous(ts_tensor *out, ts_tensor self, int32_t memory_format) {
 ts_error tsg_conv1d(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::conv1d::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -374,7 +374,7 @@ ts_error tsg_conv1d(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor
 ts_error tsg_conv1d_padding(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const char *padding, const int64_t *dilation, int64_t dilation_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::conv1d_padding::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), c10::string_view(padding), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -382,7 +382,7 @@ ts_error tsg_conv1d_padding(ts_tensor *out, ts_tensor input, ts_tensor weight, t
 ts_error tsg_conv2d(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::conv2d::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -390,7 +390,7 @@ ts_error tsg_conv2d(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor
 ts_error tsg_conv2d_padding(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const char *padding, const int64_t *dilation, int64_t dilation_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::conv2d_padding::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), c10::string_view(padding), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -398,7 +398,7 @@ ts_error tsg_conv2d_padding(ts_tensor *out, ts_tensor input, ts_tensor weight, t
 ts_error tsg_conv3d(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::conv3d::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -406,7 +406,7 @@ ts_error tsg_conv3d(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor
 ts_error tsg_conv3d_padding(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const char *padding, const int64_t *dilation, int64_t dilation_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::conv3d_padding::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), c10::string_view(padding), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -414,7 +414,7 @@ ts_error tsg_conv3d_padding(ts_tensor *out, ts_tensor input, ts_tensor weight, t
 ts_error tsg__conv_depthwise2d(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *kernel_size, int64_t kernel_size_len, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_conv_depthwise2d::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(kernel_size, kernel_size_len), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -422,7 +422,7 @@ ts_error tsg__conv_depthwise2d(ts_tensor *out, ts_tensor self, ts_tensor weight,
 ts_error tsg_conv_depthwise3d(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *kernel_size, int64_t kernel_size_len, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::conv_depthwise3d::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(kernel_size, kernel_size_len), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -430,7 +430,7 @@ ts_error tsg_conv_depthwise3d(ts_tensor *out, ts_tensor self, ts_tensor weight, 
 ts_error tsg_conv_tbc(ts_tensor *out, ts_tensor self, ts_tensor weight, ts_tensor bias, int64_t pad) {
     CTORCH_GUARD({
         auto ret = at::_ops::conv_tbc::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::tensor(bias), pad);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -448,7 +448,7 @@ ts_error tsg_conv_tbc_backward(ts_tensor *out, ts_tensor self, ts_tensor input, 
 ts_error tsg_conv_transpose1d(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *output_padding, int64_t output_padding_len, int64_t groups, const int64_t *dilation, int64_t dilation_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::conv_transpose1d::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(output_padding, output_padding_len), c10::SymInt(groups), ctorch::sym_int_list(dilation, dilation_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -456,7 +456,7 @@ ts_error tsg_conv_transpose1d(ts_tensor *out, ts_tensor input, ts_tensor weight,
 ts_error tsg_conv_transpose2d_input(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *output_padding, int64_t output_padding_len, int64_t groups, const int64_t *dilation, int64_t dilation_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::conv_transpose2d_input::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(output_padding, output_padding_len), c10::SymInt(groups), ctorch::sym_int_list(dilation, dilation_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -464,7 +464,7 @@ ts_error tsg_conv_transpose2d_input(ts_tensor *out, ts_tensor input, ts_tensor w
 ts_error tsg_conv_transpose3d_input(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *output_padding, int64_t output_padding_len, int64_t groups, const int64_t *dilation, int64_t dilation_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::conv_transpose3d_input::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(output_padding, output_padding_len), c10::SymInt(groups), ctorch::sym_int_list(dilation, dilation_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -472,7 +472,7 @@ ts_error tsg_conv_transpose3d_input(ts_tensor *out, ts_tensor input, ts_tensor w
 ts_error tsg__convert_weight_to_int4pack(ts_tensor *out, ts_tensor self, int64_t innerKTiles) {
     CTORCH_GUARD({
         auto ret = at::_ops::_convert_weight_to_int4pack::call(ctorch::tensor(self), innerKTiles);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -480,7 +480,7 @@ ts_error tsg__convert_weight_to_int4pack(ts_tensor *out, ts_tensor self, int64_t
 ts_error tsg__convert_weight_to_int4pack_for_cpu(ts_tensor *out, ts_tensor self, int64_t innerKTiles) {
     CTORCH_GUARD({
         auto ret = at::_ops::_convert_weight_to_int4pack_for_cpu::call(ctorch::tensor(self), innerKTiles);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -488,7 +488,7 @@ ts_error tsg__convert_weight_to_int4pack_for_cpu(ts_tensor *out, ts_tensor self,
 ts_error tsg__convolution(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, bool transposed, const int64_t *output_padding, int64_t output_padding_len, int64_t groups, bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32) {
     CTORCH_GUARD({
         auto ret = at::_ops::_convolution::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len), transposed, ctorch::sym_int_list(output_padding, output_padding_len), c10::SymInt(groups), benchmark, deterministic, cudnn_enabled, allow_tf32);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -496,7 +496,7 @@ ts_error tsg__convolution(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_
 ts_error tsg__convolution_deprecated(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, bool transposed, const int64_t *output_padding, int64_t output_padding_len, int64_t groups, bool benchmark, bool deterministic, bool cudnn_enabled) {
     CTORCH_GUARD({
         auto ret = at::_ops::_convolution_deprecated::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len), transposed, ctorch::int_list(output_padding, output_padding_len), c10::SymInt(groups), benchmark, deterministic, cudnn_enabled);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -504,7 +504,7 @@ ts_error tsg__convolution_deprecated(ts_tensor *out, ts_tensor input, ts_tensor 
 ts_error tsg_convolution(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, bool transposed, const int64_t *output_padding, int64_t output_padding_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::convolution::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len), transposed, ctorch::sym_int_list(output_padding, output_padding_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -542,7 +542,7 @@ ts_error tsg__convolution_double_backward(ts_tensor *out, ts_tensor ggI, ts_tens
 ts_error tsg__convolution_mode(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const char *padding, const int64_t *dilation, int64_t dilation_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::_convolution_mode::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), c10::string_view(padding), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -550,7 +550,7 @@ ts_error tsg__convolution_mode(ts_tensor *out, ts_tensor input, ts_tensor weight
 ts_error tsg_convolution_overrideable(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, bool transposed, const int64_t *output_padding, int64_t output_padding_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::convolution_overrideable::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len), transposed, ctorch::sym_int_list(output_padding, output_padding_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -558,7 +558,7 @@ ts_error tsg_convolution_overrideable(ts_tensor *out, ts_tensor input, ts_tensor
 ts_error tsg_copy(ts_tensor *out, ts_tensor self, ts_tensor src, bool non_blocking) {
     CTORCH_GUARD({
         auto ret = at::_ops::copy::call(ctorch::tensor(self), ctorch::tensor(src), non_blocking);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -566,7 +566,7 @@ ts_error tsg_copy(ts_tensor *out, ts_tensor self, ts_tensor src, bool non_blocki
 ts_error tsg_copy_(ts_tensor *out, ts_tensor self, ts_tensor src, bool non_blocking) {
     CTORCH_GUARD({
         auto ret = at::_ops::copy_::call(ctorch::tensor(self), ctorch::tensor(src), non_blocking);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -574,7 +574,7 @@ ts_error tsg_copy_(ts_tensor *out, ts_tensor self, ts_tensor src, bool non_block
 ts_error tsg__copy_from(ts_tensor *out, ts_tensor self, ts_tensor dst, bool non_blocking) {
     CTORCH_GUARD({
         auto ret = at::_ops::_copy_from::call(ctorch::tensor(self), ctorch::tensor(dst), non_blocking);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -582,7 +582,7 @@ ts_error tsg__copy_from(ts_tensor *out, ts_tensor self, ts_tensor dst, bool non_
 ts_error tsg__copy_from_and_resize(ts_tensor *out, ts_tensor self, ts_tensor dst) {
     CTORCH_GUARD({
         auto ret = at::_ops::_copy_from_and_resize::call(ctorch::tensor(self), ctorch::tensor(dst));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -590,7 +590,7 @@ ts_error tsg__copy_from_and_resize(ts_tensor *out, ts_tensor self, ts_tensor dst
 ts_error tsg_copysign_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::copysign_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -598,7 +598,7 @@ ts_error tsg_copysign_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_copysign_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::copysign_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -606,7 +606,7 @@ ts_error tsg_copysign_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_copysign__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::copysign__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -614,7 +614,7 @@ ts_error tsg_copysign__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_copysign__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::copysign__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -622,7 +622,7 @@ ts_error tsg_copysign__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_corrcoef(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::corrcoef::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -630,7 +630,7 @@ ts_error tsg_corrcoef(ts_tensor *out, ts_tensor self) {
 ts_error tsg_cos(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::cos::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -638,7 +638,7 @@ ts_error tsg_cos(ts_tensor *out, ts_tensor self) {
 ts_error tsg_cos_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::cos_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -646,7 +646,7 @@ ts_error tsg_cos_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_cosh(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::cosh::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -654,7 +654,7 @@ ts_error tsg_cosh(ts_tensor *out, ts_tensor self) {
 ts_error tsg_cosh_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::cosh_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -662,7 +662,7 @@ ts_error tsg_cosh_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_cosine_embedding_loss(ts_tensor *out, ts_tensor input1, ts_tensor input2, ts_tensor target, double margin, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::cosine_embedding_loss::call(ctorch::tensor(input1), ctorch::tensor(input2), ctorch::tensor(target), margin, reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -670,7 +670,7 @@ ts_error tsg_cosine_embedding_loss(ts_tensor *out, ts_tensor input1, ts_tensor i
 ts_error tsg_cosine_similarity(ts_tensor *out, ts_tensor x1, ts_tensor x2, int64_t dim, double eps) {
     CTORCH_GUARD({
         auto ret = at::_ops::cosine_similarity::call(ctorch::tensor(x1), ctorch::tensor(x2), dim, eps);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -678,7 +678,7 @@ ts_error tsg_cosine_similarity(ts_tensor *out, ts_tensor x1, ts_tensor x2, int64
 ts_error tsg_count_nonzero_dim_IntList(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::count_nonzero_dim_IntList::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -686,7 +686,7 @@ ts_error tsg_count_nonzero_dim_IntList(ts_tensor *out, ts_tensor self, const int
 ts_error tsg_count_nonzero(ts_tensor *out, ts_tensor self, int64_t dim, bool dim_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::count_nonzero::call(ctorch::tensor(self), ctorch::optional_value<int64_t>(dim_has, dim));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -694,7 +694,7 @@ ts_error tsg_count_nonzero(ts_tensor *out, ts_tensor self, int64_t dim, bool dim
 ts_error tsg_cov(ts_tensor *out, ts_tensor self, int64_t correction, ts_tensor fweights, ts_tensor aweights) {
     CTORCH_GUARD({
         auto ret = at::_ops::cov::call(ctorch::tensor(self), correction, ctorch::optional_tensor(fweights), ctorch::optional_tensor(aweights));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -702,7 +702,7 @@ ts_error tsg_cov(ts_tensor *out, ts_tensor self, int64_t correction, ts_tensor f
 ts_error tsg_cross(ts_tensor *out, ts_tensor self, ts_tensor other, int64_t dim, bool dim_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::cross::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::optional_value<int64_t>(dim_has, dim));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -710,7 +710,7 @@ ts_error tsg_cross(ts_tensor *out, ts_tensor self, ts_tensor other, int64_t dim,
 ts_error tsg_cross_entropy_loss(ts_tensor *out, ts_tensor self, ts_tensor target, ts_tensor weight, int64_t reduction, int64_t ignore_index, double label_smoothing) {
     CTORCH_GUARD({
         auto ret = at::_ops::cross_entropy_loss::call(ctorch::tensor(self), ctorch::tensor(target), ctorch::optional_tensor(weight), reduction, c10::SymInt(ignore_index), label_smoothing);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -718,7 +718,7 @@ ts_error tsg_cross_entropy_loss(ts_tensor *out, ts_tensor self, ts_tensor target
 ts_error tsg_crow_indices_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::crow_indices_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -726,7 +726,7 @@ ts_error tsg_crow_indices_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg__cslt_compress(ts_tensor *out, ts_tensor input) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cslt_compress::call(ctorch::tensor(input));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -752,7 +752,7 @@ ts_error tsg__ctc_loss_Tensor(ts_tensor *out, ts_tensor log_probs, ts_tensor tar
 ts_error tsg_ctc_loss_IntList(ts_tensor *out, ts_tensor log_probs, ts_tensor targets, const int64_t *input_lengths, int64_t input_lengths_len, const int64_t *target_lengths, int64_t target_lengths_len, int64_t blank, int64_t reduction, bool zero_infinity) {
     CTORCH_GUARD({
         auto ret = at::_ops::ctc_loss_IntList::call(ctorch::tensor(log_probs), ctorch::tensor(targets), ctorch::int_list(input_lengths, input_lengths_len), ctorch::int_list(target_lengths, target_lengths_len), blank, reduction, zero_infinity);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -760,7 +760,7 @@ ts_error tsg_ctc_loss_IntList(ts_tensor *out, ts_tensor log_probs, ts_tensor tar
 ts_error tsg_ctc_loss_Tensor(ts_tensor *out, ts_tensor log_probs, ts_tensor targets, ts_tensor input_lengths, ts_tensor target_lengths, int64_t blank, int64_t reduction, bool zero_infinity) {
     CTORCH_GUARD({
         auto ret = at::_ops::ctc_loss_Tensor::call(ctorch::tensor(log_probs), ctorch::tensor(targets), ctorch::tensor(input_lengths), ctorch::tensor(target_lengths), blank, reduction, zero_infinity);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -768,7 +768,7 @@ ts_error tsg_ctc_loss_Tensor(ts_tensor *out, ts_tensor log_probs, ts_tensor targ
 ts_error tsg__ctc_loss_backward(ts_tensor *out, ts_tensor grad, ts_tensor log_probs, ts_tensor targets, const int64_t *input_lengths, int64_t input_lengths_len, const int64_t *target_lengths, int64_t target_lengths_len, ts_tensor neg_log_likelihood, ts_tensor log_alpha, int64_t blank, bool zero_infinity) {
     CTORCH_GUARD({
         auto ret = at::_ops::_ctc_loss_backward::call(ctorch::tensor(grad), ctorch::tensor(log_probs), ctorch::tensor(targets), ctorch::int_list(input_lengths, input_lengths_len), ctorch::int_list(target_lengths, target_lengths_len), ctorch::tensor(neg_log_likelihood), ctorch::tensor(log_alpha), blank, zero_infinity);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -776,7 +776,7 @@ ts_error tsg__ctc_loss_backward(ts_tensor *out, ts_tensor grad, ts_tensor log_pr
 ts_error tsg__ctc_loss_backward_Tensor(ts_tensor *out, ts_tensor grad, ts_tensor log_probs, ts_tensor targets, ts_tensor input_lengths, ts_tensor target_lengths, ts_tensor neg_log_likelihood, ts_tensor log_alpha, int64_t blank, bool zero_infinity) {
     CTORCH_GUARD({
         auto ret = at::_ops::_ctc_loss_backward_Tensor::call(ctorch::tensor(grad), ctorch::tensor(log_probs), ctorch::tensor(targets), ctorch::tensor(input_lengths), ctorch::tensor(target_lengths), ctorch::tensor(neg_log_likelihood), ctorch::tensor(log_alpha), blank, zero_infinity);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -784,7 +784,7 @@ ts_error tsg__ctc_loss_backward_Tensor(ts_tensor *out, ts_tensor grad, ts_tensor
 ts_error tsg_cudnn_affine_grid_generator(ts_tensor *out, ts_tensor theta, int64_t N, int64_t C, int64_t H, int64_t W) {
     CTORCH_GUARD({
         auto ret = at::_ops::cudnn_affine_grid_generator::call(ctorch::tensor(theta), N, C, H, W);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -792,7 +792,7 @@ ts_error tsg_cudnn_affine_grid_generator(ts_tensor *out, ts_tensor theta, int64_
 ts_error tsg_cudnn_affine_grid_generator_backward(ts_tensor *out, ts_tensor grad, int64_t N, int64_t C, int64_t H, int64_t W) {
     CTORCH_GUARD({
         auto ret = at::_ops::cudnn_affine_grid_generator_backward::call(ctorch::tensor(grad), N, C, H, W);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -831,7 +831,7 @@ ts_error tsg_cudnn_batch_norm_backward(ts_tensor *out, ts_tensor input, ts_tenso
 ts_error tsg_cudnn_convolution(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *padding, int64_t padding_len, const int64_t *stride, int64_t stride_len, const int64_t *dilation, int64_t dilation_len, int64_t groups, bool benchmark, bool deterministic, bool allow_tf32) {
     CTORCH_GUARD({
         auto ret = at::_ops::cudnn_convolution::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups), benchmark, deterministic, allow_tf32);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -839,7 +839,7 @@ ts_error tsg_cudnn_convolution(ts_tensor *out, ts_tensor self, ts_tensor weight,
 ts_error tsg_cudnn_convolution_add_relu(ts_tensor *out, ts_tensor self, ts_tensor weight, ts_tensor z, ts_scalar alpha, bool alpha_has, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::cudnn_convolution_add_relu::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::tensor(z), ctorch::optional_scalar(alpha, alpha_has), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -847,7 +847,7 @@ ts_error tsg_cudnn_convolution_add_relu(ts_tensor *out, ts_tensor self, ts_tenso
 ts_error tsg_cudnn_convolution_relu(ts_tensor *out, ts_tensor self, ts_tensor weight, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::cudnn_convolution_relu::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -855,7 +855,7 @@ ts_error tsg_cudnn_convolution_relu(ts_tensor *out, ts_tensor self, ts_tensor we
 ts_error tsg_cudnn_convolution_transpose(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *padding, int64_t padding_len, const int64_t *output_padding, int64_t output_padding_len, const int64_t *stride, int64_t stride_len, const int64_t *dilation, int64_t dilation_len, int64_t groups, bool benchmark, bool deterministic, bool allow_tf32) {
     CTORCH_GUARD({
         auto ret = at::_ops::cudnn_convolution_transpose::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(output_padding, output_padding_len), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups), benchmark, deterministic, allow_tf32);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -881,7 +881,7 @@ ts_error tsg__cudnn_ctc_loss_Tensor(ts_tensor *out, ts_tensor log_probs, ts_tens
 ts_error tsg_cudnn_grid_sampler(ts_tensor *out, ts_tensor self, ts_tensor grid) {
     CTORCH_GUARD({
         auto ret = at::_ops::cudnn_grid_sampler::call(ctorch::tensor(self), ctorch::tensor(grid));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -898,7 +898,7 @@ ts_error tsg_cudnn_grid_sampler_backward(ts_tensor *out, ts_tensor self, ts_tens
 ts_error tsg__cudnn_init_dropout_state(ts_tensor *out, double dropout, bool train, int64_t dropout_seed, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::_cudnn_init_dropout_state::call(dropout, train, dropout_seed, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -928,7 +928,7 @@ ts_error tsg__cudnn_rnn_flatten_weight(ts_tensor *out, const ts_tensor *weight_a
     CTORCH_GUARD({
         auto weight_arr_list = ctorch::tensor_vector(weight_arr, weight_arr_len);
         auto ret = at::_ops::_cudnn_rnn_flatten_weight::call(at::TensorList(weight_arr_list), weight_stride0, c10::SymInt(input_size), mode, c10::SymInt(hidden_size), c10::SymInt(proj_size), num_layers, batch_first, bidirectional);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -982,7 +982,7 @@ ts_error tsg__cummax_helper(ts_tensor self, ts_tensor values, ts_tensor indices,
 ts_error tsg_cummaxmin_backward(ts_tensor *out, ts_tensor grad, ts_tensor input, ts_tensor indices, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::cummaxmin_backward::call(ctorch::tensor(grad), ctorch::tensor(input), ctorch::tensor(indices), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1006,7 +1006,7 @@ ts_error tsg__cummin_helper(ts_tensor self, ts_tensor values, ts_tensor indices,
 ts_error tsg_cumprod(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::cumprod::call(ctorch::tensor(self), dim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1014,7 +1014,7 @@ ts_error tsg_cumprod(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype)
 ts_error tsg_cumprod_(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::cumprod_::call(ctorch::tensor(self), dim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1022,7 +1022,7 @@ ts_error tsg_cumprod_(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype
 ts_error tsg_cumprod_backward(ts_tensor *out, ts_tensor grad, ts_tensor input, int64_t dim, ts_tensor output) {
     CTORCH_GUARD({
         auto ret = at::_ops::cumprod_backward::call(ctorch::tensor(grad), ctorch::tensor(input), dim, ctorch::tensor(output));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1030,7 +1030,7 @@ ts_error tsg_cumprod_backward(ts_tensor *out, ts_tensor grad, ts_tensor input, i
 ts_error tsg_cumsum(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::cumsum::call(ctorch::tensor(self), dim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1038,7 +1038,7 @@ ts_error tsg_cumsum(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype) 
 ts_error tsg_cumsum_(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::cumsum_::call(ctorch::tensor(self), dim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1046,7 +1046,7 @@ ts_error tsg_cumsum_(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype)
 ts_error tsg_cumulative_trapezoid_x(ts_tensor *out, ts_tensor y, ts_tensor x, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::cumulative_trapezoid_x::call(ctorch::tensor(y), ctorch::tensor(x), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1054,7 +1054,7 @@ ts_error tsg_cumulative_trapezoid_x(ts_tensor *out, ts_tensor y, ts_tensor x, in
 ts_error tsg_cumulative_trapezoid_dx(ts_tensor *out, ts_tensor y, ts_scalar dx, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::cumulative_trapezoid_dx::call(ctorch::tensor(y), ctorch::scalar(dx), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1070,7 +1070,7 @@ ts_error tsg__debug_has_internal_overlap(int64_t *out, ts_tensor self) {
 ts_error tsg_deg2rad(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::deg2rad::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1078,7 +1078,7 @@ ts_error tsg_deg2rad(ts_tensor *out, ts_tensor self) {
 ts_error tsg_deg2rad_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::deg2rad_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1086,7 +1086,7 @@ ts_error tsg_deg2rad_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_det(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::det::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1094,7 +1094,7 @@ ts_error tsg_det(ts_tensor *out, ts_tensor self) {
 ts_error tsg_detach(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::detach::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1102,7 +1102,7 @@ ts_error tsg_detach(ts_tensor *out, ts_tensor self) {
 ts_error tsg_detach_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::detach_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1110,7 +1110,7 @@ ts_error tsg_detach_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_detach_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::detach_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1118,7 +1118,7 @@ ts_error tsg_detach_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_diag(ts_tensor *out, ts_tensor self, int64_t diagonal) {
     CTORCH_GUARD({
         auto ret = at::_ops::diag::call(ctorch::tensor(self), diagonal);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1126,7 +1126,7 @@ ts_error tsg_diag(ts_tensor *out, ts_tensor self, int64_t diagonal) {
 ts_error tsg_diag_embed(ts_tensor *out, ts_tensor self, int64_t offset, int64_t dim1, int64_t dim2) {
     CTORCH_GUARD({
         auto ret = at::_ops::diag_embed::call(ctorch::tensor(self), offset, dim1, dim2);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1134,7 +1134,7 @@ ts_error tsg_diag_embed(ts_tensor *out, ts_tensor self, int64_t offset, int64_t 
 ts_error tsg_diagflat(ts_tensor *out, ts_tensor self, int64_t offset) {
     CTORCH_GUARD({
         auto ret = at::_ops::diagflat::call(ctorch::tensor(self), offset);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1142,7 +1142,7 @@ ts_error tsg_diagflat(ts_tensor *out, ts_tensor self, int64_t offset) {
 ts_error tsg_diagonal(ts_tensor *out, ts_tensor self, int64_t offset, int64_t dim1, int64_t dim2) {
     CTORCH_GUARD({
         auto ret = at::_ops::diagonal::call(ctorch::tensor(self), offset, dim1, dim2);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1150,7 +1150,7 @@ ts_error tsg_diagonal(ts_tensor *out, ts_tensor self, int64_t offset, int64_t di
 ts_error tsg_diagonal_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *input_sizes, int64_t input_sizes_len, int64_t offset, int64_t dim1, int64_t dim2) {
     CTORCH_GUARD({
         auto ret = at::_ops::diagonal_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(input_sizes, input_sizes_len), offset, dim1, dim2);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1158,7 +1158,7 @@ ts_error tsg_diagonal_backward(ts_tensor *out, ts_tensor grad_output, const int6
 ts_error tsg_diagonal_copy(ts_tensor *out, ts_tensor self, int64_t offset, int64_t dim1, int64_t dim2) {
     CTORCH_GUARD({
         auto ret = at::_ops::diagonal_copy::call(ctorch::tensor(self), offset, dim1, dim2);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1166,7 +1166,7 @@ ts_error tsg_diagonal_copy(ts_tensor *out, ts_tensor self, int64_t offset, int64
 ts_error tsg_diagonal_scatter(ts_tensor *out, ts_tensor self, ts_tensor src, int64_t offset, int64_t dim1, int64_t dim2) {
     CTORCH_GUARD({
         auto ret = at::_ops::diagonal_scatter::call(ctorch::tensor(self), ctorch::tensor(src), offset, dim1, dim2);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1174,7 +1174,7 @@ ts_error tsg_diagonal_scatter(ts_tensor *out, ts_tensor self, ts_tensor src, int
 ts_error tsg_diff(ts_tensor *out, ts_tensor self, int64_t n, int64_t dim, ts_tensor prepend, ts_tensor append) {
     CTORCH_GUARD({
         auto ret = at::_ops::diff::call(ctorch::tensor(self), n, dim, ctorch::optional_tensor(prepend), ctorch::optional_tensor(append));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1182,7 +1182,7 @@ ts_error tsg_diff(ts_tensor *out, ts_tensor self, int64_t n, int64_t dim, ts_ten
 ts_error tsg_digamma(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::digamma::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1190,7 +1190,7 @@ ts_error tsg_digamma(ts_tensor *out, ts_tensor self) {
 ts_error tsg_digamma_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::digamma_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1198,7 +1198,7 @@ ts_error tsg_digamma_(ts_tensor *out, ts_tensor self) {
 ts_error tsg__dim_arange(ts_tensor *out, ts_tensor like, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::_dim_arange::call(ctorch::tensor(like), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1206,7 +1206,7 @@ ts_error tsg__dim_arange(ts_tensor *out, ts_tensor like, int64_t dim) {
 ts_error tsg__dirichlet_grad(ts_tensor *out, ts_tensor x, ts_tensor alpha, ts_tensor total) {
     CTORCH_GUARD({
         auto ret = at::_ops::_dirichlet_grad::call(ctorch::tensor(x), ctorch::tensor(alpha), ctorch::tensor(total));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1214,7 +1214,7 @@ ts_error tsg__dirichlet_grad(ts_tensor *out, ts_tensor x, ts_tensor alpha, ts_te
 ts_error tsg_dist(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scalar p) {
     CTORCH_GUARD({
         auto ret = at::_ops::dist::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::scalar(p));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1222,7 +1222,7 @@ ts_error tsg_dist(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scalar p) 
 ts_error tsg_div_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::div_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1230,7 +1230,7 @@ ts_error tsg_div_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_div_Tensor_mode(ts_tensor *out, ts_tensor self, ts_tensor other, const char *rounding_mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::div_Tensor_mode::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::optional_string(rounding_mode));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1238,7 +1238,7 @@ ts_error tsg_div_Tensor_mode(ts_tensor *out, ts_tensor self, ts_tensor other, co
 ts_error tsg_div_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::div_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1246,7 +1246,7 @@ ts_error tsg_div_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_div_Scalar_mode(ts_tensor *out, ts_tensor self, ts_scalar other, const char *rounding_mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::div_Scalar_mode::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::optional_string(rounding_mode));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1254,7 +1254,7 @@ ts_error tsg_div_Scalar_mode(ts_tensor *out, ts_tensor self, ts_scalar other, co
 ts_error tsg_div__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::div__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1262,7 +1262,7 @@ ts_error tsg_div__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_div__Tensor_mode(ts_tensor *out, ts_tensor self, ts_tensor other, const char *rounding_mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::div__Tensor_mode::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::optional_string(rounding_mode));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1270,7 +1270,7 @@ ts_error tsg_div__Tensor_mode(ts_tensor *out, ts_tensor self, ts_tensor other, c
 ts_error tsg_div__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::div__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1278,7 +1278,7 @@ ts_error tsg_div__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_div__Scalar_mode(ts_tensor *out, ts_tensor self, ts_scalar other, const char *rounding_mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::div__Scalar_mode::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::optional_string(rounding_mode));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1286,7 +1286,7 @@ ts_error tsg_div__Scalar_mode(ts_tensor *out, ts_tensor self, ts_scalar other, c
 ts_error tsg_divide_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::divide_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1294,7 +1294,7 @@ ts_error tsg_divide_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_divide_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::divide_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1302,7 +1302,7 @@ ts_error tsg_divide_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_divide_Tensor_mode(ts_tensor *out, ts_tensor self, ts_tensor other, const char *rounding_mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::divide_Tensor_mode::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::optional_string(rounding_mode));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1310,7 +1310,7 @@ ts_error tsg_divide_Tensor_mode(ts_tensor *out, ts_tensor self, ts_tensor other,
 ts_error tsg_divide_Scalar_mode(ts_tensor *out, ts_tensor self, ts_scalar other, const char *rounding_mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::divide_Scalar_mode::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::optional_string(rounding_mode));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1318,7 +1318,7 @@ ts_error tsg_divide_Scalar_mode(ts_tensor *out, ts_tensor self, ts_scalar other,
 ts_error tsg_divide__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::divide__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1326,7 +1326,7 @@ ts_error tsg_divide__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_divide__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::divide__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1334,7 +1334,7 @@ ts_error tsg_divide__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_divide__Tensor_mode(ts_tensor *out, ts_tensor self, ts_tensor other, const char *rounding_mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::divide__Tensor_mode::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::optional_string(rounding_mode));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1342,7 +1342,7 @@ ts_error tsg_divide__Tensor_mode(ts_tensor *out, ts_tensor self, ts_tensor other
 ts_error tsg_divide__Scalar_mode(ts_tensor *out, ts_tensor self, ts_scalar other, const char *rounding_mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::divide__Scalar_mode::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::optional_string(rounding_mode));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1350,7 +1350,7 @@ ts_error tsg_divide__Scalar_mode(ts_tensor *out, ts_tensor self, ts_scalar other
 ts_error tsg_dot(ts_tensor *out, ts_tensor self, ts_tensor tensor) {
     CTORCH_GUARD({
         auto ret = at::_ops::dot::call(ctorch::tensor(self), ctorch::tensor(tensor));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1358,7 +1358,7 @@ ts_error tsg_dot(ts_tensor *out, ts_tensor self, ts_tensor tensor) {
 ts_error tsg_dropout(ts_tensor *out, ts_tensor input, double p, bool train) {
     CTORCH_GUARD({
         auto ret = at::_ops::dropout::call(ctorch::tensor(input), p, train);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1366,7 +1366,7 @@ ts_error tsg_dropout(ts_tensor *out, ts_tensor input, double p, bool train) {
 ts_error tsg_dropout_(ts_tensor *out, ts_tensor self, double p, bool train) {
     CTORCH_GUARD({
         auto ret = at::_ops::dropout_::call(ctorch::tensor(self), p, train);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1391,7 +1391,7 @@ ts_error tsg_dstack(ts_tensor *out, const ts_tensor *tensors, int64_t tensors_le
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::dstack::call(at::TensorList(tensors_list));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1399,7 +1399,7 @@ ts_error tsg_dstack(ts_tensor *out, const ts_tensor *tensors, int64_t tensors_le
 ts_error tsg__dyn_quant_matmul_4bit(ts_tensor *out, ts_tensor inp, ts_tensor packed_weights, int64_t block_size, int64_t in_features, int64_t out_features) {
     CTORCH_GUARD({
         auto ret = at::_ops::_dyn_quant_matmul_4bit::call(ctorch::tensor(inp), ctorch::tensor(packed_weights), block_size, in_features, out_features);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1407,7 +1407,7 @@ ts_error tsg__dyn_quant_matmul_4bit(ts_tensor *out, ts_tensor inp, ts_tensor pac
 ts_error tsg__dyn_quant_pack_4bit_weight(ts_tensor *out, ts_tensor weights, ts_tensor scales_zeros, ts_tensor bias, int64_t block_size, int64_t in_features, int64_t out_features) {
     CTORCH_GUARD({
         auto ret = at::_ops::_dyn_quant_pack_4bit_weight::call(ctorch::tensor(weights), ctorch::tensor(scales_zeros), ctorch::optional_tensor(bias), block_size, in_features, out_features);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1426,7 +1426,7 @@ ts_error tsg__efficient_attention_backward(ts_tensor *out, ts_tensor grad_out_, 
 ts_error tsg__efficientzerotensor(ts_tensor *out, const int64_t *size, int64_t size_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::_efficientzerotensor::call(ctorch::sym_int_list(size, size_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1435,7 +1435,7 @@ ts_error tsg_einsum(ts_tensor *out, const char *equation, const ts_tensor *tenso
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::einsum::call(c10::string_view(equation), at::TensorList(tensors_list), ctorch::optional_int_list(path, path_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1443,7 +1443,7 @@ ts_error tsg_einsum(ts_tensor *out, const char *equation, const ts_tensor *tenso
 ts_error tsg_elu(ts_tensor *out, ts_tensor self, ts_scalar alpha, ts_scalar scale, ts_scalar input_scale) {
     CTORCH_GUARD({
         auto ret = at::_ops::elu::call(ctorch::tensor(self), ctorch::scalar(alpha), ctorch::scalar(scale), ctorch::scalar(input_scale));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1451,7 +1451,7 @@ ts_error tsg_elu(ts_tensor *out, ts_tensor self, ts_scalar alpha, ts_scalar scal
 ts_error tsg_elu_(ts_tensor *out, ts_tensor self, ts_scalar alpha, ts_scalar scale, ts_scalar input_scale) {
     CTORCH_GUARD({
         auto ret = at::_ops::elu_::call(ctorch::tensor(self), ctorch::scalar(alpha), ctorch::scalar(scale), ctorch::scalar(input_scale));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1459,7 +1459,7 @@ ts_error tsg_elu_(ts_tensor *out, ts_tensor self, ts_scalar alpha, ts_scalar sca
 ts_error tsg_elu_backward(ts_tensor *out, ts_tensor grad_output, ts_scalar alpha, ts_scalar scale, ts_scalar input_scale, bool is_result, ts_tensor self_or_result) {
     CTORCH_GUARD({
         auto ret = at::_ops::elu_backward::call(ctorch::tensor(grad_output), ctorch::scalar(alpha), ctorch::scalar(scale), ctorch::scalar(input_scale), is_result, ctorch::tensor(self_or_result));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1467,7 +1467,7 @@ ts_error tsg_elu_backward(ts_tensor *out, ts_tensor grad_output, ts_scalar alpha
 ts_error tsg_embedding(ts_tensor *out, ts_tensor weight, ts_tensor indices, int64_t padding_idx, bool scale_grad_by_freq, bool sparse) {
     CTORCH_GUARD({
         auto ret = at::_ops::embedding::call(ctorch::tensor(weight), ctorch::tensor(indices), c10::SymInt(padding_idx), scale_grad_by_freq, sparse);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1475,7 +1475,7 @@ ts_error tsg_embedding(ts_tensor *out, ts_tensor weight, ts_tensor indices, int6
 ts_error tsg_embedding_backward(ts_tensor *out, ts_tensor grad, ts_tensor indices, int64_t num_weights, int64_t padding_idx, bool scale_grad_by_freq, bool sparse) {
     CTORCH_GUARD({
         auto ret = at::_ops::embedding_backward::call(ctorch::tensor(grad), ctorch::tensor(indices), c10::SymInt(num_weights), c10::SymInt(padding_idx), scale_grad_by_freq, sparse);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1516,7 +1516,7 @@ ts_error tsg_embedding_bag_padding_idx(ts_tensor *out, ts_tensor weight, ts_tens
 ts_error tsg__embedding_bag_backward(ts_tensor *out, ts_tensor grad, ts_tensor indices, ts_tensor offsets, ts_tensor offset2bag, ts_tensor bag_size, ts_tensor maximum_indices, int64_t num_weights, bool scale_grad_by_freq, int64_t mode, bool sparse, ts_tensor per_sample_weights, int64_t padding_idx) {
     CTORCH_GUARD({
         auto ret = at::_ops::_embedding_bag_backward::call(ctorch::tensor(grad), ctorch::tensor(indices), ctorch::tensor(offsets), ctorch::tensor(offset2bag), ctorch::tensor(bag_size), ctorch::tensor(maximum_indices), c10::SymInt(num_weights), scale_grad_by_freq, mode, sparse, ctorch::optional_tensor(per_sample_weights), padding_idx);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1524,7 +1524,7 @@ ts_error tsg__embedding_bag_backward(ts_tensor *out, ts_tensor grad, ts_tensor i
 ts_error tsg__embedding_bag_dense_backward(ts_tensor *out, ts_tensor grad, ts_tensor indices, ts_tensor offset2bag, ts_tensor bag_size, ts_tensor maximum_indices, int64_t num_weights, bool scale_grad_by_freq, int64_t mode, ts_tensor per_sample_weights, int64_t padding_idx) {
     CTORCH_GUARD({
         auto ret = at::_ops::_embedding_bag_dense_backward::call(ctorch::tensor(grad), ctorch::tensor(indices), ctorch::tensor(offset2bag), ctorch::tensor(bag_size), ctorch::tensor(maximum_indices), c10::SymInt(num_weights), scale_grad_by_freq, mode, ctorch::optional_tensor(per_sample_weights), padding_idx);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1543,7 +1543,7 @@ ts_error tsg__embedding_bag_forward_only(ts_tensor *out, ts_tensor weight, ts_te
 ts_error tsg__embedding_bag_per_sample_weights_backward(ts_tensor *out, ts_tensor grad, ts_tensor weight, ts_tensor indices, ts_tensor offsets, ts_tensor offset2bag, int64_t mode, int64_t padding_idx) {
     CTORCH_GUARD({
         auto ret = at::_ops::_embedding_bag_per_sample_weights_backward::call(ctorch::tensor(grad), ctorch::tensor(weight), ctorch::tensor(indices), ctorch::tensor(offsets), ctorch::tensor(offset2bag), mode, padding_idx);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1551,7 +1551,7 @@ ts_error tsg__embedding_bag_per_sample_weights_backward(ts_tensor *out, ts_tenso
 ts_error tsg_embedding_dense_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor indices, int64_t num_weights, int64_t padding_idx, bool scale_grad_by_freq) {
     CTORCH_GUARD({
         auto ret = at::_ops::embedding_dense_backward::call(ctorch::tensor(grad_output), ctorch::tensor(indices), c10::SymInt(num_weights), c10::SymInt(padding_idx), scale_grad_by_freq);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1559,7 +1559,7 @@ ts_error tsg_embedding_dense_backward(ts_tensor *out, ts_tensor grad_output, ts_
 ts_error tsg_embedding_renorm_(ts_tensor *out, ts_tensor self, ts_tensor indices, double max_norm, double norm_type) {
     CTORCH_GUARD({
         auto ret = at::_ops::embedding_renorm_::call(ctorch::tensor(self), ctorch::tensor(indices), max_norm, norm_type);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1567,7 +1567,7 @@ ts_error tsg_embedding_renorm_(ts_tensor *out, ts_tensor self, ts_tensor indices
 ts_error tsg_empty_memory_format(ts_tensor *out, const int64_t *size, int64_t size_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::empty_memory_format::call(ctorch::sym_int_list(size, size_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1575,7 +1575,7 @@ ts_error tsg_empty_memory_format(ts_tensor *out, const int64_t *size, int64_t si
 ts_error tsg_empty_like(ts_tensor *out, ts_tensor self, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::empty_like::call(ctorch::tensor(self), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1583,7 +1583,7 @@ ts_error tsg_empty_like(ts_tensor *out, ts_tensor self, int32_t dtype, int32_t l
 ts_error tsg_empty_permuted(ts_tensor *out, const int64_t *size, int64_t size_len, const int64_t *physical_layout, int64_t physical_layout_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::empty_permuted::call(ctorch::sym_int_list(size, size_len), ctorch::int_list(physical_layout, physical_layout_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1591,7 +1591,7 @@ ts_error tsg_empty_permuted(ts_tensor *out, const int64_t *size, int64_t size_le
 ts_error tsg_empty_strided(ts_tensor *out, const int64_t *size, int64_t size_len, const int64_t *stride, int64_t stride_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::empty_strided::call(ctorch::sym_int_list(size, size_len), ctorch::sym_int_list(stride, stride_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1599,7 +1599,7 @@ ts_error tsg_empty_strided(ts_tensor *out, const int64_t *size, int64_t size_len
 ts_error tsg_eq_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::eq_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1607,7 +1607,7 @@ ts_error tsg_eq_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_eq_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::eq_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1615,7 +1615,7 @@ ts_error tsg_eq_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_eq__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::eq__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1623,7 +1623,7 @@ ts_error tsg_eq__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_eq__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::eq__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1639,7 +1639,7 @@ ts_error tsg_equal(bool *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_erf(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::erf::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1647,7 +1647,7 @@ ts_error tsg_erf(ts_tensor *out, ts_tensor self) {
 ts_error tsg_erf_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::erf_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1655,7 +1655,7 @@ ts_error tsg_erf_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_erfc(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::erfc::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 

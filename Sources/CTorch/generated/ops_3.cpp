@@ -126,7 +126,7 @@ extern "C" {
 ts_error tsg_erfc_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::erfc_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -134,7 +134,7 @@ ts_error tsg_erfc_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_erfinv(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::erfinv::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -142,7 +142,7 @@ ts_error tsg_erfinv(ts_tensor *out, ts_tensor self) {
 ts_error tsg_erfinv_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::erfinv_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -150,7 +150,7 @@ ts_error tsg_erfinv_(ts_tensor *out, ts_tensor self) {
 ts_error tsg__euclidean_dist(ts_tensor *out, ts_tensor x1, ts_tensor x2) {
     CTORCH_GUARD({
         auto ret = at::_ops::_euclidean_dist::call(ctorch::tensor(x1), ctorch::tensor(x2));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -158,7 +158,7 @@ ts_error tsg__euclidean_dist(ts_tensor *out, ts_tensor x1, ts_tensor x2) {
 ts_error tsg_exp(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::exp::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -166,7 +166,7 @@ ts_error tsg_exp(ts_tensor *out, ts_tensor self) {
 ts_error tsg_exp2(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::exp2::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -174,7 +174,7 @@ ts_error tsg_exp2(ts_tensor *out, ts_tensor self) {
 ts_error tsg_exp2_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::exp2_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -182,7 +182,7 @@ ts_error tsg_exp2_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_exp_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::exp_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -190,7 +190,7 @@ ts_error tsg_exp_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_expand(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, bool implicit) {
     CTORCH_GUARD({
         auto ret = at::_ops::expand::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), implicit);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -198,7 +198,7 @@ ts_error tsg_expand(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t
 ts_error tsg_expand_as(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::expand_as::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -206,7 +206,7 @@ ts_error tsg_expand_as(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_expand_copy(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, bool implicit) {
     CTORCH_GUARD({
         auto ret = at::_ops::expand_copy::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), implicit);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -214,7 +214,7 @@ ts_error tsg_expand_copy(ts_tensor *out, ts_tensor self, const int64_t *size, in
 ts_error tsg_expm1(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::expm1::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -222,7 +222,7 @@ ts_error tsg_expm1(ts_tensor *out, ts_tensor self) {
 ts_error tsg_expm1_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::expm1_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -230,7 +230,7 @@ ts_error tsg_expm1_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_exponential_(ts_tensor *out, ts_tensor self, double lambd, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::exponential_::call(ctorch::tensor(self), lambd, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -238,7 +238,7 @@ ts_error tsg_exponential_(ts_tensor *out, ts_tensor self, double lambd, ts_gener
 ts_error tsg_eye(ts_tensor *out, int64_t n, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::eye::call(c10::SymInt(n), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -246,7 +246,7 @@ ts_error tsg_eye(ts_tensor *out, int64_t n, int32_t dtype, int32_t layout, ts_de
 ts_error tsg_eye_m(ts_tensor *out, int64_t n, int64_t m, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::eye_m::call(c10::SymInt(n), c10::SymInt(m), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -254,7 +254,7 @@ ts_error tsg_eye_m(ts_tensor *out, int64_t n, int64_t m, int32_t dtype, int32_t 
 ts_error tsg__fake_quantize_learnable_per_channel_affine(ts_tensor *out, ts_tensor self, ts_tensor scale, ts_tensor zero_point, int64_t axis, int64_t quant_min, int64_t quant_max, double grad_factor) {
     CTORCH_GUARD({
         auto ret = at::_ops::_fake_quantize_learnable_per_channel_affine::call(ctorch::tensor(self), ctorch::tensor(scale), ctorch::tensor(zero_point), axis, quant_min, quant_max, grad_factor);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -272,7 +272,7 @@ ts_error tsg__fake_quantize_learnable_per_channel_affine_backward(ts_tensor *out
 ts_error tsg__fake_quantize_learnable_per_tensor_affine(ts_tensor *out, ts_tensor self, ts_tensor scale, ts_tensor zero_point, int64_t quant_min, int64_t quant_max, double grad_factor) {
     CTORCH_GUARD({
         auto ret = at::_ops::_fake_quantize_learnable_per_tensor_affine::call(ctorch::tensor(self), ctorch::tensor(scale), ctorch::tensor(zero_point), quant_min, quant_max, grad_factor);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -290,7 +290,7 @@ ts_error tsg__fake_quantize_learnable_per_tensor_affine_backward(ts_tensor *out,
 ts_error tsg_fake_quantize_per_channel_affine(ts_tensor *out, ts_tensor self, ts_tensor scale, ts_tensor zero_point, int64_t axis, int64_t quant_min, int64_t quant_max) {
     CTORCH_GUARD({
         auto ret = at::_ops::fake_quantize_per_channel_affine::call(ctorch::tensor(self), ctorch::tensor(scale), ctorch::tensor(zero_point), axis, quant_min, quant_max);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -307,7 +307,7 @@ ts_error tsg_fake_quantize_per_channel_affine_cachemask(ts_tensor *out, ts_tenso
 ts_error tsg_fake_quantize_per_channel_affine_cachemask_backward(ts_tensor *out, ts_tensor grad, ts_tensor mask) {
     CTORCH_GUARD({
         auto ret = at::_ops::fake_quantize_per_channel_affine_cachemask_backward::call(ctorch::tensor(grad), ctorch::tensor(mask));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -315,7 +315,7 @@ ts_error tsg_fake_quantize_per_channel_affine_cachemask_backward(ts_tensor *out,
 ts_error tsg_fake_quantize_per_tensor_affine(ts_tensor *out, ts_tensor self, double scale, int64_t zero_point, int64_t quant_min, int64_t quant_max) {
     CTORCH_GUARD({
         auto ret = at::_ops::fake_quantize_per_tensor_affine::call(ctorch::tensor(self), scale, zero_point, quant_min, quant_max);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -323,7 +323,7 @@ ts_error tsg_fake_quantize_per_tensor_affine(ts_tensor *out, ts_tensor self, dou
 ts_error tsg_fake_quantize_per_tensor_affine_tensor_qparams(ts_tensor *out, ts_tensor self, ts_tensor scale, ts_tensor zero_point, int64_t quant_min, int64_t quant_max) {
     CTORCH_GUARD({
         auto ret = at::_ops::fake_quantize_per_tensor_affine_tensor_qparams::call(ctorch::tensor(self), ctorch::tensor(scale), ctorch::tensor(zero_point), quant_min, quant_max);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -340,7 +340,7 @@ ts_error tsg_fake_quantize_per_tensor_affine_cachemask(ts_tensor *out, ts_tensor
 ts_error tsg_fake_quantize_per_tensor_affine_cachemask_backward(ts_tensor *out, ts_tensor grad, ts_tensor mask) {
     CTORCH_GUARD({
         auto ret = at::_ops::fake_quantize_per_tensor_affine_cachemask_backward::call(ctorch::tensor(grad), ctorch::tensor(mask));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -357,7 +357,7 @@ ts_error tsg__fake_quantize_per_tensor_affine_cachemask_tensor_qparams(ts_tensor
 ts_error tsg_feature_alpha_dropout(ts_tensor *out, ts_tensor input, double p, bool train) {
     CTORCH_GUARD({
         auto ret = at::_ops::feature_alpha_dropout::call(ctorch::tensor(input), p, train);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -365,7 +365,7 @@ ts_error tsg_feature_alpha_dropout(ts_tensor *out, ts_tensor input, double p, bo
 ts_error tsg_feature_alpha_dropout_(ts_tensor *out, ts_tensor self, double p, bool train) {
     CTORCH_GUARD({
         auto ret = at::_ops::feature_alpha_dropout_::call(ctorch::tensor(self), p, train);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -373,7 +373,7 @@ ts_error tsg_feature_alpha_dropout_(ts_tensor *out, ts_tensor self, double p, bo
 ts_error tsg_feature_dropout(ts_tensor *out, ts_tensor input, double p, bool train) {
     CTORCH_GUARD({
         auto ret = at::_ops::feature_dropout::call(ctorch::tensor(input), p, train);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -381,7 +381,7 @@ ts_error tsg_feature_dropout(ts_tensor *out, ts_tensor input, double p, bool tra
 ts_error tsg_feature_dropout_(ts_tensor *out, ts_tensor self, double p, bool train) {
     CTORCH_GUARD({
         auto ret = at::_ops::feature_dropout_::call(ctorch::tensor(self), p, train);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -389,7 +389,7 @@ ts_error tsg_feature_dropout_(ts_tensor *out, ts_tensor self, double p, bool tra
 ts_error tsg__fft_c2c(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, int64_t normalization, bool forward) {
     CTORCH_GUARD({
         auto ret = at::_ops::_fft_c2c::call(ctorch::tensor(self), ctorch::sym_int_list(dim, dim_len), normalization, forward);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -397,7 +397,7 @@ ts_error tsg__fft_c2c(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_
 ts_error tsg__fft_c2r(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, int64_t normalization, int64_t last_dim_size) {
     CTORCH_GUARD({
         auto ret = at::_ops::_fft_c2r::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len), normalization, c10::SymInt(last_dim_size));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -405,7 +405,7 @@ ts_error tsg__fft_c2r(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_
 ts_error tsg_fft_fft(ts_tensor *out, ts_tensor self, int64_t n, bool n_has, int64_t dim, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_fft::call(ctorch::tensor(self), ctorch::optional_value<c10::SymInt>(n_has, c10::SymInt(n)), dim, ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -413,7 +413,7 @@ ts_error tsg_fft_fft(ts_tensor *out, ts_tensor self, int64_t n, bool n_has, int6
 ts_error tsg_fft_fft2(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t s_len, const int64_t *dim, int64_t dim_len, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_fft2::call(ctorch::tensor(self), ctorch::optional_sym_int_list(s, s_len), ctorch::int_list(dim, dim_len), ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -421,7 +421,7 @@ ts_error tsg_fft_fft2(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t 
 ts_error tsg_fft_fftfreq(ts_tensor *out, int64_t n, double d, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_fftfreq::call(n, d, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -429,7 +429,7 @@ ts_error tsg_fft_fftfreq(ts_tensor *out, int64_t n, double d, int32_t dtype, int
 ts_error tsg_fft_fftn(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t s_len, const int64_t *dim, int64_t dim_len, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_fftn::call(ctorch::tensor(self), ctorch::optional_sym_int_list(s, s_len), ctorch::optional_int_list(dim, dim_len), ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -437,7 +437,7 @@ ts_error tsg_fft_fftn(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t 
 ts_error tsg_fft_fftshift(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_fftshift::call(ctorch::tensor(self), ctorch::optional_int_list(dim, dim_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -445,7 +445,7 @@ ts_error tsg_fft_fftshift(ts_tensor *out, ts_tensor self, const int64_t *dim, in
 ts_error tsg_fft_hfft(ts_tensor *out, ts_tensor self, int64_t n, bool n_has, int64_t dim, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_hfft::call(ctorch::tensor(self), ctorch::optional_value<c10::SymInt>(n_has, c10::SymInt(n)), dim, ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -453,7 +453,7 @@ ts_error tsg_fft_hfft(ts_tensor *out, ts_tensor self, int64_t n, bool n_has, int
 ts_error tsg_fft_hfft2(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t s_len, const int64_t *dim, int64_t dim_len, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_hfft2::call(ctorch::tensor(self), ctorch::optional_sym_int_list(s, s_len), ctorch::int_list(dim, dim_len), ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -461,7 +461,7 @@ ts_error tsg_fft_hfft2(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t
 ts_error tsg_fft_hfftn(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t s_len, const int64_t *dim, int64_t dim_len, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_hfftn::call(ctorch::tensor(self), ctorch::optional_sym_int_list(s, s_len), ctorch::optional_int_list(dim, dim_len), ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -469,7 +469,7 @@ ts_error tsg_fft_hfftn(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t
 ts_error tsg_fft_ifft(ts_tensor *out, ts_tensor self, int64_t n, bool n_has, int64_t dim, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_ifft::call(ctorch::tensor(self), ctorch::optional_value<c10::SymInt>(n_has, c10::SymInt(n)), dim, ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -477,7 +477,7 @@ ts_error tsg_fft_ifft(ts_tensor *out, ts_tensor self, int64_t n, bool n_has, int
 ts_error tsg_fft_ifft2(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t s_len, const int64_t *dim, int64_t dim_len, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_ifft2::call(ctorch::tensor(self), ctorch::optional_sym_int_list(s, s_len), ctorch::int_list(dim, dim_len), ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -485,7 +485,7 @@ ts_error tsg_fft_ifft2(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t
 ts_error tsg_fft_ifftn(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t s_len, const int64_t *dim, int64_t dim_len, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_ifftn::call(ctorch::tensor(self), ctorch::optional_sym_int_list(s, s_len), ctorch::optional_int_list(dim, dim_len), ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -493,7 +493,7 @@ ts_error tsg_fft_ifftn(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t
 ts_error tsg_fft_ifftshift(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_ifftshift::call(ctorch::tensor(self), ctorch::optional_int_list(dim, dim_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -501,7 +501,7 @@ ts_error tsg_fft_ifftshift(ts_tensor *out, ts_tensor self, const int64_t *dim, i
 ts_error tsg_fft_ihfft(ts_tensor *out, ts_tensor self, int64_t n, bool n_has, int64_t dim, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_ihfft::call(ctorch::tensor(self), ctorch::optional_value<c10::SymInt>(n_has, c10::SymInt(n)), dim, ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -509,7 +509,7 @@ ts_error tsg_fft_ihfft(ts_tensor *out, ts_tensor self, int64_t n, bool n_has, in
 ts_error tsg_fft_ihfft2(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t s_len, const int64_t *dim, int64_t dim_len, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_ihfft2::call(ctorch::tensor(self), ctorch::optional_sym_int_list(s, s_len), ctorch::int_list(dim, dim_len), ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -517,7 +517,7 @@ ts_error tsg_fft_ihfft2(ts_tensor *out, ts_tensor self, const int64_t *s, int64_
 ts_error tsg_fft_ihfftn(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t s_len, const int64_t *dim, int64_t dim_len, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_ihfftn::call(ctorch::tensor(self), ctorch::optional_sym_int_list(s, s_len), ctorch::optional_int_list(dim, dim_len), ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -525,7 +525,7 @@ ts_error tsg_fft_ihfftn(ts_tensor *out, ts_tensor self, const int64_t *s, int64_
 ts_error tsg_fft_irfft(ts_tensor *out, ts_tensor self, int64_t n, bool n_has, int64_t dim, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_irfft::call(ctorch::tensor(self), ctorch::optional_value<c10::SymInt>(n_has, c10::SymInt(n)), dim, ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -533,7 +533,7 @@ ts_error tsg_fft_irfft(ts_tensor *out, ts_tensor self, int64_t n, bool n_has, in
 ts_error tsg_fft_irfft2(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t s_len, const int64_t *dim, int64_t dim_len, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_irfft2::call(ctorch::tensor(self), ctorch::optional_sym_int_list(s, s_len), ctorch::int_list(dim, dim_len), ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -541,7 +541,7 @@ ts_error tsg_fft_irfft2(ts_tensor *out, ts_tensor self, const int64_t *s, int64_
 ts_error tsg_fft_irfftn(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t s_len, const int64_t *dim, int64_t dim_len, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_irfftn::call(ctorch::tensor(self), ctorch::optional_sym_int_list(s, s_len), ctorch::optional_int_list(dim, dim_len), ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -549,7 +549,7 @@ ts_error tsg_fft_irfftn(ts_tensor *out, ts_tensor self, const int64_t *s, int64_
 ts_error tsg__fft_r2c(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, int64_t normalization, bool onesided) {
     CTORCH_GUARD({
         auto ret = at::_ops::_fft_r2c::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len), normalization, onesided);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -557,7 +557,7 @@ ts_error tsg__fft_r2c(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_
 ts_error tsg_fft_rfft(ts_tensor *out, ts_tensor self, int64_t n, bool n_has, int64_t dim, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_rfft::call(ctorch::tensor(self), ctorch::optional_value<c10::SymInt>(n_has, c10::SymInt(n)), dim, ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -565,7 +565,7 @@ ts_error tsg_fft_rfft(ts_tensor *out, ts_tensor self, int64_t n, bool n_has, int
 ts_error tsg_fft_rfft2(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t s_len, const int64_t *dim, int64_t dim_len, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_rfft2::call(ctorch::tensor(self), ctorch::optional_sym_int_list(s, s_len), ctorch::int_list(dim, dim_len), ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -573,7 +573,7 @@ ts_error tsg_fft_rfft2(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t
 ts_error tsg_fft_rfftfreq(ts_tensor *out, int64_t n, double d, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_rfftfreq::call(n, d, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -581,7 +581,7 @@ ts_error tsg_fft_rfftfreq(ts_tensor *out, int64_t n, double d, int32_t dtype, in
 ts_error tsg_fft_rfftn(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t s_len, const int64_t *dim, int64_t dim_len, const char *norm) {
     CTORCH_GUARD({
         auto ret = at::_ops::fft_rfftn::call(ctorch::tensor(self), ctorch::optional_sym_int_list(s, s_len), ctorch::optional_int_list(dim, dim_len), ctorch::optional_string(norm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -589,7 +589,7 @@ ts_error tsg_fft_rfftn(ts_tensor *out, ts_tensor self, const int64_t *s, int64_t
 ts_error tsg_fill_Scalar(ts_tensor *out, ts_tensor self, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::fill_Scalar::call(ctorch::tensor(self), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -597,7 +597,7 @@ ts_error tsg_fill_Scalar(ts_tensor *out, ts_tensor self, ts_scalar value) {
 ts_error tsg_fill_Tensor(ts_tensor *out, ts_tensor self, ts_tensor value) {
     CTORCH_GUARD({
         auto ret = at::_ops::fill_Tensor::call(ctorch::tensor(self), ctorch::tensor(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -605,7 +605,7 @@ ts_error tsg_fill_Tensor(ts_tensor *out, ts_tensor self, ts_tensor value) {
 ts_error tsg_fill__Scalar(ts_tensor *out, ts_tensor self, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::fill__Scalar::call(ctorch::tensor(self), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -613,7 +613,7 @@ ts_error tsg_fill__Scalar(ts_tensor *out, ts_tensor self, ts_scalar value) {
 ts_error tsg_fill__Tensor(ts_tensor *out, ts_tensor self, ts_tensor value) {
     CTORCH_GUARD({
         auto ret = at::_ops::fill__Tensor::call(ctorch::tensor(self), ctorch::tensor(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -621,7 +621,7 @@ ts_error tsg_fill__Tensor(ts_tensor *out, ts_tensor self, ts_tensor value) {
 ts_error tsg_fill_diagonal_(ts_tensor *out, ts_tensor self, ts_scalar fill_value, bool wrap) {
     CTORCH_GUARD({
         auto ret = at::_ops::fill_diagonal_::call(ctorch::tensor(self), ctorch::scalar(fill_value), wrap);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -629,7 +629,7 @@ ts_error tsg_fill_diagonal_(ts_tensor *out, ts_tensor self, ts_scalar fill_value
 ts_error tsg__fill_mem_eff_dropout_mask_(ts_tensor *out, ts_tensor self, double dropout_p, int64_t seed, int64_t offset) {
     CTORCH_GUARD({
         auto ret = at::_ops::_fill_mem_eff_dropout_mask_::call(ctorch::tensor(self), dropout_p, seed, offset);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -637,7 +637,7 @@ ts_error tsg__fill_mem_eff_dropout_mask_(ts_tensor *out, ts_tensor self, double 
 ts_error tsg_fix(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::fix::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -645,7 +645,7 @@ ts_error tsg_fix(ts_tensor *out, ts_tensor self) {
 ts_error tsg_fix_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::fix_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -687,7 +687,7 @@ ts_error tsg__flash_attention_forward_quantized(ts_tensor *out, ts_tensor query,
 ts_error tsg_flatten_using_ints(ts_tensor *out, ts_tensor self, int64_t start_dim, int64_t end_dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::flatten_using_ints::call(ctorch::tensor(self), start_dim, end_dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -696,7 +696,7 @@ ts_error tsg_flatten_dense_tensors(ts_tensor *out, const ts_tensor *tensors, int
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::flatten_dense_tensors::call(at::TensorList(tensors_list));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -704,7 +704,7 @@ ts_error tsg_flatten_dense_tensors(ts_tensor *out, const ts_tensor *tensors, int
 ts_error tsg_flip(ts_tensor *out, ts_tensor self, const int64_t *dims, int64_t dims_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::flip::call(ctorch::tensor(self), ctorch::int_list(dims, dims_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -712,7 +712,7 @@ ts_error tsg_flip(ts_tensor *out, ts_tensor self, const int64_t *dims, int64_t d
 ts_error tsg_fliplr(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::fliplr::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -720,7 +720,7 @@ ts_error tsg_fliplr(ts_tensor *out, ts_tensor self) {
 ts_error tsg_flipud(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::flipud::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -728,7 +728,7 @@ ts_error tsg_flipud(ts_tensor *out, ts_tensor self) {
 ts_error tsg_float_power_Tensor_Tensor(ts_tensor *out, ts_tensor self, ts_tensor exponent) {
     CTORCH_GUARD({
         auto ret = at::_ops::float_power_Tensor_Tensor::call(ctorch::tensor(self), ctorch::tensor(exponent));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -736,7 +736,7 @@ ts_error tsg_float_power_Tensor_Tensor(ts_tensor *out, ts_tensor self, ts_tensor
 ts_error tsg_float_power_Scalar(ts_tensor *out, ts_scalar self, ts_tensor exponent) {
     CTORCH_GUARD({
         auto ret = at::_ops::float_power_Scalar::call(ctorch::scalar(self), ctorch::tensor(exponent));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -744,7 +744,7 @@ ts_error tsg_float_power_Scalar(ts_tensor *out, ts_scalar self, ts_tensor expone
 ts_error tsg_float_power_Tensor_Scalar(ts_tensor *out, ts_tensor self, ts_scalar exponent) {
     CTORCH_GUARD({
         auto ret = at::_ops::float_power_Tensor_Scalar::call(ctorch::tensor(self), ctorch::scalar(exponent));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -752,7 +752,7 @@ ts_error tsg_float_power_Tensor_Scalar(ts_tensor *out, ts_tensor self, ts_scalar
 ts_error tsg_float_power__Scalar(ts_tensor *out, ts_tensor self, ts_scalar exponent) {
     CTORCH_GUARD({
         auto ret = at::_ops::float_power__Scalar::call(ctorch::tensor(self), ctorch::scalar(exponent));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -760,7 +760,7 @@ ts_error tsg_float_power__Scalar(ts_tensor *out, ts_tensor self, ts_scalar expon
 ts_error tsg_float_power__Tensor(ts_tensor *out, ts_tensor self, ts_tensor exponent) {
     CTORCH_GUARD({
         auto ret = at::_ops::float_power__Tensor::call(ctorch::tensor(self), ctorch::tensor(exponent));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -768,7 +768,7 @@ ts_error tsg_float_power__Tensor(ts_tensor *out, ts_tensor self, ts_tensor expon
 ts_error tsg_floor(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::floor::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -776,7 +776,7 @@ ts_error tsg_floor(ts_tensor *out, ts_tensor self) {
 ts_error tsg_floor_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::floor_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -784,7 +784,7 @@ ts_error tsg_floor_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_floor_divide(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::floor_divide::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -792,7 +792,7 @@ ts_error tsg_floor_divide(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_floor_divide_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::floor_divide_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -800,7 +800,7 @@ ts_error tsg_floor_divide_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other
 ts_error tsg_floor_divide__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::floor_divide__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -808,7 +808,7 @@ ts_error tsg_floor_divide__Tensor(ts_tensor *out, ts_tensor self, ts_tensor othe
 ts_error tsg_floor_divide__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::floor_divide__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -816,7 +816,7 @@ ts_error tsg_floor_divide__Scalar(ts_tensor *out, ts_tensor self, ts_scalar othe
 ts_error tsg_fmax(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::fmax::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -824,7 +824,7 @@ ts_error tsg_fmax(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_fmin(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::fmin::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -832,7 +832,7 @@ ts_error tsg_fmin(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_fmod_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::fmod_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -840,7 +840,7 @@ ts_error tsg_fmod_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_fmod_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::fmod_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -848,7 +848,7 @@ ts_error tsg_fmod_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_fmod__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::fmod__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -856,7 +856,7 @@ ts_error tsg_fmod__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_fmod__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::fmod__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -864,7 +864,7 @@ ts_error tsg_fmod__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg__foobar(ts_tensor *out, ts_tensor self, bool arg1, bool arg2, bool arg3) {
     CTORCH_GUARD({
         auto ret = at::_ops::_foobar::call(ctorch::tensor(self), arg1, arg2, arg3);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 

@@ -185,7 +185,7 @@ ts_error tsg__foreach_zero_(const ts_tensor *self, int64_t self_len) {
 ts_error tsg_frac(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::frac::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -193,7 +193,7 @@ ts_error tsg_frac(ts_tensor *out, ts_tensor self) {
 ts_error tsg_frac_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::frac_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -210,7 +210,7 @@ ts_error tsg_fractional_max_pool2d(ts_tensor *out, ts_tensor self, const int64_t
 ts_error tsg_fractional_max_pool2d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *output_size, int64_t output_size_len, ts_tensor indices) {
     CTORCH_GUARD({
         auto ret = at::_ops::fractional_max_pool2d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(output_size, output_size_len), ctorch::tensor(indices));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -227,7 +227,7 @@ ts_error tsg_fractional_max_pool3d(ts_tensor *out, ts_tensor self, const int64_t
 ts_error tsg_fractional_max_pool3d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *output_size, int64_t output_size_len, ts_tensor indices) {
     CTORCH_GUARD({
         auto ret = at::_ops::fractional_max_pool3d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(output_size, output_size_len), ctorch::tensor(indices));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -244,7 +244,7 @@ ts_error tsg_frexp_Tensor(ts_tensor *out, ts_tensor self) {
 ts_error tsg_frobenius_norm_dim(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::frobenius_norm_dim::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -252,7 +252,7 @@ ts_error tsg_frobenius_norm_dim(ts_tensor *out, ts_tensor self, const int64_t *d
 ts_error tsg_from_file(ts_tensor *out, const char *filename, int32_t shared, int64_t size, bool size_has, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::from_file::call(c10::string_view(filename), ctorch::optional_bool(shared), ctorch::optional_value<int64_t>(size_has, size), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -260,7 +260,7 @@ ts_error tsg_from_file(ts_tensor *out, const char *filename, int32_t shared, int
 ts_error tsg_full(ts_tensor *out, const int64_t *size, int64_t size_len, ts_scalar fill_value, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::full::call(ctorch::sym_int_list(size, size_len), ctorch::scalar(fill_value), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -268,7 +268,7 @@ ts_error tsg_full(ts_tensor *out, const int64_t *size, int64_t size_len, ts_scal
 ts_error tsg_full_like(ts_tensor *out, ts_tensor self, ts_scalar fill_value, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::full_like::call(ctorch::tensor(self), ctorch::scalar(fill_value), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -276,7 +276,7 @@ ts_error tsg_full_like(ts_tensor *out, ts_tensor self, ts_scalar fill_value, int
 ts_error tsg__functional_assert_async_msg(ts_tensor *out, ts_tensor self, const char *assert_msg, ts_tensor dep_token) {
     CTORCH_GUARD({
         auto ret = at::_ops::_functional_assert_async_msg::call(ctorch::tensor(self), c10::string_view(assert_msg), ctorch::tensor(dep_token));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -284,7 +284,7 @@ ts_error tsg__functional_assert_async_msg(ts_tensor *out, ts_tensor self, const 
 ts_error tsg__functional_assert_scalar(ts_tensor *out, ts_scalar self, const char *assert_msg, ts_tensor dep_token) {
     CTORCH_GUARD({
         auto ret = at::_ops::_functional_assert_scalar::call(ctorch::scalar(self), c10::string_view(assert_msg), ctorch::tensor(dep_token));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -292,7 +292,7 @@ ts_error tsg__functional_assert_scalar(ts_tensor *out, ts_scalar self, const cha
 ts_error tsg__functional_sym_constrain_range(ts_tensor *out, ts_scalar size, int64_t min, bool min_has, int64_t max, bool max_has, ts_tensor dep_token) {
     CTORCH_GUARD({
         auto ret = at::_ops::_functional_sym_constrain_range::call(ctorch::scalar(size), ctorch::optional_value<int64_t>(min_has, min), ctorch::optional_value<int64_t>(max_has, max), ctorch::tensor(dep_token));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -300,7 +300,7 @@ ts_error tsg__functional_sym_constrain_range(ts_tensor *out, ts_scalar size, int
 ts_error tsg__functional_sym_constrain_range_for_size(ts_tensor *out, ts_scalar size, int64_t min, bool min_has, int64_t max, bool max_has, ts_tensor dep_token) {
     CTORCH_GUARD({
         auto ret = at::_ops::_functional_sym_constrain_range_for_size::call(ctorch::scalar(size), ctorch::optional_value<int64_t>(min_has, min), ctorch::optional_value<int64_t>(max_has, max), ctorch::tensor(dep_token));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -391,7 +391,7 @@ ts_error tsg__fused_dropout(ts_tensor *out, ts_tensor self, double p, ts_generat
 ts_error tsg_fused_moving_avg_obs_fake_quant(ts_tensor *out, ts_tensor self, ts_tensor observer_on, ts_tensor fake_quant_on, ts_tensor running_min, ts_tensor running_max, ts_tensor scale, ts_tensor zero_point, double averaging_const, int64_t quant_min, int64_t quant_max, int64_t ch_axis, bool per_row_fake_quant, bool symmetric_quant) {
     CTORCH_GUARD({
         auto ret = at::_ops::fused_moving_avg_obs_fake_quant::call(ctorch::tensor(self), ctorch::tensor(observer_on), ctorch::tensor(fake_quant_on), ctorch::tensor(running_min), ctorch::tensor(running_max), ctorch::tensor(scale), ctorch::tensor(zero_point), averaging_const, quant_min, quant_max, ch_axis, per_row_fake_quant, symmetric_quant);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -454,7 +454,7 @@ ts_error tsg__fused_sgd__tensor_lr(const ts_tensor *self, int64_t self_len, cons
 ts_error tsg__fw_primal(ts_tensor *out, ts_tensor self, int64_t level) {
     CTORCH_GUARD({
         auto ret = at::_ops::_fw_primal::call(ctorch::tensor(self), level);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -462,7 +462,7 @@ ts_error tsg__fw_primal(ts_tensor *out, ts_tensor self, int64_t level) {
 ts_error tsg__fw_primal_copy(ts_tensor *out, ts_tensor self, int64_t level) {
     CTORCH_GUARD({
         auto ret = at::_ops::_fw_primal_copy::call(ctorch::tensor(self), level);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -470,7 +470,7 @@ ts_error tsg__fw_primal_copy(ts_tensor *out, ts_tensor self, int64_t level) {
 ts_error tsg_gather(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, bool sparse_grad) {
     CTORCH_GUARD({
         auto ret = at::_ops::gather::call(ctorch::tensor(self), dim, ctorch::tensor(index), sparse_grad);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -478,7 +478,7 @@ ts_error tsg_gather(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index
 ts_error tsg_gather_backward(ts_tensor *out, ts_tensor grad, ts_tensor self, int64_t dim, ts_tensor index, bool sparse_grad) {
     CTORCH_GUARD({
         auto ret = at::_ops::gather_backward::call(ctorch::tensor(grad), ctorch::tensor(self), dim, ctorch::tensor(index), sparse_grad);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -486,7 +486,7 @@ ts_error tsg_gather_backward(ts_tensor *out, ts_tensor grad, ts_tensor self, int
 ts_error tsg_gcd(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::gcd::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -494,7 +494,7 @@ ts_error tsg_gcd(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_gcd_(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::gcd_::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -502,7 +502,7 @@ ts_error tsg_gcd_(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_ge_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::ge_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -510,7 +510,7 @@ ts_error tsg_ge_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_ge_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::ge_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -518,7 +518,7 @@ ts_error tsg_ge_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_ge__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::ge__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -526,7 +526,7 @@ ts_error tsg_ge__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_ge__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::ge__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -534,7 +534,7 @@ ts_error tsg_ge__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_gelu(ts_tensor *out, ts_tensor self, const char *approximate) {
     CTORCH_GUARD({
         auto ret = at::_ops::gelu::call(ctorch::tensor(self), c10::string_view(approximate));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -542,7 +542,7 @@ ts_error tsg_gelu(ts_tensor *out, ts_tensor self, const char *approximate) {
 ts_error tsg_gelu_(ts_tensor *out, ts_tensor self, const char *approximate) {
     CTORCH_GUARD({
         auto ret = at::_ops::gelu_::call(ctorch::tensor(self), c10::string_view(approximate));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -550,7 +550,7 @@ ts_error tsg_gelu_(ts_tensor *out, ts_tensor self, const char *approximate) {
 ts_error tsg_gelu_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const char *approximate) {
     CTORCH_GUARD({
         auto ret = at::_ops::gelu_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), c10::string_view(approximate));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -558,7 +558,7 @@ ts_error tsg_gelu_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self
 ts_error tsg_geometric_(ts_tensor *out, ts_tensor self, double p, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::geometric_::call(ctorch::tensor(self), p, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -575,7 +575,7 @@ ts_error tsg_geqrf(ts_tensor *out, ts_tensor self) {
 ts_error tsg_ger(ts_tensor *out, ts_tensor self, ts_tensor vec2) {
     CTORCH_GUARD({
         auto ret = at::_ops::ger::call(ctorch::tensor(self), ctorch::tensor(vec2));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -583,7 +583,7 @@ ts_error tsg_ger(ts_tensor *out, ts_tensor self, ts_tensor vec2) {
 ts_error tsg_glu(ts_tensor *out, ts_tensor self, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::glu::call(ctorch::tensor(self), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -591,7 +591,7 @@ ts_error tsg_glu(ts_tensor *out, ts_tensor self, int64_t dim) {
 ts_error tsg_glu_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::glu_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -599,7 +599,7 @@ ts_error tsg_glu_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self,
 ts_error tsg_glu_backward_jvp(ts_tensor *out, ts_tensor grad_x, ts_tensor grad_glu, ts_tensor x, ts_tensor dgrad_glu, ts_tensor dx, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::glu_backward_jvp::call(ctorch::tensor(grad_x), ctorch::tensor(grad_glu), ctorch::tensor(x), ctorch::tensor(dgrad_glu), ctorch::tensor(dx), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -607,7 +607,7 @@ ts_error tsg_glu_backward_jvp(ts_tensor *out, ts_tensor grad_x, ts_tensor grad_g
 ts_error tsg_glu_jvp(ts_tensor *out, ts_tensor glu, ts_tensor x, ts_tensor dx, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::glu_jvp::call(ctorch::tensor(glu), ctorch::tensor(x), ctorch::tensor(dx), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -675,7 +675,7 @@ ts_error tsg_gradient_tensorarray(ts_tensor **out, int64_t *out_len, ts_tensor s
 ts_error tsg_greater_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::greater_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -683,7 +683,7 @@ ts_error tsg_greater_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_greater_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::greater_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -691,7 +691,7 @@ ts_error tsg_greater_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_greater__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::greater__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -699,7 +699,7 @@ ts_error tsg_greater__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_greater__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::greater__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -707,7 +707,7 @@ ts_error tsg_greater__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_greater_equal_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::greater_equal_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -715,7 +715,7 @@ ts_error tsg_greater_equal_Scalar(ts_tensor *out, ts_tensor self, ts_scalar othe
 ts_error tsg_greater_equal_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::greater_equal_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -723,7 +723,7 @@ ts_error tsg_greater_equal_Tensor(ts_tensor *out, ts_tensor self, ts_tensor othe
 ts_error tsg_greater_equal__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::greater_equal__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -731,7 +731,7 @@ ts_error tsg_greater_equal__Scalar(ts_tensor *out, ts_tensor self, ts_scalar oth
 ts_error tsg_greater_equal__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::greater_equal__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -739,7 +739,7 @@ ts_error tsg_greater_equal__Tensor(ts_tensor *out, ts_tensor self, ts_tensor oth
 ts_error tsg_grid_sampler(ts_tensor *out, ts_tensor input, ts_tensor grid, int64_t interpolation_mode, int64_t padding_mode, bool align_corners) {
     CTORCH_GUARD({
         auto ret = at::_ops::grid_sampler::call(ctorch::tensor(input), ctorch::tensor(grid), interpolation_mode, padding_mode, align_corners);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -747,7 +747,7 @@ ts_error tsg_grid_sampler(ts_tensor *out, ts_tensor input, ts_tensor grid, int64
 ts_error tsg_grid_sampler_2d(ts_tensor *out, ts_tensor input, ts_tensor grid, int64_t interpolation_mode, int64_t padding_mode, bool align_corners) {
     CTORCH_GUARD({
         auto ret = at::_ops::grid_sampler_2d::call(ctorch::tensor(input), ctorch::tensor(grid), interpolation_mode, padding_mode, align_corners);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -764,7 +764,7 @@ ts_error tsg_grid_sampler_2d_backward(ts_tensor *out, ts_tensor grad_output, ts_
 ts_error tsg__grid_sampler_2d_cpu_fallback(ts_tensor *out, ts_tensor input, ts_tensor grid, int64_t interpolation_mode, int64_t padding_mode, bool align_corners) {
     CTORCH_GUARD({
         auto ret = at::_ops::_grid_sampler_2d_cpu_fallback::call(ctorch::tensor(input), ctorch::tensor(grid), interpolation_mode, padding_mode, align_corners);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -781,7 +781,7 @@ ts_error tsg__grid_sampler_2d_cpu_fallback_backward(ts_tensor *out, ts_tensor gr
 ts_error tsg_grid_sampler_3d(ts_tensor *out, ts_tensor input, ts_tensor grid, int64_t interpolation_mode, int64_t padding_mode, bool align_corners) {
     CTORCH_GUARD({
         auto ret = at::_ops::grid_sampler_3d::call(ctorch::tensor(input), ctorch::tensor(grid), interpolation_mode, padding_mode, align_corners);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -798,7 +798,7 @@ ts_error tsg_grid_sampler_3d_backward(ts_tensor *out, ts_tensor grad_output, ts_
 ts_error tsg_group_norm(ts_tensor *out, ts_tensor input, int64_t num_groups, ts_tensor weight, ts_tensor bias, double eps, bool cudnn_enabled) {
     CTORCH_GUARD({
         auto ret = at::_ops::group_norm::call(ctorch::tensor(input), num_groups, ctorch::optional_tensor(weight), ctorch::optional_tensor(bias), eps, cudnn_enabled);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -806,7 +806,7 @@ ts_error tsg_group_norm(ts_tensor *out, ts_tensor input, int64_t num_groups, ts_
 ts_error tsg__grouped_mm(ts_tensor *out, ts_tensor self, ts_tensor mat2, ts_tensor offs, ts_tensor bias, int32_t out_dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::_grouped_mm::call(ctorch::tensor(self), ctorch::tensor(mat2), ctorch::optional_tensor(offs), ctorch::optional_tensor(bias), ctorch::optional_dtype(out_dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -834,7 +834,7 @@ ts_error tsg_gru_data(ts_tensor *out, ts_tensor data, ts_tensor batch_sizes, ts_
 ts_error tsg_gru_cell(ts_tensor *out, ts_tensor input, ts_tensor hx, ts_tensor w_ih, ts_tensor w_hh, ts_tensor b_ih, ts_tensor b_hh) {
     CTORCH_GUARD({
         auto ret = at::_ops::gru_cell::call(ctorch::tensor(input), ctorch::tensor(hx), ctorch::tensor(w_ih), ctorch::tensor(w_hh), ctorch::optional_tensor(b_ih), ctorch::optional_tensor(b_hh));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -842,7 +842,7 @@ ts_error tsg_gru_cell(ts_tensor *out, ts_tensor input, ts_tensor hx, ts_tensor w
 ts_error tsg_gt_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::gt_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -850,7 +850,7 @@ ts_error tsg_gt_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_gt_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::gt_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -858,7 +858,7 @@ ts_error tsg_gt_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_gt__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::gt__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -866,7 +866,7 @@ ts_error tsg_gt__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_gt__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::gt__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -874,7 +874,7 @@ ts_error tsg_gt__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_hamming_window(ts_tensor *out, int64_t window_length, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::hamming_window::call(window_length, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -882,7 +882,7 @@ ts_error tsg_hamming_window(ts_tensor *out, int64_t window_length, int32_t dtype
 ts_error tsg_hamming_window_periodic(ts_tensor *out, int64_t window_length, bool periodic, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::hamming_window_periodic::call(window_length, periodic, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -890,7 +890,7 @@ ts_error tsg_hamming_window_periodic(ts_tensor *out, int64_t window_length, bool
 ts_error tsg_hamming_window_periodic_alpha(ts_tensor *out, int64_t window_length, bool periodic, double alpha, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::hamming_window_periodic_alpha::call(window_length, periodic, alpha, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -898,7 +898,7 @@ ts_error tsg_hamming_window_periodic_alpha(ts_tensor *out, int64_t window_length
 ts_error tsg_hamming_window_periodic_alpha_beta(ts_tensor *out, int64_t window_length, bool periodic, double alpha, double beta, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::hamming_window_periodic_alpha_beta::call(window_length, periodic, alpha, beta, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -906,7 +906,7 @@ ts_error tsg_hamming_window_periodic_alpha_beta(ts_tensor *out, int64_t window_l
 ts_error tsg_hann_window(ts_tensor *out, int64_t window_length, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::hann_window::call(window_length, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -914,7 +914,7 @@ ts_error tsg_hann_window(ts_tensor *out, int64_t window_length, int32_t dtype, i
 ts_error tsg_hann_window_periodic(ts_tensor *out, int64_t window_length, bool periodic, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::hann_window_periodic::call(window_length, periodic, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -922,7 +922,7 @@ ts_error tsg_hann_window_periodic(ts_tensor *out, int64_t window_length, bool pe
 ts_error tsg_hardshrink(ts_tensor *out, ts_tensor self, ts_scalar lambd) {
     CTORCH_GUARD({
         auto ret = at::_ops::hardshrink::call(ctorch::tensor(self), ctorch::scalar(lambd));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -930,7 +930,7 @@ ts_error tsg_hardshrink(ts_tensor *out, ts_tensor self, ts_scalar lambd) {
 ts_error tsg_hardshrink_backward(ts_tensor *out, ts_tensor grad_out, ts_tensor self, ts_scalar lambd) {
     CTORCH_GUARD({
         auto ret = at::_ops::hardshrink_backward::call(ctorch::tensor(grad_out), ctorch::tensor(self), ctorch::scalar(lambd));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -938,7 +938,7 @@ ts_error tsg_hardshrink_backward(ts_tensor *out, ts_tensor grad_out, ts_tensor s
 ts_error tsg_hardsigmoid(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::hardsigmoid::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -946,7 +946,7 @@ ts_error tsg_hardsigmoid(ts_tensor *out, ts_tensor self) {
 ts_error tsg_hardsigmoid_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::hardsigmoid_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -954,7 +954,7 @@ ts_error tsg_hardsigmoid_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_hardsigmoid_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::hardsigmoid_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -962,7 +962,7 @@ ts_error tsg_hardsigmoid_backward(ts_tensor *out, ts_tensor grad_output, ts_tens
 ts_error tsg_hardswish(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::hardswish::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -970,7 +970,7 @@ ts_error tsg_hardswish(ts_tensor *out, ts_tensor self) {
 ts_error tsg_hardswish_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::hardswish_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -978,7 +978,7 @@ ts_error tsg_hardswish_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_hardswish_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::hardswish_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -986,7 +986,7 @@ ts_error tsg_hardswish_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor
 ts_error tsg_hardtanh(ts_tensor *out, ts_tensor self, ts_scalar min_val, ts_scalar max_val) {
     CTORCH_GUARD({
         auto ret = at::_ops::hardtanh::call(ctorch::tensor(self), ctorch::scalar(min_val), ctorch::scalar(max_val));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -994,7 +994,7 @@ ts_error tsg_hardtanh(ts_tensor *out, ts_tensor self, ts_scalar min_val, ts_scal
 ts_error tsg_hardtanh_(ts_tensor *out, ts_tensor self, ts_scalar min_val, ts_scalar max_val) {
     CTORCH_GUARD({
         auto ret = at::_ops::hardtanh_::call(ctorch::tensor(self), ctorch::scalar(min_val), ctorch::scalar(max_val));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1002,7 +1002,7 @@ ts_error tsg_hardtanh_(ts_tensor *out, ts_tensor self, ts_scalar min_val, ts_sca
 ts_error tsg_hardtanh_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_scalar min_val, ts_scalar max_val) {
     CTORCH_GUARD({
         auto ret = at::_ops::hardtanh_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::scalar(min_val), ctorch::scalar(max_val));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1026,7 +1026,7 @@ ts_error tsg__has_same_storage_numel(bool *out, ts_tensor self, ts_tensor other)
 ts_error tsg_hash_tensor(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim, int64_t mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::hash_tensor::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len), keepdim, mode);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1034,7 +1034,7 @@ ts_error tsg_hash_tensor(ts_tensor *out, ts_tensor self, const int64_t *dim, int
 ts_error tsg_heaviside(ts_tensor *out, ts_tensor self, ts_tensor values) {
     CTORCH_GUARD({
         auto ret = at::_ops::heaviside::call(ctorch::tensor(self), ctorch::tensor(values));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1042,7 +1042,7 @@ ts_error tsg_heaviside(ts_tensor *out, ts_tensor self, ts_tensor values) {
 ts_error tsg_heaviside_(ts_tensor *out, ts_tensor self, ts_tensor values) {
     CTORCH_GUARD({
         auto ret = at::_ops::heaviside_::call(ctorch::tensor(self), ctorch::tensor(values));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1050,7 +1050,7 @@ ts_error tsg_heaviside_(ts_tensor *out, ts_tensor self, ts_tensor values) {
 ts_error tsg_hinge_embedding_loss(ts_tensor *out, ts_tensor self, ts_tensor target, double margin, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::hinge_embedding_loss::call(ctorch::tensor(self), ctorch::tensor(target), margin, reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1058,7 +1058,7 @@ ts_error tsg_hinge_embedding_loss(ts_tensor *out, ts_tensor self, ts_tensor targ
 ts_error tsg_histc(ts_tensor *out, ts_tensor self, int64_t bins, ts_scalar min, ts_scalar max) {
     CTORCH_GUARD({
         auto ret = at::_ops::histc::call(ctorch::tensor(self), bins, ctorch::scalar(min), ctorch::scalar(max));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1092,7 +1092,7 @@ ts_error tsg__histogramdd_bin_edges(ts_tensor **out, int64_t *out_len, ts_tensor
 ts_error tsg__histogramdd_from_bin_cts(ts_tensor *out, ts_tensor self, const int64_t *bins, int64_t bins_len, const double *range, int64_t range_len, ts_tensor weight, bool density) {
     CTORCH_GUARD({
         auto ret = at::_ops::_histogramdd_from_bin_cts::call(ctorch::tensor(self), ctorch::int_list(bins, bins_len), ctorch::optional_double_list(range, range_len), ctorch::optional_tensor(weight), density);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1101,7 +1101,7 @@ ts_error tsg__histogramdd_from_bin_tensors(ts_tensor *out, ts_tensor self, const
     CTORCH_GUARD({
         auto bins_list = ctorch::tensor_vector(bins, bins_len);
         auto ret = at::_ops::_histogramdd_from_bin_tensors::call(ctorch::tensor(self), at::TensorList(bins_list), ctorch::optional_tensor(weight), density);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1126,7 +1126,7 @@ ts_error tsg_hstack(ts_tensor *out, const ts_tensor *tensors, int64_t tensors_le
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::hstack::call(at::TensorList(tensors_list));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1134,7 +1134,7 @@ ts_error tsg_hstack(ts_tensor *out, const ts_tensor *tensors, int64_t tensors_le
 ts_error tsg_huber_loss(ts_tensor *out, ts_tensor self, ts_tensor target, int64_t reduction, double delta) {
     CTORCH_GUARD({
         auto ret = at::_ops::huber_loss::call(ctorch::tensor(self), ctorch::tensor(target), reduction, delta);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1142,7 +1142,7 @@ ts_error tsg_huber_loss(ts_tensor *out, ts_tensor self, ts_tensor target, int64_
 ts_error tsg_huber_loss_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor target, int64_t reduction, double delta) {
     CTORCH_GUARD({
         auto ret = at::_ops::huber_loss_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(target), reduction, delta);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1150,7 +1150,7 @@ ts_error tsg_huber_loss_backward(ts_tensor *out, ts_tensor grad_output, ts_tenso
 ts_error tsg_hypot(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::hypot::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1158,7 +1158,7 @@ ts_error tsg_hypot(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_hypot_(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::hypot_::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1166,7 +1166,7 @@ ts_error tsg_hypot_(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_i0(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::i0::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1174,7 +1174,7 @@ ts_error tsg_i0(ts_tensor *out, ts_tensor self) {
 ts_error tsg_i0_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::i0_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1182,7 +1182,7 @@ ts_error tsg_i0_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_igamma(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::igamma::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1190,7 +1190,7 @@ ts_error tsg_igamma(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_igamma_(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::igamma_::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1198,7 +1198,7 @@ ts_error tsg_igamma_(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_igammac(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::igammac::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1206,7 +1206,7 @@ ts_error tsg_igammac(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_igammac_(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::igammac_::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1214,7 +1214,7 @@ ts_error tsg_igammac_(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_im2col(ts_tensor *out, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *dilation, int64_t dilation_len, const int64_t *padding, int64_t padding_len, const int64_t *stride, int64_t stride_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::im2col::call(ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(dilation, dilation_len), ctorch::int_list(padding, padding_len), ctorch::int_list(stride, stride_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1222,7 +1222,7 @@ ts_error tsg_im2col(ts_tensor *out, ts_tensor self, const int64_t *kernel_size, 
 ts_error tsg_imag(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::imag::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1230,7 +1230,7 @@ ts_error tsg_imag(ts_tensor *out, ts_tensor self) {
 ts_error tsg_index_Tensor(ts_tensor *out, ts_tensor self, const ts_tensor *indices, int64_t indices_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_Tensor::call(ctorch::tensor(self), ctorch::optional_tensor_list(indices, indices_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1238,7 +1238,7 @@ ts_error tsg_index_Tensor(ts_tensor *out, ts_tensor self, const ts_tensor *indic
 ts_error tsg_index_add(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor source, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_add::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(source), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1246,7 +1246,7 @@ ts_error tsg_index_add(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor in
 ts_error tsg_index_add_(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor source, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_add_::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(source), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1254,7 +1254,7 @@ ts_error tsg_index_add_(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor i
 ts_error tsg_index_copy(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor source) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_copy::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(source));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1262,7 +1262,7 @@ ts_error tsg_index_copy(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor i
 ts_error tsg_index_copy_(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor source) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_copy_::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(source));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1270,7 +1270,7 @@ ts_error tsg_index_copy_(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor 
 ts_error tsg_index_fill_int_Scalar(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_fill_int_Scalar::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1278,7 +1278,7 @@ ts_error tsg_index_fill_int_Scalar(ts_tensor *out, ts_tensor self, int64_t dim, 
 ts_error tsg_index_fill_int_Tensor(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor value) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_fill_int_Tensor::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1286,7 +1286,7 @@ ts_error tsg_index_fill_int_Tensor(ts_tensor *out, ts_tensor self, int64_t dim, 
 ts_error tsg_index_fill__int_Scalar(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_fill__int_Scalar::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1294,7 +1294,7 @@ ts_error tsg_index_fill__int_Scalar(ts_tensor *out, ts_tensor self, int64_t dim,
 ts_error tsg_index_fill__int_Tensor(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor value) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_fill__int_Tensor::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1302,7 +1302,7 @@ ts_error tsg_index_fill__int_Tensor(ts_tensor *out, ts_tensor self, int64_t dim,
 ts_error tsg_index_put(ts_tensor *out, ts_tensor self, const ts_tensor *indices, int64_t indices_len, ts_tensor values, bool accumulate) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_put::call(ctorch::tensor(self), ctorch::optional_tensor_list(indices, indices_len), ctorch::tensor(values), accumulate);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1310,7 +1310,7 @@ ts_error tsg_index_put(ts_tensor *out, ts_tensor self, const ts_tensor *indices,
 ts_error tsg_index_put_(ts_tensor *out, ts_tensor self, const ts_tensor *indices, int64_t indices_len, ts_tensor values, bool accumulate) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_put_::call(ctorch::tensor(self), ctorch::optional_tensor_list(indices, indices_len), ctorch::tensor(values), accumulate);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1318,7 +1318,7 @@ ts_error tsg_index_put_(ts_tensor *out, ts_tensor self, const ts_tensor *indices
 ts_error tsg__index_put_impl_(ts_tensor *out, ts_tensor self, const ts_tensor *indices, int64_t indices_len, ts_tensor values, bool accumulate, bool unsafe) {
     CTORCH_GUARD({
         auto ret = at::_ops::_index_put_impl_::call(ctorch::tensor(self), ctorch::optional_tensor_list(indices, indices_len), ctorch::tensor(values), accumulate, unsafe);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1326,7 +1326,7 @@ ts_error tsg__index_put_impl_(ts_tensor *out, ts_tensor self, const ts_tensor *i
 ts_error tsg_index_reduce(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor source, const char *reduce, bool include_self) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_reduce::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(source), c10::string_view(reduce), include_self);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1334,7 +1334,7 @@ ts_error tsg_index_reduce(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor
 ts_error tsg_index_reduce_(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor source, const char *reduce, bool include_self) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_reduce_::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(source), c10::string_view(reduce), include_self);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1342,7 +1342,7 @@ ts_error tsg_index_reduce_(ts_tensor *out, ts_tensor self, int64_t dim, ts_tenso
 ts_error tsg_index_select(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_select::call(ctorch::tensor(self), dim, ctorch::tensor(index));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1350,7 +1350,7 @@ ts_error tsg_index_select(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor
 ts_error tsg_index_select_backward(ts_tensor *out, ts_tensor grad, const int64_t *self_sizes, int64_t self_sizes_len, int64_t dim, ts_tensor index) {
     CTORCH_GUARD({
         auto ret = at::_ops::index_select_backward::call(ctorch::tensor(grad), ctorch::sym_int_list(self_sizes, self_sizes_len), dim, ctorch::tensor(index));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1358,7 +1358,7 @@ ts_error tsg_index_select_backward(ts_tensor *out, ts_tensor grad, const int64_t
 ts_error tsg__indices_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_indices_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1366,7 +1366,7 @@ ts_error tsg__indices_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_indices_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::indices_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1374,7 +1374,7 @@ ts_error tsg_indices_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_infinitely_differentiable_gelu_backward(ts_tensor *out, ts_tensor grad, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::infinitely_differentiable_gelu_backward::call(ctorch::tensor(grad), ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1382,7 +1382,7 @@ ts_error tsg_infinitely_differentiable_gelu_backward(ts_tensor *out, ts_tensor g
 ts_error tsg_inner(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::inner::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1390,7 +1390,7 @@ ts_error tsg_inner(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_instance_norm(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, ts_tensor running_mean, ts_tensor running_var, bool use_input_stats, double momentum, double eps, bool cudnn_enabled) {
     CTORCH_GUARD({
         auto ret = at::_ops::instance_norm::call(ctorch::tensor(input), ctorch::optional_tensor(weight), ctorch::optional_tensor(bias), ctorch::optional_tensor(running_mean), ctorch::optional_tensor(running_var), use_input_stats, momentum, eps, cudnn_enabled);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1398,7 +1398,7 @@ ts_error tsg_instance_norm(ts_tensor *out, ts_tensor input, ts_tensor weight, ts
 ts_error tsg__int_mm(ts_tensor *out, ts_tensor self, ts_tensor mat2) {
     CTORCH_GUARD({
         auto ret = at::_ops::_int_mm::call(ctorch::tensor(self), ctorch::tensor(mat2));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1406,7 +1406,7 @@ ts_error tsg__int_mm(ts_tensor *out, ts_tensor self, ts_tensor mat2) {
 ts_error tsg_inverse(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::inverse::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1414,7 +1414,7 @@ ts_error tsg_inverse(ts_tensor *out, ts_tensor self) {
 ts_error tsg__is_all_true(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_is_all_true::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1422,7 +1422,7 @@ ts_error tsg__is_all_true(ts_tensor *out, ts_tensor self) {
 ts_error tsg__is_any_true(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_is_any_true::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1510,7 +1510,7 @@ ts_error tsg__is_zerotensor(bool *out, ts_tensor self) {
 ts_error tsg_isclose(ts_tensor *out, ts_tensor self, ts_tensor other, double rtol, double atol, bool equal_nan) {
     CTORCH_GUARD({
         auto ret = at::_ops::isclose::call(ctorch::tensor(self), ctorch::tensor(other), rtol, atol, equal_nan);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1518,7 +1518,7 @@ ts_error tsg_isclose(ts_tensor *out, ts_tensor self, ts_tensor other, double rto
 ts_error tsg_isfinite(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::isfinite::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1526,7 +1526,7 @@ ts_error tsg_isfinite(ts_tensor *out, ts_tensor self) {
 ts_error tsg_isin_Tensor_Tensor(ts_tensor *out, ts_tensor elements, ts_tensor test_elements, bool assume_unique, bool invert) {
     CTORCH_GUARD({
         auto ret = at::_ops::isin_Tensor_Tensor::call(ctorch::tensor(elements), ctorch::tensor(test_elements), assume_unique, invert);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1534,7 +1534,7 @@ ts_error tsg_isin_Tensor_Tensor(ts_tensor *out, ts_tensor elements, ts_tensor te
 ts_error tsg_isin_Tensor_Scalar(ts_tensor *out, ts_tensor elements, ts_scalar test_element, bool assume_unique, bool invert) {
     CTORCH_GUARD({
         auto ret = at::_ops::isin_Tensor_Scalar::call(ctorch::tensor(elements), ctorch::scalar(test_element), assume_unique, invert);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1542,7 +1542,7 @@ ts_error tsg_isin_Tensor_Scalar(ts_tensor *out, ts_tensor elements, ts_scalar te
 ts_error tsg_isin_Scalar_Tensor(ts_tensor *out, ts_scalar element, ts_tensor test_elements, bool assume_unique, bool invert) {
     CTORCH_GUARD({
         auto ret = at::_ops::isin_Scalar_Tensor::call(ctorch::scalar(element), ctorch::tensor(test_elements), assume_unique, invert);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1550,7 +1550,7 @@ ts_error tsg_isin_Scalar_Tensor(ts_tensor *out, ts_scalar element, ts_tensor tes
 ts_error tsg_isinf(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::isinf::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1558,7 +1558,7 @@ ts_error tsg_isinf(ts_tensor *out, ts_tensor self) {
 ts_error tsg_isnan(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::isnan::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1566,7 +1566,7 @@ ts_error tsg_isnan(ts_tensor *out, ts_tensor self) {
 ts_error tsg_isneginf(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::isneginf::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1574,7 +1574,7 @@ ts_error tsg_isneginf(ts_tensor *out, ts_tensor self) {
 ts_error tsg_isposinf(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::isposinf::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1582,7 +1582,7 @@ ts_error tsg_isposinf(ts_tensor *out, ts_tensor self) {
 ts_error tsg_isreal(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::isreal::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1590,7 +1590,7 @@ ts_error tsg_isreal(ts_tensor *out, ts_tensor self) {
 ts_error tsg_istft(ts_tensor *out, ts_tensor self, int64_t n_fft, int64_t hop_length, bool hop_length_has, int64_t win_length, bool win_length_has, ts_tensor window, bool center, bool normalized, int32_t onesided, int64_t length, bool length_has, bool return_complex) {
     CTORCH_GUARD({
         auto ret = at::_ops::istft::call(ctorch::tensor(self), n_fft, ctorch::optional_value<int64_t>(hop_length_has, hop_length), ctorch::optional_value<int64_t>(win_length_has, win_length), ctorch::optional_tensor(window), center, normalized, ctorch::optional_bool(onesided), ctorch::optional_value<int64_t>(length_has, length), return_complex);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1599,7 +1599,7 @@ ts_error tsg__jagged_to_padded_dense_forward(ts_tensor *out, ts_tensor values, c
     CTORCH_GUARD({
         auto offsets_list = ctorch::tensor_vector(offsets, offsets_len);
         auto ret = at::_ops::_jagged_to_padded_dense_forward::call(ctorch::tensor(values), at::TensorList(offsets_list), ctorch::sym_int_list(max_lengths, max_lengths_len), padding_value);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1607,7 +1607,7 @@ ts_error tsg__jagged_to_padded_dense_forward(ts_tensor *out, ts_tensor values, c
 ts_error tsg_kaiser_window(ts_tensor *out, int64_t window_length, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::kaiser_window::call(window_length, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1615,7 +1615,7 @@ ts_error tsg_kaiser_window(ts_tensor *out, int64_t window_length, int32_t dtype,
 ts_error tsg_kaiser_window_periodic(ts_tensor *out, int64_t window_length, bool periodic, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::kaiser_window_periodic::call(window_length, periodic, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1623,7 +1623,7 @@ ts_error tsg_kaiser_window_periodic(ts_tensor *out, int64_t window_length, bool 
 ts_error tsg_kaiser_window_beta(ts_tensor *out, int64_t window_length, bool periodic, double beta, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::kaiser_window_beta::call(window_length, periodic, beta, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1631,7 +1631,7 @@ ts_error tsg_kaiser_window_beta(ts_tensor *out, int64_t window_length, bool peri
 ts_error tsg_kl_div(ts_tensor *out, ts_tensor self, ts_tensor target, int64_t reduction, bool log_target) {
     CTORCH_GUARD({
         auto ret = at::_ops::kl_div::call(ctorch::tensor(self), ctorch::tensor(target), reduction, log_target);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1639,7 +1639,7 @@ ts_error tsg_kl_div(ts_tensor *out, ts_tensor self, ts_tensor target, int64_t re
 ts_error tsg_kron(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::kron::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1656,7 +1656,7 @@ ts_error tsg_kthvalue(ts_tensor *out, ts_tensor self, int64_t k, int64_t dim, bo
 ts_error tsg_l1_loss(ts_tensor *out, ts_tensor self, ts_tensor target, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::l1_loss::call(ctorch::tensor(self), ctorch::tensor(target), reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1664,7 +1664,7 @@ ts_error tsg_l1_loss(ts_tensor *out, ts_tensor self, ts_tensor target, int64_t r
 ts_error tsg_layer_norm(ts_tensor *out, ts_tensor input, const int64_t *normalized_shape, int64_t normalized_shape_len, ts_tensor weight, ts_tensor bias, double eps, bool cudnn_enable) {
     CTORCH_GUARD({
         auto ret = at::_ops::layer_norm::call(ctorch::tensor(input), ctorch::sym_int_list(normalized_shape, normalized_shape_len), ctorch::optional_tensor(weight), ctorch::optional_tensor(bias), eps, cudnn_enable);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1672,7 +1672,7 @@ ts_error tsg_layer_norm(ts_tensor *out, ts_tensor input, const int64_t *normaliz
 ts_error tsg__lazy_clone(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_lazy_clone::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1680,7 +1680,7 @@ ts_error tsg__lazy_clone(ts_tensor *out, ts_tensor self) {
 ts_error tsg_lcm(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::lcm::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1688,7 +1688,7 @@ ts_error tsg_lcm(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_lcm_(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::lcm_::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1696,7 +1696,7 @@ ts_error tsg_lcm_(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_ldexp_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::ldexp_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1704,7 +1704,7 @@ ts_error tsg_ldexp_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_ldexp_(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::ldexp_::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1712,7 +1712,7 @@ ts_error tsg_ldexp_(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_le_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::le_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1720,7 +1720,7 @@ ts_error tsg_le_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_le_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::le_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1728,7 +1728,7 @@ ts_error tsg_le_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_le__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::le__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1736,7 +1736,7 @@ ts_error tsg_le__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_le__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::le__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1744,7 +1744,7 @@ ts_error tsg_le__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_leaky_relu(ts_tensor *out, ts_tensor self, ts_scalar negative_slope) {
     CTORCH_GUARD({
         auto ret = at::_ops::leaky_relu::call(ctorch::tensor(self), ctorch::scalar(negative_slope));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1752,7 +1752,7 @@ ts_error tsg_leaky_relu(ts_tensor *out, ts_tensor self, ts_scalar negative_slope
 ts_error tsg_leaky_relu_(ts_tensor *out, ts_tensor self, ts_scalar negative_slope) {
     CTORCH_GUARD({
         auto ret = at::_ops::leaky_relu_::call(ctorch::tensor(self), ctorch::scalar(negative_slope));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1760,7 +1760,7 @@ ts_error tsg_leaky_relu_(ts_tensor *out, ts_tensor self, ts_scalar negative_slop
 ts_error tsg_leaky_relu_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_scalar negative_slope, bool self_is_result) {
     CTORCH_GUARD({
         auto ret = at::_ops::leaky_relu_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::scalar(negative_slope), self_is_result);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1768,7 +1768,7 @@ ts_error tsg_leaky_relu_backward(ts_tensor *out, ts_tensor grad_output, ts_tenso
 ts_error tsg_lerp_Scalar(ts_tensor *out, ts_tensor self, ts_tensor end, ts_scalar weight) {
     CTORCH_GUARD({
         auto ret = at::_ops::lerp_Scalar::call(ctorch::tensor(self), ctorch::tensor(end), ctorch::scalar(weight));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 

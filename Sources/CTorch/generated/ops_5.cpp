@@ -167,7 +167,7 @@ extern "C" {
 ts_error tsg_lerp_Tensor(ts_tensor *out, ts_tensor self, ts_tensor end, ts_tensor weight) {
     CTORCH_GUARD({
         auto ret = at::_ops::lerp_Tensor::call(ctorch::tensor(self), ctorch::tensor(end), ctorch::tensor(weight));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -175,7 +175,7 @@ ts_error tsg_lerp_Tensor(ts_tensor *out, ts_tensor self, ts_tensor end, ts_tenso
 ts_error tsg_lerp__Scalar(ts_tensor *out, ts_tensor self, ts_tensor end, ts_scalar weight) {
     CTORCH_GUARD({
         auto ret = at::_ops::lerp__Scalar::call(ctorch::tensor(self), ctorch::tensor(end), ctorch::scalar(weight));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -183,7 +183,7 @@ ts_error tsg_lerp__Scalar(ts_tensor *out, ts_tensor self, ts_tensor end, ts_scal
 ts_error tsg_lerp__Tensor(ts_tensor *out, ts_tensor self, ts_tensor end, ts_tensor weight) {
     CTORCH_GUARD({
         auto ret = at::_ops::lerp__Tensor::call(ctorch::tensor(self), ctorch::tensor(end), ctorch::tensor(weight));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -191,7 +191,7 @@ ts_error tsg_lerp__Tensor(ts_tensor *out, ts_tensor self, ts_tensor end, ts_tens
 ts_error tsg_less_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::less_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -199,7 +199,7 @@ ts_error tsg_less_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_less_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::less_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -207,7 +207,7 @@ ts_error tsg_less_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_less__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::less__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -215,7 +215,7 @@ ts_error tsg_less__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_less__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::less__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -223,7 +223,7 @@ ts_error tsg_less__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_less_equal_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::less_equal_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -231,7 +231,7 @@ ts_error tsg_less_equal_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) 
 ts_error tsg_less_equal_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::less_equal_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -239,7 +239,7 @@ ts_error tsg_less_equal_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) 
 ts_error tsg_less_equal__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::less_equal__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -247,7 +247,7 @@ ts_error tsg_less_equal__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other)
 ts_error tsg_less_equal__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::less_equal__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -255,7 +255,7 @@ ts_error tsg_less_equal__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other)
 ts_error tsg_lgamma(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::lgamma::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -263,7 +263,7 @@ ts_error tsg_lgamma(ts_tensor *out, ts_tensor self) {
 ts_error tsg_lgamma_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::lgamma_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -271,7 +271,7 @@ ts_error tsg_lgamma_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_lift(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::lift::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -279,7 +279,7 @@ ts_error tsg_lift(ts_tensor *out, ts_tensor self) {
 ts_error tsg_lift_fresh(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::lift_fresh::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -287,7 +287,7 @@ ts_error tsg_lift_fresh(ts_tensor *out, ts_tensor self) {
 ts_error tsg_lift_fresh_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::lift_fresh_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -295,7 +295,7 @@ ts_error tsg_lift_fresh_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_linalg__powsum(ts_tensor *out, ts_tensor self, ts_scalar ord, const int64_t *dim, int64_t dim_len, bool keepdim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg__powsum::call(ctorch::tensor(self), ctorch::scalar(ord), ctorch::optional_int_list(dim, dim_len), keepdim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -310,7 +310,7 @@ ts_error tsg__linalg_check_errors(ts_tensor info, const char *api_name, bool is_
 ts_error tsg_linalg_cholesky(ts_tensor *out, ts_tensor self, bool upper) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_cholesky::call(ctorch::tensor(self), upper);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -327,7 +327,7 @@ ts_error tsg_linalg_cholesky_ex(ts_tensor *out, ts_tensor self, bool upper, bool
 ts_error tsg_linalg_cond(ts_tensor *out, ts_tensor self, ts_scalar p, bool p_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_cond::call(ctorch::tensor(self), ctorch::optional_scalar(p, p_has));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -335,7 +335,7 @@ ts_error tsg_linalg_cond(ts_tensor *out, ts_tensor self, ts_scalar p, bool p_has
 ts_error tsg_linalg_cond_p_str(ts_tensor *out, ts_tensor self, const char *p) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_cond_p_str::call(ctorch::tensor(self), c10::string_view(p));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -343,7 +343,7 @@ ts_error tsg_linalg_cond_p_str(ts_tensor *out, ts_tensor self, const char *p) {
 ts_error tsg_linalg_cross(ts_tensor *out, ts_tensor self, ts_tensor other, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_cross::call(ctorch::tensor(self), ctorch::tensor(other), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -361,7 +361,7 @@ ts_error tsg__linalg_det(ts_tensor *out, ts_tensor A) {
 ts_error tsg_linalg_det(ts_tensor *out, ts_tensor A) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_det::call(ctorch::tensor(A));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -369,7 +369,7 @@ ts_error tsg_linalg_det(ts_tensor *out, ts_tensor A) {
 ts_error tsg_linalg_diagonal(ts_tensor *out, ts_tensor A, int64_t offset, int64_t dim1, int64_t dim2) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_diagonal::call(ctorch::tensor(A), offset, dim1, dim2);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -404,7 +404,7 @@ ts_error tsg_linalg_eigh(ts_tensor *out, ts_tensor self, const char *UPLO) {
 ts_error tsg__linalg_eigvals(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_linalg_eigvals::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -412,7 +412,7 @@ ts_error tsg__linalg_eigvals(ts_tensor *out, ts_tensor self) {
 ts_error tsg_linalg_eigvals(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_eigvals::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -420,7 +420,7 @@ ts_error tsg_linalg_eigvals(ts_tensor *out, ts_tensor self) {
 ts_error tsg_linalg_eigvalsh(ts_tensor *out, ts_tensor self, const char *UPLO) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_eigvalsh::call(ctorch::tensor(self), c10::string_view(UPLO));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -428,7 +428,7 @@ ts_error tsg_linalg_eigvalsh(ts_tensor *out, ts_tensor self, const char *UPLO) {
 ts_error tsg_linalg_householder_product(ts_tensor *out, ts_tensor input, ts_tensor tau) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_householder_product::call(ctorch::tensor(input), ctorch::tensor(tau));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -436,7 +436,7 @@ ts_error tsg_linalg_householder_product(ts_tensor *out, ts_tensor input, ts_tens
 ts_error tsg_linalg_inv(ts_tensor *out, ts_tensor A) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_inv::call(ctorch::tensor(A));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -472,7 +472,7 @@ ts_error tsg_linalg_ldl_factor_ex(ts_tensor *out, ts_tensor self, bool hermitian
 ts_error tsg_linalg_ldl_solve(ts_tensor *out, ts_tensor LD, ts_tensor pivots, ts_tensor B, bool hermitian) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_ldl_solve::call(ctorch::tensor(LD), ctorch::tensor(pivots), ctorch::tensor(B), hermitian);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -520,7 +520,7 @@ ts_error tsg_linalg_lu_factor_ex(ts_tensor *out, ts_tensor A, bool pivot, bool c
 ts_error tsg_linalg_lu_solve(ts_tensor *out, ts_tensor LU, ts_tensor pivots, ts_tensor B, bool left, bool adjoint) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_lu_solve::call(ctorch::tensor(LU), ctorch::tensor(pivots), ctorch::tensor(B), left, adjoint);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -528,7 +528,7 @@ ts_error tsg_linalg_lu_solve(ts_tensor *out, ts_tensor LU, ts_tensor pivots, ts_
 ts_error tsg_linalg_matmul(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_matmul::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -536,7 +536,7 @@ ts_error tsg_linalg_matmul(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_linalg_matrix_exp(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_matrix_exp::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -544,7 +544,7 @@ ts_error tsg_linalg_matrix_exp(ts_tensor *out, ts_tensor self) {
 ts_error tsg_linalg_matrix_norm(ts_tensor *out, ts_tensor self, ts_scalar ord, const int64_t *dim, int64_t dim_len, bool keepdim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_matrix_norm::call(ctorch::tensor(self), ctorch::scalar(ord), ctorch::int_list(dim, dim_len), keepdim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -552,7 +552,7 @@ ts_error tsg_linalg_matrix_norm(ts_tensor *out, ts_tensor self, ts_scalar ord, c
 ts_error tsg_linalg_matrix_norm_str_ord(ts_tensor *out, ts_tensor self, const char *ord, const int64_t *dim, int64_t dim_len, bool keepdim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_matrix_norm_str_ord::call(ctorch::tensor(self), c10::string_view(ord), ctorch::int_list(dim, dim_len), keepdim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -560,7 +560,7 @@ ts_error tsg_linalg_matrix_norm_str_ord(ts_tensor *out, ts_tensor self, const ch
 ts_error tsg_linalg_matrix_power(ts_tensor *out, ts_tensor self, int64_t n) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_matrix_power::call(ctorch::tensor(self), n);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -568,7 +568,7 @@ ts_error tsg_linalg_matrix_power(ts_tensor *out, ts_tensor self, int64_t n) {
 ts_error tsg_linalg_matrix_rank_atol_rtol_tensor(ts_tensor *out, ts_tensor input, ts_tensor atol, ts_tensor rtol, bool hermitian) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_matrix_rank_atol_rtol_tensor::call(ctorch::tensor(input), ctorch::optional_tensor(atol), ctorch::optional_tensor(rtol), hermitian);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -576,7 +576,7 @@ ts_error tsg_linalg_matrix_rank_atol_rtol_tensor(ts_tensor *out, ts_tensor input
 ts_error tsg_linalg_matrix_rank_atol_rtol_float(ts_tensor *out, ts_tensor self, double atol, bool atol_has, double rtol, bool rtol_has, bool hermitian) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_matrix_rank_atol_rtol_float::call(ctorch::tensor(self), ctorch::optional_value<double>(atol_has, atol), ctorch::optional_value<double>(rtol_has, rtol), hermitian);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -584,7 +584,7 @@ ts_error tsg_linalg_matrix_rank_atol_rtol_float(ts_tensor *out, ts_tensor self, 
 ts_error tsg_linalg_matrix_rank(ts_tensor *out, ts_tensor self, double tol, bool hermitian) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_matrix_rank::call(ctorch::tensor(self), tol, hermitian);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -592,7 +592,7 @@ ts_error tsg_linalg_matrix_rank(ts_tensor *out, ts_tensor self, double tol, bool
 ts_error tsg_linalg_matrix_rank_tol_tensor(ts_tensor *out, ts_tensor input, ts_tensor tol, bool hermitian) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_matrix_rank_tol_tensor::call(ctorch::tensor(input), ctorch::tensor(tol), hermitian);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -601,7 +601,7 @@ ts_error tsg_linalg_multi_dot(ts_tensor *out, const ts_tensor *tensors, int64_t 
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::linalg_multi_dot::call(at::TensorList(tensors_list));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -609,7 +609,7 @@ ts_error tsg_linalg_multi_dot(ts_tensor *out, const ts_tensor *tensors, int64_t 
 ts_error tsg_linalg_norm(ts_tensor *out, ts_tensor self, ts_scalar ord, bool ord_has, const int64_t *dim, int64_t dim_len, bool keepdim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_norm::call(ctorch::tensor(self), ctorch::optional_scalar(ord, ord_has), ctorch::optional_int_list(dim, dim_len), keepdim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -617,7 +617,7 @@ ts_error tsg_linalg_norm(ts_tensor *out, ts_tensor self, ts_scalar ord, bool ord
 ts_error tsg_linalg_norm_ord_str(ts_tensor *out, ts_tensor self, const char *ord, const int64_t *dim, int64_t dim_len, bool keepdim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_norm_ord_str::call(ctorch::tensor(self), c10::string_view(ord), ctorch::optional_int_list(dim, dim_len), keepdim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -625,7 +625,7 @@ ts_error tsg_linalg_norm_ord_str(ts_tensor *out, ts_tensor self, const char *ord
 ts_error tsg_linalg_pinv_atol_rtol_tensor(ts_tensor *out, ts_tensor self, ts_tensor atol, ts_tensor rtol, bool hermitian) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_pinv_atol_rtol_tensor::call(ctorch::tensor(self), ctorch::optional_tensor(atol), ctorch::optional_tensor(rtol), hermitian);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -633,7 +633,7 @@ ts_error tsg_linalg_pinv_atol_rtol_tensor(ts_tensor *out, ts_tensor self, ts_ten
 ts_error tsg_linalg_pinv_atol_rtol_float(ts_tensor *out, ts_tensor self, double atol, bool atol_has, double rtol, bool rtol_has, bool hermitian) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_pinv_atol_rtol_float::call(ctorch::tensor(self), ctorch::optional_value<double>(atol_has, atol), ctorch::optional_value<double>(rtol_has, rtol), hermitian);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -641,7 +641,7 @@ ts_error tsg_linalg_pinv_atol_rtol_float(ts_tensor *out, ts_tensor self, double 
 ts_error tsg_linalg_pinv(ts_tensor *out, ts_tensor self, double rcond, bool hermitian) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_pinv::call(ctorch::tensor(self), rcond, hermitian);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -649,7 +649,7 @@ ts_error tsg_linalg_pinv(ts_tensor *out, ts_tensor self, double rcond, bool herm
 ts_error tsg_linalg_pinv_rcond_tensor(ts_tensor *out, ts_tensor self, ts_tensor rcond, bool hermitian) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_pinv_rcond_tensor::call(ctorch::tensor(self), ctorch::tensor(rcond), hermitian);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -686,7 +686,7 @@ ts_error tsg_linalg_slogdet(ts_tensor *out, ts_tensor A) {
 ts_error tsg_linalg_solve(ts_tensor *out, ts_tensor A, ts_tensor B, bool left) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_solve::call(ctorch::tensor(A), ctorch::tensor(B), left);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -714,7 +714,7 @@ ts_error tsg_linalg_solve_ex(ts_tensor *out, ts_tensor A, ts_tensor B, bool left
 ts_error tsg_linalg_solve_triangular(ts_tensor *out, ts_tensor self, ts_tensor B, bool upper, bool left, bool unitriangular) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_solve_triangular::call(ctorch::tensor(self), ctorch::tensor(B), upper, left, unitriangular);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -742,7 +742,7 @@ ts_error tsg_linalg_svd(ts_tensor *out, ts_tensor A, bool full_matrices, const c
 ts_error tsg_linalg_svdvals(ts_tensor *out, ts_tensor A, const char *driver) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_svdvals::call(ctorch::tensor(A), ctorch::optional_string(driver));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -750,7 +750,7 @@ ts_error tsg_linalg_svdvals(ts_tensor *out, ts_tensor A, const char *driver) {
 ts_error tsg_linalg_tensorinv(ts_tensor *out, ts_tensor self, int64_t ind) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_tensorinv::call(ctorch::tensor(self), ind);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -758,7 +758,7 @@ ts_error tsg_linalg_tensorinv(ts_tensor *out, ts_tensor self, int64_t ind) {
 ts_error tsg_linalg_tensorsolve(ts_tensor *out, ts_tensor self, ts_tensor other, const int64_t *dims, int64_t dims_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_tensorsolve::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::optional_int_list(dims, dims_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -766,7 +766,7 @@ ts_error tsg_linalg_tensorsolve(ts_tensor *out, ts_tensor self, ts_tensor other,
 ts_error tsg_linalg_vander(ts_tensor *out, ts_tensor x, int64_t N, bool N_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_vander::call(ctorch::tensor(x), ctorch::optional_value<c10::SymInt>(N_has, c10::SymInt(N)));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -774,7 +774,7 @@ ts_error tsg_linalg_vander(ts_tensor *out, ts_tensor x, int64_t N, bool N_has) {
 ts_error tsg_linalg_vecdot(ts_tensor *out, ts_tensor x, ts_tensor y, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_vecdot::call(ctorch::tensor(x), ctorch::tensor(y), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -782,7 +782,7 @@ ts_error tsg_linalg_vecdot(ts_tensor *out, ts_tensor x, ts_tensor y, int64_t dim
 ts_error tsg_linalg_vector_norm(ts_tensor *out, ts_tensor self, ts_scalar ord, const int64_t *dim, int64_t dim_len, bool keepdim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::linalg_vector_norm::call(ctorch::tensor(self), ctorch::scalar(ord), ctorch::optional_int_list(dim, dim_len), keepdim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -790,7 +790,7 @@ ts_error tsg_linalg_vector_norm(ts_tensor *out, ts_tensor self, ts_scalar ord, c
 ts_error tsg_linear(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias) {
     CTORCH_GUARD({
         auto ret = at::_ops::linear::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -808,7 +808,7 @@ ts_error tsg_linear_backward(ts_tensor *out, ts_tensor self, ts_tensor grad_outp
 ts_error tsg_linspace(ts_tensor *out, ts_scalar start, ts_scalar end, int64_t steps, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::linspace::call(ctorch::scalar(start), ctorch::scalar(end), steps, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -816,7 +816,7 @@ ts_error tsg_linspace(ts_tensor *out, ts_scalar start, ts_scalar end, int64_t st
 ts_error tsg_linspace_Tensor_Tensor(ts_tensor *out, ts_tensor start, ts_tensor end, int64_t steps, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::linspace_Tensor_Tensor::call(ctorch::tensor(start), ctorch::tensor(end), steps, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -824,7 +824,7 @@ ts_error tsg_linspace_Tensor_Tensor(ts_tensor *out, ts_tensor start, ts_tensor e
 ts_error tsg_linspace_Tensor_Scalar(ts_tensor *out, ts_tensor start, ts_scalar end, int64_t steps, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::linspace_Tensor_Scalar::call(ctorch::tensor(start), ctorch::scalar(end), steps, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -832,7 +832,7 @@ ts_error tsg_linspace_Tensor_Scalar(ts_tensor *out, ts_tensor start, ts_scalar e
 ts_error tsg_linspace_Scalar_Tensor(ts_tensor *out, ts_scalar start, ts_tensor end, int64_t steps, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::linspace_Scalar_Tensor::call(ctorch::scalar(start), ctorch::tensor(end), steps, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -848,7 +848,7 @@ ts_error tsg__local_scalar_dense(ts_scalar *out, ts_tensor self) {
 ts_error tsg_log(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::log::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -856,7 +856,7 @@ ts_error tsg_log(ts_tensor *out, ts_tensor self) {
 ts_error tsg_log10(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::log10::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -864,7 +864,7 @@ ts_error tsg_log10(ts_tensor *out, ts_tensor self) {
 ts_error tsg_log10_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::log10_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -872,7 +872,7 @@ ts_error tsg_log10_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_log1p(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::log1p::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -880,7 +880,7 @@ ts_error tsg_log1p(ts_tensor *out, ts_tensor self) {
 ts_error tsg_log1p_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::log1p_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -888,7 +888,7 @@ ts_error tsg_log1p_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_log2(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::log2::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -896,7 +896,7 @@ ts_error tsg_log2(ts_tensor *out, ts_tensor self) {
 ts_error tsg_log2_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::log2_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -904,7 +904,7 @@ ts_error tsg_log2_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_log_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::log_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -912,7 +912,7 @@ ts_error tsg_log_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_log_normal_(ts_tensor *out, ts_tensor self, double mean, double std_, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::log_normal_::call(ctorch::tensor(self), mean, std_, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -920,7 +920,7 @@ ts_error tsg_log_normal_(ts_tensor *out, ts_tensor self, double mean, double std
 ts_error tsg_log_sigmoid(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::log_sigmoid::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -928,7 +928,7 @@ ts_error tsg_log_sigmoid(ts_tensor *out, ts_tensor self) {
 ts_error tsg_log_sigmoid_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor buffer) {
     CTORCH_GUARD({
         auto ret = at::_ops::log_sigmoid_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(buffer));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -945,7 +945,7 @@ ts_error tsg_log_sigmoid_forward(ts_tensor *out, ts_tensor self) {
 ts_error tsg__log_softmax(ts_tensor *out, ts_tensor self, int64_t dim, bool half_to_float) {
     CTORCH_GUARD({
         auto ret = at::_ops::_log_softmax::call(ctorch::tensor(self), dim, half_to_float);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -953,7 +953,7 @@ ts_error tsg__log_softmax(ts_tensor *out, ts_tensor self, int64_t dim, bool half
 ts_error tsg_log_softmax_int(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::log_softmax_int::call(ctorch::tensor(self), dim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -961,7 +961,7 @@ ts_error tsg_log_softmax_int(ts_tensor *out, ts_tensor self, int64_t dim, int32_
 ts_error tsg__log_softmax_backward_data(ts_tensor *out, ts_tensor grad_output, ts_tensor output, int64_t dim, int32_t input_dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::_log_softmax_backward_data::call(ctorch::tensor(grad_output), ctorch::tensor(output), dim, static_cast<at::ScalarType>(input_dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -969,7 +969,7 @@ ts_error tsg__log_softmax_backward_data(ts_tensor *out, ts_tensor grad_output, t
 ts_error tsg_logaddexp(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::logaddexp::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -977,7 +977,7 @@ ts_error tsg_logaddexp(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_logaddexp2(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::logaddexp2::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -985,7 +985,7 @@ ts_error tsg_logaddexp2(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg__logcumsumexp(ts_tensor *out, ts_tensor self, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::_logcumsumexp::call(ctorch::tensor(self), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -993,7 +993,7 @@ ts_error tsg__logcumsumexp(ts_tensor *out, ts_tensor self, int64_t dim) {
 ts_error tsg_logcumsumexp(ts_tensor *out, ts_tensor self, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::logcumsumexp::call(ctorch::tensor(self), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1001,7 +1001,7 @@ ts_error tsg_logcumsumexp(ts_tensor *out, ts_tensor self, int64_t dim) {
 ts_error tsg_logdet(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::logdet::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1009,7 +1009,7 @@ ts_error tsg_logdet(ts_tensor *out, ts_tensor self) {
 ts_error tsg_logical_and(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::logical_and::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1017,7 +1017,7 @@ ts_error tsg_logical_and(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_logical_and_(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::logical_and_::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1025,7 +1025,7 @@ ts_error tsg_logical_and_(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_logical_not(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::logical_not::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1033,7 +1033,7 @@ ts_error tsg_logical_not(ts_tensor *out, ts_tensor self) {
 ts_error tsg_logical_not_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::logical_not_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1041,7 +1041,7 @@ ts_error tsg_logical_not_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_logical_or(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::logical_or::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1049,7 +1049,7 @@ ts_error tsg_logical_or(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_logical_or_(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::logical_or_::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1057,7 +1057,7 @@ ts_error tsg_logical_or_(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_logical_xor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::logical_xor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1065,7 +1065,7 @@ ts_error tsg_logical_xor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_logical_xor_(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::logical_xor_::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1073,7 +1073,7 @@ ts_error tsg_logical_xor_(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_logit(ts_tensor *out, ts_tensor self, double eps, bool eps_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::logit::call(ctorch::tensor(self), ctorch::optional_value<double>(eps_has, eps));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1081,7 +1081,7 @@ ts_error tsg_logit(ts_tensor *out, ts_tensor self, double eps, bool eps_has) {
 ts_error tsg_logit_(ts_tensor *out, ts_tensor self, double eps, bool eps_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::logit_::call(ctorch::tensor(self), ctorch::optional_value<double>(eps_has, eps));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1089,7 +1089,7 @@ ts_error tsg_logit_(ts_tensor *out, ts_tensor self, double eps, bool eps_has) {
 ts_error tsg_logit_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, double eps, bool eps_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::logit_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::optional_value<double>(eps_has, eps));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1097,7 +1097,7 @@ ts_error tsg_logit_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor sel
 ts_error tsg_logspace(ts_tensor *out, ts_scalar start, ts_scalar end, int64_t steps, double base, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::logspace::call(ctorch::scalar(start), ctorch::scalar(end), steps, base, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1105,7 +1105,7 @@ ts_error tsg_logspace(ts_tensor *out, ts_scalar start, ts_scalar end, int64_t st
 ts_error tsg_logspace_Tensor_Tensor(ts_tensor *out, ts_tensor start, ts_tensor end, int64_t steps, double base, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::logspace_Tensor_Tensor::call(ctorch::tensor(start), ctorch::tensor(end), steps, base, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1113,7 +1113,7 @@ ts_error tsg_logspace_Tensor_Tensor(ts_tensor *out, ts_tensor start, ts_tensor e
 ts_error tsg_logspace_Tensor_Scalar(ts_tensor *out, ts_tensor start, ts_scalar end, int64_t steps, double base, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::logspace_Tensor_Scalar::call(ctorch::tensor(start), ctorch::scalar(end), steps, base, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1121,7 +1121,7 @@ ts_error tsg_logspace_Tensor_Scalar(ts_tensor *out, ts_tensor start, ts_scalar e
 ts_error tsg_logspace_Scalar_Tensor(ts_tensor *out, ts_scalar start, ts_tensor end, int64_t steps, double base, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::logspace_Scalar_Tensor::call(ctorch::scalar(start), ctorch::tensor(end), steps, base, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1129,7 +1129,7 @@ ts_error tsg_logspace_Scalar_Tensor(ts_tensor *out, ts_scalar start, ts_tensor e
 ts_error tsg_logsumexp(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::logsumexp::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1186,7 +1186,7 @@ ts_error tsg__lstm_mps(ts_tensor *out, ts_tensor input, const ts_tensor *hx, int
 ts_error tsg_lt_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::lt_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1194,7 +1194,7 @@ ts_error tsg_lt_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_lt_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::lt_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1202,7 +1202,7 @@ ts_error tsg_lt_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_lt__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::lt__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1210,7 +1210,7 @@ ts_error tsg_lt__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_lt__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::lt__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1218,7 +1218,7 @@ ts_error tsg_lt__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_lu_solve(ts_tensor *out, ts_tensor self, ts_tensor LU_data, ts_tensor LU_pivots) {
     CTORCH_GUARD({
         auto ret = at::_ops::lu_solve::call(ctorch::tensor(self), ctorch::tensor(LU_data), ctorch::tensor(LU_pivots));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1246,7 +1246,7 @@ ts_error tsg__lu_with_info(ts_tensor *out, ts_tensor self, bool pivot, bool chec
 ts_error tsg__make_dep_token(ts_tensor *out, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::_make_dep_token::call(ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1254,7 +1254,7 @@ ts_error tsg__make_dep_token(ts_tensor *out, int32_t dtype, int32_t layout, ts_d
 ts_error tsg__make_dual(ts_tensor *out, ts_tensor primal, ts_tensor tangent, int64_t level) {
     CTORCH_GUARD({
         auto ret = at::_ops::_make_dual::call(ctorch::tensor(primal), ctorch::tensor(tangent), level);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1262,7 +1262,7 @@ ts_error tsg__make_dual(ts_tensor *out, ts_tensor primal, ts_tensor tangent, int
 ts_error tsg__make_dual_copy(ts_tensor *out, ts_tensor primal, ts_tensor tangent, int64_t level) {
     CTORCH_GUARD({
         auto ret = at::_ops::_make_dual_copy::call(ctorch::tensor(primal), ctorch::tensor(tangent), level);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1270,7 +1270,7 @@ ts_error tsg__make_dual_copy(ts_tensor *out, ts_tensor primal, ts_tensor tangent
 ts_error tsg_margin_ranking_loss(ts_tensor *out, ts_tensor input1, ts_tensor input2, ts_tensor target, double margin, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::margin_ranking_loss::call(ctorch::tensor(input1), ctorch::tensor(input2), ctorch::tensor(target), margin, reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1278,7 +1278,7 @@ ts_error tsg_margin_ranking_loss(ts_tensor *out, ts_tensor input1, ts_tensor inp
 ts_error tsg_masked_fill_Scalar(ts_tensor *out, ts_tensor self, ts_tensor mask, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::masked_fill_Scalar::call(ctorch::tensor(self), ctorch::tensor(mask), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1286,7 +1286,7 @@ ts_error tsg_masked_fill_Scalar(ts_tensor *out, ts_tensor self, ts_tensor mask, 
 ts_error tsg_masked_fill_Tensor(ts_tensor *out, ts_tensor self, ts_tensor mask, ts_tensor value) {
     CTORCH_GUARD({
         auto ret = at::_ops::masked_fill_Tensor::call(ctorch::tensor(self), ctorch::tensor(mask), ctorch::tensor(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1294,7 +1294,7 @@ ts_error tsg_masked_fill_Tensor(ts_tensor *out, ts_tensor self, ts_tensor mask, 
 ts_error tsg_masked_fill__Scalar(ts_tensor *out, ts_tensor self, ts_tensor mask, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::masked_fill__Scalar::call(ctorch::tensor(self), ctorch::tensor(mask), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1302,7 +1302,7 @@ ts_error tsg_masked_fill__Scalar(ts_tensor *out, ts_tensor self, ts_tensor mask,
 ts_error tsg_masked_fill__Tensor(ts_tensor *out, ts_tensor self, ts_tensor mask, ts_tensor value) {
     CTORCH_GUARD({
         auto ret = at::_ops::masked_fill__Tensor::call(ctorch::tensor(self), ctorch::tensor(mask), ctorch::tensor(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1310,7 +1310,7 @@ ts_error tsg_masked_fill__Tensor(ts_tensor *out, ts_tensor self, ts_tensor mask,
 ts_error tsg__masked_scale(ts_tensor *out, ts_tensor self, ts_tensor mask, double scale) {
     CTORCH_GUARD({
         auto ret = at::_ops::_masked_scale::call(ctorch::tensor(self), ctorch::tensor(mask), scale);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1318,7 +1318,7 @@ ts_error tsg__masked_scale(ts_tensor *out, ts_tensor self, ts_tensor mask, doubl
 ts_error tsg_masked_scatter(ts_tensor *out, ts_tensor self, ts_tensor mask, ts_tensor source) {
     CTORCH_GUARD({
         auto ret = at::_ops::masked_scatter::call(ctorch::tensor(self), ctorch::tensor(mask), ctorch::tensor(source));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1326,7 +1326,7 @@ ts_error tsg_masked_scatter(ts_tensor *out, ts_tensor self, ts_tensor mask, ts_t
 ts_error tsg_masked_scatter_(ts_tensor *out, ts_tensor self, ts_tensor mask, ts_tensor source) {
     CTORCH_GUARD({
         auto ret = at::_ops::masked_scatter_::call(ctorch::tensor(self), ctorch::tensor(mask), ctorch::tensor(source));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1334,7 +1334,7 @@ ts_error tsg_masked_scatter_(ts_tensor *out, ts_tensor self, ts_tensor mask, ts_
 ts_error tsg_masked_scatter_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor mask, const int64_t *sizes, int64_t sizes_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::masked_scatter_backward::call(ctorch::tensor(grad_output), ctorch::tensor(mask), ctorch::sym_int_list(sizes, sizes_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1342,7 +1342,7 @@ ts_error tsg_masked_scatter_backward(ts_tensor *out, ts_tensor grad_output, ts_t
 ts_error tsg_masked_select(ts_tensor *out, ts_tensor self, ts_tensor mask) {
     CTORCH_GUARD({
         auto ret = at::_ops::masked_select::call(ctorch::tensor(self), ctorch::tensor(mask));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1350,7 +1350,7 @@ ts_error tsg_masked_select(ts_tensor *out, ts_tensor self, ts_tensor mask) {
 ts_error tsg_masked_select_backward(ts_tensor *out, ts_tensor grad, ts_tensor input, ts_tensor mask) {
     CTORCH_GUARD({
         auto ret = at::_ops::masked_select_backward::call(ctorch::tensor(grad), ctorch::tensor(input), ctorch::tensor(mask));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1358,7 +1358,7 @@ ts_error tsg_masked_select_backward(ts_tensor *out, ts_tensor grad, ts_tensor in
 ts_error tsg__masked_softmax(ts_tensor *out, ts_tensor self, ts_tensor mask, int64_t dim, bool dim_has, int64_t mask_type, bool mask_type_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_masked_softmax::call(ctorch::tensor(self), ctorch::tensor(mask), ctorch::optional_value<int64_t>(dim_has, dim), ctorch::optional_value<int64_t>(mask_type_has, mask_type));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1366,7 +1366,7 @@ ts_error tsg__masked_softmax(ts_tensor *out, ts_tensor self, ts_tensor mask, int
 ts_error tsg__masked_softmax_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor output, ts_tensor mask, int64_t dim, bool dim_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_masked_softmax_backward::call(ctorch::tensor(grad_output), ctorch::tensor(output), ctorch::tensor(mask), ctorch::optional_value<int64_t>(dim_has, dim));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1374,7 +1374,7 @@ ts_error tsg__masked_softmax_backward(ts_tensor *out, ts_tensor grad_output, ts_
 ts_error tsg_matmul(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::matmul::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1382,7 +1382,7 @@ ts_error tsg_matmul(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_matrix_exp(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::matrix_exp::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1390,7 +1390,7 @@ ts_error tsg_matrix_exp(ts_tensor *out, ts_tensor self) {
 ts_error tsg_matrix_exp_backward(ts_tensor *out, ts_tensor self, ts_tensor grad) {
     CTORCH_GUARD({
         auto ret = at::_ops::matrix_exp_backward::call(ctorch::tensor(self), ctorch::tensor(grad));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1398,7 +1398,7 @@ ts_error tsg_matrix_exp_backward(ts_tensor *out, ts_tensor self, ts_tensor grad)
 ts_error tsg_matrix_H(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::matrix_H::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1406,7 +1406,7 @@ ts_error tsg_matrix_H(ts_tensor *out, ts_tensor self) {
 ts_error tsg_matrix_power(ts_tensor *out, ts_tensor self, int64_t n) {
     CTORCH_GUARD({
         auto ret = at::_ops::matrix_power::call(ctorch::tensor(self), n);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1423,7 +1423,7 @@ ts_error tsg_max_dim(ts_tensor *out, ts_tensor self, int64_t dim, bool keepdim) 
 ts_error tsg_max(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::max::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1431,7 +1431,7 @@ ts_error tsg_max(ts_tensor *out, ts_tensor self) {
 ts_error tsg_max_other(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::max_other::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1439,7 +1439,7 @@ ts_error tsg_max_other(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_max_pool1d(ts_tensor *out, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, bool ceil_mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::max_pool1d::call(ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(stride, stride_len), ctorch::int_list(padding, padding_len), ctorch::int_list(dilation, dilation_len), ceil_mode);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1456,7 +1456,7 @@ ts_error tsg_max_pool1d_with_indices(ts_tensor *out, ts_tensor self, const int64
 ts_error tsg_max_pool2d(ts_tensor *out, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, bool ceil_mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::max_pool2d::call(ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(stride, stride_len), ctorch::int_list(padding, padding_len), ctorch::int_list(dilation, dilation_len), ceil_mode);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1464,7 +1464,7 @@ ts_error tsg_max_pool2d(ts_tensor *out, ts_tensor self, const int64_t *kernel_si
 ts_error tsg_max_pool2d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, bool ceil_mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::max_pool2d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(stride, stride_len), ctorch::int_list(padding, padding_len), ctorch::int_list(dilation, dilation_len), ceil_mode);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1481,7 +1481,7 @@ ts_error tsg_max_pool2d_with_indices(ts_tensor *out, ts_tensor self, const int64
 ts_error tsg_max_pool2d_with_indices_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, bool ceil_mode, ts_tensor indices) {
     CTORCH_GUARD({
         auto ret = at::_ops::max_pool2d_with_indices_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(stride, stride_len), ctorch::int_list(padding, padding_len), ctorch::int_list(dilation, dilation_len), ceil_mode, ctorch::tensor(indices));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1489,7 +1489,7 @@ ts_error tsg_max_pool2d_with_indices_backward(ts_tensor *out, ts_tensor grad_out
 ts_error tsg_max_pool3d(ts_tensor *out, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, bool ceil_mode) {
     CTORCH_GUARD({
         auto ret = at::_ops::max_pool3d::call(ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(stride, stride_len), ctorch::int_list(padding, padding_len), ctorch::int_list(dilation, dilation_len), ceil_mode);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1506,7 +1506,7 @@ ts_error tsg_max_pool3d_with_indices(ts_tensor *out, ts_tensor self, const int64
 ts_error tsg_max_pool3d_with_indices_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *kernel_size, int64_t kernel_size_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len, bool ceil_mode, ts_tensor indices) {
     CTORCH_GUARD({
         auto ret = at::_ops::max_pool3d_with_indices_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::int_list(kernel_size, kernel_size_len), ctorch::int_list(stride, stride_len), ctorch::int_list(padding, padding_len), ctorch::int_list(dilation, dilation_len), ceil_mode, ctorch::tensor(indices));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1514,7 +1514,7 @@ ts_error tsg_max_pool3d_with_indices_backward(ts_tensor *out, ts_tensor grad_out
 ts_error tsg_max_unpool2d(ts_tensor *out, ts_tensor self, ts_tensor indices, const int64_t *output_size, int64_t output_size_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::max_unpool2d::call(ctorch::tensor(self), ctorch::tensor(indices), ctorch::sym_int_list(output_size, output_size_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1522,7 +1522,7 @@ ts_error tsg_max_unpool2d(ts_tensor *out, ts_tensor self, ts_tensor indices, con
 ts_error tsg_max_unpool3d(ts_tensor *out, ts_tensor self, ts_tensor indices, const int64_t *output_size, int64_t output_size_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::max_unpool3d::call(ctorch::tensor(self), ctorch::tensor(indices), ctorch::sym_int_list(output_size, output_size_len), ctorch::int_list(stride, stride_len), ctorch::int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1530,7 +1530,7 @@ ts_error tsg_max_unpool3d(ts_tensor *out, ts_tensor self, ts_tensor indices, con
 ts_error tsg_maximum(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::maximum::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1538,7 +1538,7 @@ ts_error tsg_maximum(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_mean(ts_tensor *out, ts_tensor self, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::mean::call(ctorch::tensor(self), ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1546,7 +1546,7 @@ ts_error tsg_mean(ts_tensor *out, ts_tensor self, int32_t dtype) {
 ts_error tsg_mean_dim(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::mean_dim::call(ctorch::tensor(self), ctorch::optional_int_list(dim, dim_len), keepdim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1554,7 +1554,7 @@ ts_error tsg_mean_dim(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_
 ts_error tsg_median(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::median::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1589,7 +1589,7 @@ ts_error tsg_meshgrid_indexing(ts_tensor **out, int64_t *out_len, const ts_tenso
 ts_error tsg_mH(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::mH::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1606,7 +1606,7 @@ ts_error tsg_min_dim(ts_tensor *out, ts_tensor self, int64_t dim, bool keepdim) 
 ts_error tsg_min(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::min::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1614,7 +1614,7 @@ ts_error tsg_min(ts_tensor *out, ts_tensor self) {
 ts_error tsg_min_other(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::min_other::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1622,7 +1622,7 @@ ts_error tsg_min_other(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_minimum(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::minimum::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1630,7 +1630,7 @@ ts_error tsg_minimum(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_mish(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::mish::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1638,7 +1638,7 @@ ts_error tsg_mish(ts_tensor *out, ts_tensor self) {
 ts_error tsg_mish_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::mish_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1646,7 +1646,7 @@ ts_error tsg_mish_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_mish_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::mish_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1654,7 +1654,7 @@ ts_error tsg_mish_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self
 ts_error tsg__mixed_dtypes_linear(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor scale, ts_tensor bias, const char *activation) {
     CTORCH_GUARD({
         auto ret = at::_ops::_mixed_dtypes_linear::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::tensor(scale), ctorch::optional_tensor(bias), ctorch::optional_string(activation));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1662,7 +1662,7 @@ ts_error tsg__mixed_dtypes_linear(ts_tensor *out, ts_tensor input, ts_tensor wei
 ts_error tsg_mm(ts_tensor *out, ts_tensor self, ts_tensor mat2) {
     CTORCH_GUARD({
         auto ret = at::_ops::mm::call(ctorch::tensor(self), ctorch::tensor(mat2));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1670,7 +1670,7 @@ ts_error tsg_mm(ts_tensor *out, ts_tensor self, ts_tensor mat2) {
 ts_error tsg_mm_dtype(ts_tensor *out, ts_tensor self, ts_tensor mat2, int32_t out_dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::mm_dtype::call(ctorch::tensor(self), ctorch::tensor(mat2), static_cast<at::ScalarType>(out_dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1687,7 +1687,7 @@ ts_error tsg_mode(ts_tensor *out, ts_tensor self, int64_t dim, bool keepdim) {
 ts_error tsg_moveaxis_intlist(ts_tensor *out, ts_tensor self, const int64_t *source, int64_t source_len, const int64_t *destination, int64_t destination_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::moveaxis_intlist::call(ctorch::tensor(self), ctorch::int_list(source, source_len), ctorch::int_list(destination, destination_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1695,7 +1695,7 @@ ts_error tsg_moveaxis_intlist(ts_tensor *out, ts_tensor self, const int64_t *sou
 ts_error tsg_moveaxis_int(ts_tensor *out, ts_tensor self, int64_t source, int64_t destination) {
     CTORCH_GUARD({
         auto ret = at::_ops::moveaxis_int::call(ctorch::tensor(self), source, destination);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1703,7 +1703,7 @@ ts_error tsg_moveaxis_int(ts_tensor *out, ts_tensor self, int64_t source, int64_
 ts_error tsg_movedim_intlist(ts_tensor *out, ts_tensor self, const int64_t *source, int64_t source_len, const int64_t *destination, int64_t destination_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::movedim_intlist::call(ctorch::tensor(self), ctorch::int_list(source, source_len), ctorch::int_list(destination, destination_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1711,7 +1711,7 @@ ts_error tsg_movedim_intlist(ts_tensor *out, ts_tensor self, const int64_t *sour
 ts_error tsg_movedim_int(ts_tensor *out, ts_tensor self, int64_t source, int64_t destination) {
     CTORCH_GUARD({
         auto ret = at::_ops::movedim_int::call(ctorch::tensor(self), source, destination);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1719,7 +1719,7 @@ ts_error tsg_movedim_int(ts_tensor *out, ts_tensor self, int64_t source, int64_t
 ts_error tsg__mps_convolution(ts_tensor *out, ts_tensor self, ts_tensor weight, ts_tensor bias, const int64_t *padding, int64_t padding_len, const int64_t *stride, int64_t stride_len, const int64_t *dilation, int64_t dilation_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::_mps_convolution::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1737,7 +1737,7 @@ ts_error tsg_mps_convolution_backward(ts_tensor *out, ts_tensor self, ts_tensor 
 ts_error tsg__mps_convolution_transpose(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *padding, int64_t padding_len, const int64_t *output_padding, int64_t output_padding_len, const int64_t *stride, int64_t stride_len, const int64_t *dilation, int64_t dilation_len, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::_mps_convolution_transpose::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(output_padding, output_padding_len), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(dilation, dilation_len), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1754,7 +1754,7 @@ ts_error tsg_mps_convolution_transpose_backward(ts_tensor *out, ts_tensor self, 
 ts_error tsg_mse_loss(ts_tensor *out, ts_tensor self, ts_tensor target, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::mse_loss::call(ctorch::tensor(self), ctorch::tensor(target), reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1762,7 +1762,7 @@ ts_error tsg_mse_loss(ts_tensor *out, ts_tensor self, ts_tensor target, int64_t 
 ts_error tsg_mse_loss_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor target, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::mse_loss_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(target), reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1770,7 +1770,7 @@ ts_error tsg_mse_loss_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor 
 ts_error tsg_msort(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::msort::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1778,7 +1778,7 @@ ts_error tsg_msort(ts_tensor *out, ts_tensor self) {
 ts_error tsg_mT(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::mT::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1786,7 +1786,7 @@ ts_error tsg_mT(ts_tensor *out, ts_tensor self) {
 ts_error tsg_mul_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::mul_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1794,7 +1794,7 @@ ts_error tsg_mul_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_mul_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::mul_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1802,7 +1802,7 @@ ts_error tsg_mul_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_mul__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::mul__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1810,7 +1810,7 @@ ts_error tsg_mul__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_mul__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::mul__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1818,7 +1818,7 @@ ts_error tsg_mul__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_multi_margin_loss(ts_tensor *out, ts_tensor self, ts_tensor target, ts_scalar p, ts_scalar margin, ts_tensor weight, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::multi_margin_loss::call(ctorch::tensor(self), ctorch::tensor(target), ctorch::scalar(p), ctorch::scalar(margin), ctorch::optional_tensor(weight), reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1826,7 +1826,7 @@ ts_error tsg_multi_margin_loss(ts_tensor *out, ts_tensor self, ts_tensor target,
 ts_error tsg_multi_margin_loss_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor target, ts_scalar p, ts_scalar margin, ts_tensor weight, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::multi_margin_loss_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(target), ctorch::scalar(p), ctorch::scalar(margin), ctorch::optional_tensor(weight), reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1834,7 +1834,7 @@ ts_error tsg_multi_margin_loss_backward(ts_tensor *out, ts_tensor grad_output, t
 ts_error tsg_multilabel_margin_loss(ts_tensor *out, ts_tensor self, ts_tensor target, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::multilabel_margin_loss::call(ctorch::tensor(self), ctorch::tensor(target), reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1842,7 +1842,7 @@ ts_error tsg_multilabel_margin_loss(ts_tensor *out, ts_tensor self, ts_tensor ta
 ts_error tsg_multilabel_margin_loss_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor target, int64_t reduction, ts_tensor is_target) {
     CTORCH_GUARD({
         auto ret = at::_ops::multilabel_margin_loss_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(target), reduction, ctorch::tensor(is_target));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1859,7 +1859,7 @@ ts_error tsg_multilabel_margin_loss_forward(ts_tensor *out, ts_tensor self, ts_t
 ts_error tsg_multinomial(ts_tensor *out, ts_tensor self, int64_t num_samples, bool replacement, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::multinomial::call(ctorch::tensor(self), c10::SymInt(num_samples), replacement, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1867,7 +1867,7 @@ ts_error tsg_multinomial(ts_tensor *out, ts_tensor self, int64_t num_samples, bo
 ts_error tsg_multiply_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::multiply_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1875,7 +1875,7 @@ ts_error tsg_multiply_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_multiply_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::multiply_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1883,7 +1883,7 @@ ts_error tsg_multiply_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_multiply__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::multiply__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1891,7 +1891,7 @@ ts_error tsg_multiply__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_multiply__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::multiply__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1899,7 +1899,7 @@ ts_error tsg_multiply__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_mv(ts_tensor *out, ts_tensor self, ts_tensor vec) {
     CTORCH_GUARD({
         auto ret = at::_ops::mv::call(ctorch::tensor(self), ctorch::tensor(vec));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1907,7 +1907,7 @@ ts_error tsg_mv(ts_tensor *out, ts_tensor self, ts_tensor vec) {
 ts_error tsg_mvlgamma(ts_tensor *out, ts_tensor self, int64_t p) {
     CTORCH_GUARD({
         auto ret = at::_ops::mvlgamma::call(ctorch::tensor(self), p);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1915,7 +1915,7 @@ ts_error tsg_mvlgamma(ts_tensor *out, ts_tensor self, int64_t p) {
 ts_error tsg_mvlgamma_(ts_tensor *out, ts_tensor self, int64_t p) {
     CTORCH_GUARD({
         auto ret = at::_ops::mvlgamma_::call(ctorch::tensor(self), p);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1923,7 +1923,7 @@ ts_error tsg_mvlgamma_(ts_tensor *out, ts_tensor self, int64_t p) {
 ts_error tsg_nan_to_num(ts_tensor *out, ts_tensor self, double nan, bool nan_has, double posinf, bool posinf_has, double neginf, bool neginf_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::nan_to_num::call(ctorch::tensor(self), ctorch::optional_value<double>(nan_has, nan), ctorch::optional_value<double>(posinf_has, posinf), ctorch::optional_value<double>(neginf_has, neginf));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1931,7 +1931,7 @@ ts_error tsg_nan_to_num(ts_tensor *out, ts_tensor self, double nan, bool nan_has
 ts_error tsg_nan_to_num_(ts_tensor *out, ts_tensor self, double nan, bool nan_has, double posinf, bool posinf_has, double neginf, bool neginf_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::nan_to_num_::call(ctorch::tensor(self), ctorch::optional_value<double>(nan_has, nan), ctorch::optional_value<double>(posinf_has, posinf), ctorch::optional_value<double>(neginf_has, neginf));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 

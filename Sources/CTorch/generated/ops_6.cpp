@@ -151,7 +151,7 @@ extern "C" {
 ts_error tsg_nanmean(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::nanmean::call(ctorch::tensor(self), ctorch::optional_int_list(dim, dim_len), keepdim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -159,7 +159,7 @@ ts_error tsg_nanmean(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t
 ts_error tsg_nanmedian(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::nanmedian::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -176,7 +176,7 @@ ts_error tsg_nanmedian_dim(ts_tensor *out, ts_tensor self, int64_t dim, bool kee
 ts_error tsg_nanquantile(ts_tensor *out, ts_tensor self, ts_tensor q, int64_t dim, bool dim_has, bool keepdim, const char *interpolation) {
     CTORCH_GUARD({
         auto ret = at::_ops::nanquantile::call(ctorch::tensor(self), ctorch::tensor(q), ctorch::optional_value<int64_t>(dim_has, dim), keepdim, c10::string_view(interpolation));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -184,7 +184,7 @@ ts_error tsg_nanquantile(ts_tensor *out, ts_tensor self, ts_tensor q, int64_t di
 ts_error tsg_nanquantile_scalar(ts_tensor *out, ts_tensor self, double q, int64_t dim, bool dim_has, bool keepdim, const char *interpolation) {
     CTORCH_GUARD({
         auto ret = at::_ops::nanquantile_scalar::call(ctorch::tensor(self), q, ctorch::optional_value<int64_t>(dim_has, dim), keepdim, c10::string_view(interpolation));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -192,7 +192,7 @@ ts_error tsg_nanquantile_scalar(ts_tensor *out, ts_tensor self, double q, int64_
 ts_error tsg_nansum(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::nansum::call(ctorch::tensor(self), ctorch::optional_int_list(dim, dim_len), keepdim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -200,7 +200,7 @@ ts_error tsg_nansum(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t 
 ts_error tsg_narrow(ts_tensor *out, ts_tensor self, int64_t dim, int64_t start, int64_t length) {
     CTORCH_GUARD({
         auto ret = at::_ops::narrow::call(ctorch::tensor(self), dim, c10::SymInt(start), c10::SymInt(length));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -208,7 +208,7 @@ ts_error tsg_narrow(ts_tensor *out, ts_tensor self, int64_t dim, int64_t start, 
 ts_error tsg_narrow_Tensor(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor start, int64_t length) {
     CTORCH_GUARD({
         auto ret = at::_ops::narrow_Tensor::call(ctorch::tensor(self), dim, ctorch::tensor(start), c10::SymInt(length));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -216,7 +216,7 @@ ts_error tsg_narrow_Tensor(ts_tensor *out, ts_tensor self, int64_t dim, ts_tenso
 ts_error tsg_narrow_copy(ts_tensor *out, ts_tensor self, int64_t dim, int64_t start, int64_t length) {
     CTORCH_GUARD({
         auto ret = at::_ops::narrow_copy::call(ctorch::tensor(self), dim, c10::SymInt(start), c10::SymInt(length));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -274,7 +274,7 @@ ts_error tsg__native_batch_norm_legit_no_training(ts_tensor *out, ts_tensor inpu
 ts_error tsg_native_channel_shuffle(ts_tensor *out, ts_tensor self, int64_t groups) {
     CTORCH_GUARD({
         auto ret = at::_ops::native_channel_shuffle::call(ctorch::tensor(self), c10::SymInt(groups));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -291,7 +291,7 @@ ts_error tsg_native_dropout(ts_tensor *out, ts_tensor input, double p, int32_t t
 ts_error tsg_native_dropout_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor mask, double scale) {
     CTORCH_GUARD({
         auto ret = at::_ops::native_dropout_backward::call(ctorch::tensor(grad_output), ctorch::tensor(mask), scale);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -348,7 +348,7 @@ ts_error tsg__native_multi_head_attention(ts_tensor *out, ts_tensor query, ts_te
 ts_error tsg_ne_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::ne_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -356,7 +356,7 @@ ts_error tsg_ne_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_ne_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::ne_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -364,7 +364,7 @@ ts_error tsg_ne_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_ne__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::ne__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -372,7 +372,7 @@ ts_error tsg_ne__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_ne__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::ne__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -380,7 +380,7 @@ ts_error tsg_ne__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_neg(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::neg::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -388,7 +388,7 @@ ts_error tsg_neg(ts_tensor *out, ts_tensor self) {
 ts_error tsg_neg_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::neg_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -396,7 +396,7 @@ ts_error tsg_neg_(ts_tensor *out, ts_tensor self) {
 ts_error tsg__neg_view(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_neg_view::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -404,7 +404,7 @@ ts_error tsg__neg_view(ts_tensor *out, ts_tensor self) {
 ts_error tsg__neg_view_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_neg_view_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -412,7 +412,7 @@ ts_error tsg__neg_view_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_negative(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::negative::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -420,7 +420,7 @@ ts_error tsg_negative(ts_tensor *out, ts_tensor self) {
 ts_error tsg_negative_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::negative_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -428,7 +428,7 @@ ts_error tsg_negative_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_new_empty(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::new_empty::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -436,7 +436,7 @@ ts_error tsg_new_empty(ts_tensor *out, ts_tensor self, const int64_t *size, int6
 ts_error tsg_new_empty_strided(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, const int64_t *stride, int64_t stride_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::new_empty_strided::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), ctorch::sym_int_list(stride, stride_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -444,7 +444,7 @@ ts_error tsg_new_empty_strided(ts_tensor *out, ts_tensor self, const int64_t *si
 ts_error tsg_new_full(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, ts_scalar fill_value, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::new_full::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), ctorch::scalar(fill_value), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -452,7 +452,7 @@ ts_error tsg_new_full(ts_tensor *out, ts_tensor self, const int64_t *size, int64
 ts_error tsg_new_ones(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::new_ones::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -460,7 +460,7 @@ ts_error tsg_new_ones(ts_tensor *out, ts_tensor self, const int64_t *size, int64
 ts_error tsg_new_zeros(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::new_zeros::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -468,7 +468,7 @@ ts_error tsg_new_zeros(ts_tensor *out, ts_tensor self, const int64_t *size, int6
 ts_error tsg__new_zeros_with_same_feature_meta(ts_tensor *out, ts_tensor self, ts_tensor other, int64_t self_num_batch_dims) {
     CTORCH_GUARD({
         auto ret = at::_ops::_new_zeros_with_same_feature_meta::call(ctorch::tensor(self), ctorch::tensor(other), self_num_batch_dims);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -476,7 +476,7 @@ ts_error tsg__new_zeros_with_same_feature_meta(ts_tensor *out, ts_tensor self, t
 ts_error tsg_nextafter(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::nextafter::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -484,7 +484,7 @@ ts_error tsg_nextafter(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_nextafter_(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::nextafter_::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -492,7 +492,7 @@ ts_error tsg_nextafter_(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_nll_loss(ts_tensor *out, ts_tensor self, ts_tensor target, ts_tensor weight, int64_t reduction, int64_t ignore_index) {
     CTORCH_GUARD({
         auto ret = at::_ops::nll_loss::call(ctorch::tensor(self), ctorch::tensor(target), ctorch::optional_tensor(weight), reduction, c10::SymInt(ignore_index));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -500,7 +500,7 @@ ts_error tsg_nll_loss(ts_tensor *out, ts_tensor self, ts_tensor target, ts_tenso
 ts_error tsg_nll_loss2d(ts_tensor *out, ts_tensor self, ts_tensor target, ts_tensor weight, int64_t reduction, int64_t ignore_index) {
     CTORCH_GUARD({
         auto ret = at::_ops::nll_loss2d::call(ctorch::tensor(self), ctorch::tensor(target), ctorch::optional_tensor(weight), reduction, c10::SymInt(ignore_index));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -508,7 +508,7 @@ ts_error tsg_nll_loss2d(ts_tensor *out, ts_tensor self, ts_tensor target, ts_ten
 ts_error tsg_nll_loss2d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor target, ts_tensor weight, int64_t reduction, int64_t ignore_index, ts_tensor total_weight) {
     CTORCH_GUARD({
         auto ret = at::_ops::nll_loss2d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(target), ctorch::optional_tensor(weight), reduction, c10::SymInt(ignore_index), ctorch::tensor(total_weight));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -525,7 +525,7 @@ ts_error tsg_nll_loss2d_forward(ts_tensor *out, ts_tensor self, ts_tensor target
 ts_error tsg_nll_loss_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor target, ts_tensor weight, int64_t reduction, int64_t ignore_index, ts_tensor total_weight) {
     CTORCH_GUARD({
         auto ret = at::_ops::nll_loss_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(target), ctorch::optional_tensor(weight), reduction, c10::SymInt(ignore_index), ctorch::tensor(total_weight));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -542,7 +542,7 @@ ts_error tsg_nll_loss_forward(ts_tensor *out, ts_tensor self, ts_tensor target, 
 ts_error tsg_nll_loss_nd(ts_tensor *out, ts_tensor self, ts_tensor target, ts_tensor weight, int64_t reduction, int64_t ignore_index) {
     CTORCH_GUARD({
         auto ret = at::_ops::nll_loss_nd::call(ctorch::tensor(self), ctorch::tensor(target), ctorch::optional_tensor(weight), reduction, c10::SymInt(ignore_index));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -558,7 +558,7 @@ ts_error tsg__nnpack_available(bool *out) {
 ts_error tsg__nnpack_spatial_convolution(ts_tensor *out, ts_tensor input, ts_tensor weight, ts_tensor bias, const int64_t *padding, int64_t padding_len, const int64_t *stride, int64_t stride_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_nnpack_spatial_convolution::call(ctorch::tensor(input), ctorch::tensor(weight), ctorch::optional_tensor(bias), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(stride, stride_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -566,7 +566,7 @@ ts_error tsg__nnpack_spatial_convolution(ts_tensor *out, ts_tensor input, ts_ten
 ts_error tsg_nonzero(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::nonzero::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -582,7 +582,7 @@ ts_error tsg_nonzero_numpy(ts_tensor **out, int64_t *out_len, ts_tensor self) {
 ts_error tsg_nonzero_static(ts_tensor *out, ts_tensor self, int64_t size, int64_t fill_value) {
     CTORCH_GUARD({
         auto ret = at::_ops::nonzero_static::call(ctorch::tensor(self), c10::SymInt(size), fill_value);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -590,7 +590,7 @@ ts_error tsg_nonzero_static(ts_tensor *out, ts_tensor self, int64_t size, int64_
 ts_error tsg_norm_ScalarOpt_dtype(ts_tensor *out, ts_tensor self, ts_scalar p, bool p_has, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::norm_ScalarOpt_dtype::call(ctorch::tensor(self), ctorch::optional_scalar(p, p_has), static_cast<at::ScalarType>(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -598,7 +598,7 @@ ts_error tsg_norm_ScalarOpt_dtype(ts_tensor *out, ts_tensor self, ts_scalar p, b
 ts_error tsg_norm_Scalar(ts_tensor *out, ts_tensor self, ts_scalar p) {
     CTORCH_GUARD({
         auto ret = at::_ops::norm_Scalar::call(ctorch::tensor(self), ctorch::scalar(p));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -606,7 +606,7 @@ ts_error tsg_norm_Scalar(ts_tensor *out, ts_tensor self, ts_scalar p) {
 ts_error tsg_norm_ScalarOpt_dim_dtype(ts_tensor *out, ts_tensor self, ts_scalar p, bool p_has, const int64_t *dim, int64_t dim_len, bool keepdim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::norm_ScalarOpt_dim_dtype::call(ctorch::tensor(self), ctorch::optional_scalar(p, p_has), ctorch::int_list(dim, dim_len), keepdim, static_cast<at::ScalarType>(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -614,7 +614,7 @@ ts_error tsg_norm_ScalarOpt_dim_dtype(ts_tensor *out, ts_tensor self, ts_scalar 
 ts_error tsg_norm_ScalarOpt_dim(ts_tensor *out, ts_tensor self, ts_scalar p, bool p_has, const int64_t *dim, int64_t dim_len, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::norm_ScalarOpt_dim::call(ctorch::tensor(self), ctorch::optional_scalar(p, p_has), ctorch::int_list(dim, dim_len), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -622,7 +622,7 @@ ts_error tsg_norm_ScalarOpt_dim(ts_tensor *out, ts_tensor self, ts_scalar p, boo
 ts_error tsg_norm_except_dim(ts_tensor *out, ts_tensor v, int64_t pow, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::norm_except_dim::call(ctorch::tensor(v), pow, dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -630,7 +630,7 @@ ts_error tsg_norm_except_dim(ts_tensor *out, ts_tensor v, int64_t pow, int64_t d
 ts_error tsg_normal_Tensor_float(ts_tensor *out, ts_tensor mean, double std_, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::normal_Tensor_float::call(ctorch::tensor(mean), std_, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -638,7 +638,7 @@ ts_error tsg_normal_Tensor_float(ts_tensor *out, ts_tensor mean, double std_, ts
 ts_error tsg_normal_float_Tensor(ts_tensor *out, double mean, ts_tensor std_, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::normal_float_Tensor::call(mean, ctorch::tensor(std_), ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -646,7 +646,7 @@ ts_error tsg_normal_float_Tensor(ts_tensor *out, double mean, ts_tensor std_, ts
 ts_error tsg_normal_Tensor_Tensor(ts_tensor *out, ts_tensor mean, ts_tensor std_, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::normal_Tensor_Tensor::call(ctorch::tensor(mean), ctorch::tensor(std_), ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -654,7 +654,7 @@ ts_error tsg_normal_Tensor_Tensor(ts_tensor *out, ts_tensor mean, ts_tensor std_
 ts_error tsg_normal_float_float(ts_tensor *out, double mean, double std_, const int64_t *size, int64_t size_len, ts_generator generator, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::normal_float_float::call(mean, std_, ctorch::sym_int_list(size, size_len), ctorch::optional_generator(generator), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -662,7 +662,7 @@ ts_error tsg_normal_float_float(ts_tensor *out, double mean, double std_, const 
 ts_error tsg_normal_(ts_tensor *out, ts_tensor self, double mean, double std_, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::normal_::call(ctorch::tensor(self), mean, std_, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -670,7 +670,7 @@ ts_error tsg_normal_(ts_tensor *out, ts_tensor self, double mean, double std_, t
 ts_error tsg_normal_functional(ts_tensor *out, ts_tensor self, double mean, double std_, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::normal_functional::call(ctorch::tensor(self), mean, std_, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -678,7 +678,7 @@ ts_error tsg_normal_functional(ts_tensor *out, ts_tensor self, double mean, doub
 ts_error tsg_not_equal_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::not_equal_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -686,7 +686,7 @@ ts_error tsg_not_equal_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_not_equal_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::not_equal_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -694,7 +694,7 @@ ts_error tsg_not_equal_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_not_equal__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::not_equal__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -702,7 +702,7 @@ ts_error tsg_not_equal__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) 
 ts_error tsg_not_equal__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::not_equal__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -710,7 +710,7 @@ ts_error tsg_not_equal__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) 
 ts_error tsg_nuclear_norm(ts_tensor *out, ts_tensor self, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::nuclear_norm::call(ctorch::tensor(self), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -718,7 +718,7 @@ ts_error tsg_nuclear_norm(ts_tensor *out, ts_tensor self, bool keepdim) {
 ts_error tsg_nuclear_norm_dim(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::nuclear_norm_dim::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -726,7 +726,7 @@ ts_error tsg_nuclear_norm_dim(ts_tensor *out, ts_tensor self, const int64_t *dim
 ts_error tsg_numpy_T(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::numpy_T::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -734,7 +734,7 @@ ts_error tsg_numpy_T(ts_tensor *out, ts_tensor self) {
 ts_error tsg_one_hot(ts_tensor *out, ts_tensor self, int64_t num_classes) {
     CTORCH_GUARD({
         auto ret = at::_ops::one_hot::call(ctorch::tensor(self), num_classes);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -742,7 +742,7 @@ ts_error tsg_one_hot(ts_tensor *out, ts_tensor self, int64_t num_classes) {
 ts_error tsg_ones(ts_tensor *out, const int64_t *size, int64_t size_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::ones::call(ctorch::sym_int_list(size, size_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -750,7 +750,7 @@ ts_error tsg_ones(ts_tensor *out, const int64_t *size, int64_t size_len, int32_t
 ts_error tsg_ones_like(ts_tensor *out, ts_tensor self, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::ones_like::call(ctorch::tensor(self), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -758,7 +758,7 @@ ts_error tsg_ones_like(ts_tensor *out, ts_tensor self, int32_t dtype, int32_t la
 ts_error tsg_orgqr(ts_tensor *out, ts_tensor self, ts_tensor input2) {
     CTORCH_GUARD({
         auto ret = at::_ops::orgqr::call(ctorch::tensor(self), ctorch::tensor(input2));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -766,7 +766,7 @@ ts_error tsg_orgqr(ts_tensor *out, ts_tensor self, ts_tensor input2) {
 ts_error tsg_ormqr(ts_tensor *out, ts_tensor self, ts_tensor input2, ts_tensor input3, bool left, bool transpose) {
     CTORCH_GUARD({
         auto ret = at::_ops::ormqr::call(ctorch::tensor(self), ctorch::tensor(input2), ctorch::tensor(input3), left, transpose);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -774,7 +774,7 @@ ts_error tsg_ormqr(ts_tensor *out, ts_tensor self, ts_tensor input2, ts_tensor i
 ts_error tsg_outer(ts_tensor *out, ts_tensor self, ts_tensor vec2) {
     CTORCH_GUARD({
         auto ret = at::_ops::outer::call(ctorch::tensor(self), ctorch::tensor(vec2));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -791,7 +791,7 @@ ts_error tsg__pack_padded_sequence(ts_tensor *out, ts_tensor input, ts_tensor le
 ts_error tsg__pack_padded_sequence_backward(ts_tensor *out, ts_tensor grad, const int64_t *input_size, int64_t input_size_len, ts_tensor batch_sizes, bool batch_first) {
     CTORCH_GUARD({
         auto ret = at::_ops::_pack_padded_sequence_backward::call(ctorch::tensor(grad), ctorch::sym_int_list(input_size, input_size_len), ctorch::tensor(batch_sizes), batch_first);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -799,7 +799,7 @@ ts_error tsg__pack_padded_sequence_backward(ts_tensor *out, ts_tensor grad, cons
 ts_error tsg_pad(ts_tensor *out, ts_tensor self, const int64_t *pad, int64_t pad_len, const char *mode, double value, bool value_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::pad::call(ctorch::tensor(self), ctorch::sym_int_list(pad, pad_len), c10::string_view(mode), ctorch::optional_value<double>(value_has, value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -807,7 +807,7 @@ ts_error tsg_pad(ts_tensor *out, ts_tensor self, const int64_t *pad, int64_t pad
 ts_error tsg__pad_circular(ts_tensor *out, ts_tensor self, const int64_t *pad, int64_t pad_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_pad_circular::call(ctorch::tensor(self), ctorch::sym_int_list(pad, pad_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -815,7 +815,7 @@ ts_error tsg__pad_circular(ts_tensor *out, ts_tensor self, const int64_t *pad, i
 ts_error tsg__pad_enum(ts_tensor *out, ts_tensor self, const int64_t *pad, int64_t pad_len, int64_t mode, double value, bool value_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_pad_enum::call(ctorch::tensor(self), ctorch::sym_int_list(pad, pad_len), mode, ctorch::optional_value<double>(value_has, value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -833,7 +833,7 @@ ts_error tsg_pad_sequence(ts_tensor *out, const ts_tensor *sequences, int64_t se
     CTORCH_GUARD({
         auto sequences_list = ctorch::tensor_vector(sequences, sequences_len);
         auto ret = at::_ops::pad_sequence::call(at::TensorList(sequences_list), batch_first, padding_value, c10::string_view(padding_side));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -842,7 +842,7 @@ ts_error tsg__padded_dense_to_jagged_forward(ts_tensor *out, ts_tensor dense, co
     CTORCH_GUARD({
         auto offsets_list = ctorch::tensor_vector(offsets, offsets_len);
         auto ret = at::_ops::_padded_dense_to_jagged_forward::call(ctorch::tensor(dense), at::TensorList(offsets_list), ctorch::optional_value<c10::SymInt>(total_L_has, c10::SymInt(total_L)));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -850,7 +850,7 @@ ts_error tsg__padded_dense_to_jagged_forward(ts_tensor *out, ts_tensor dense, co
 ts_error tsg_pairwise_distance(ts_tensor *out, ts_tensor x1, ts_tensor x2, double p, double eps, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::pairwise_distance::call(ctorch::tensor(x1), ctorch::tensor(x2), p, eps, keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -858,7 +858,7 @@ ts_error tsg_pairwise_distance(ts_tensor *out, ts_tensor x1, ts_tensor x2, doubl
 ts_error tsg_pdist(ts_tensor *out, ts_tensor self, double p) {
     CTORCH_GUARD({
         auto ret = at::_ops::pdist::call(ctorch::tensor(self), p);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -866,7 +866,7 @@ ts_error tsg_pdist(ts_tensor *out, ts_tensor self, double p) {
 ts_error tsg__pdist_backward(ts_tensor *out, ts_tensor grad, ts_tensor self, double p, ts_tensor pdist) {
     CTORCH_GUARD({
         auto ret = at::_ops::_pdist_backward::call(ctorch::tensor(grad), ctorch::tensor(self), p, ctorch::tensor(pdist));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -874,7 +874,7 @@ ts_error tsg__pdist_backward(ts_tensor *out, ts_tensor grad, ts_tensor self, dou
 ts_error tsg__pdist_forward(ts_tensor *out, ts_tensor self, double p) {
     CTORCH_GUARD({
         auto ret = at::_ops::_pdist_forward::call(ctorch::tensor(self), p);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -882,7 +882,7 @@ ts_error tsg__pdist_forward(ts_tensor *out, ts_tensor self, double p) {
 ts_error tsg_permute(ts_tensor *out, ts_tensor self, const int64_t *dims, int64_t dims_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::permute::call(ctorch::tensor(self), ctorch::int_list(dims, dims_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -890,7 +890,7 @@ ts_error tsg_permute(ts_tensor *out, ts_tensor self, const int64_t *dims, int64_
 ts_error tsg_permute_copy(ts_tensor *out, ts_tensor self, const int64_t *dims, int64_t dims_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::permute_copy::call(ctorch::tensor(self), ctorch::int_list(dims, dims_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -898,7 +898,7 @@ ts_error tsg_permute_copy(ts_tensor *out, ts_tensor self, const int64_t *dims, i
 ts_error tsg__pin_memory(ts_tensor *out, ts_tensor self, ts_device device) {
     CTORCH_GUARD({
         auto ret = at::_ops::_pin_memory::call(ctorch::tensor(self), ctorch::optional_device(device));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -906,7 +906,7 @@ ts_error tsg__pin_memory(ts_tensor *out, ts_tensor self, ts_device device) {
 ts_error tsg_pin_memory(ts_tensor *out, ts_tensor self, ts_device device) {
     CTORCH_GUARD({
         auto ret = at::_ops::pin_memory::call(ctorch::tensor(self), ctorch::optional_device(device));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -914,7 +914,7 @@ ts_error tsg_pin_memory(ts_tensor *out, ts_tensor self, ts_device device) {
 ts_error tsg_pinverse(ts_tensor *out, ts_tensor self, double rcond) {
     CTORCH_GUARD({
         auto ret = at::_ops::pinverse::call(ctorch::tensor(self), rcond);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -922,7 +922,7 @@ ts_error tsg_pinverse(ts_tensor *out, ts_tensor self, double rcond) {
 ts_error tsg_pixel_shuffle(ts_tensor *out, ts_tensor self, int64_t upscale_factor) {
     CTORCH_GUARD({
         auto ret = at::_ops::pixel_shuffle::call(ctorch::tensor(self), upscale_factor);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -930,7 +930,7 @@ ts_error tsg_pixel_shuffle(ts_tensor *out, ts_tensor self, int64_t upscale_facto
 ts_error tsg_pixel_unshuffle(ts_tensor *out, ts_tensor self, int64_t downscale_factor) {
     CTORCH_GUARD({
         auto ret = at::_ops::pixel_unshuffle::call(ctorch::tensor(self), downscale_factor);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -938,7 +938,7 @@ ts_error tsg_pixel_unshuffle(ts_tensor *out, ts_tensor self, int64_t downscale_f
 ts_error tsg_poisson(ts_tensor *out, ts_tensor self, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::poisson::call(ctorch::tensor(self), ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -946,7 +946,7 @@ ts_error tsg_poisson(ts_tensor *out, ts_tensor self, ts_generator generator) {
 ts_error tsg_poisson_nll_loss(ts_tensor *out, ts_tensor input, ts_tensor target, bool log_input, bool full, double eps, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::poisson_nll_loss::call(ctorch::tensor(input), ctorch::tensor(target), log_input, full, eps, reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -954,7 +954,7 @@ ts_error tsg_poisson_nll_loss(ts_tensor *out, ts_tensor input, ts_tensor target,
 ts_error tsg_polar(ts_tensor *out, ts_tensor abs, ts_tensor angle) {
     CTORCH_GUARD({
         auto ret = at::_ops::polar::call(ctorch::tensor(abs), ctorch::tensor(angle));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -962,7 +962,7 @@ ts_error tsg_polar(ts_tensor *out, ts_tensor abs, ts_tensor angle) {
 ts_error tsg_polygamma(ts_tensor *out, int64_t n, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::polygamma::call(n, ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -970,7 +970,7 @@ ts_error tsg_polygamma(ts_tensor *out, int64_t n, ts_tensor self) {
 ts_error tsg_polygamma_(ts_tensor *out, ts_tensor self, int64_t n) {
     CTORCH_GUARD({
         auto ret = at::_ops::polygamma_::call(ctorch::tensor(self), n);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -978,7 +978,7 @@ ts_error tsg_polygamma_(ts_tensor *out, ts_tensor self, int64_t n) {
 ts_error tsg_positive(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::positive::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -986,7 +986,7 @@ ts_error tsg_positive(ts_tensor *out, ts_tensor self) {
 ts_error tsg_pow_Tensor_Tensor(ts_tensor *out, ts_tensor self, ts_tensor exponent) {
     CTORCH_GUARD({
         auto ret = at::_ops::pow_Tensor_Tensor::call(ctorch::tensor(self), ctorch::tensor(exponent));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -994,7 +994,7 @@ ts_error tsg_pow_Tensor_Tensor(ts_tensor *out, ts_tensor self, ts_tensor exponen
 ts_error tsg_pow_Scalar(ts_tensor *out, ts_scalar self, ts_tensor exponent) {
     CTORCH_GUARD({
         auto ret = at::_ops::pow_Scalar::call(ctorch::scalar(self), ctorch::tensor(exponent));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1002,7 +1002,7 @@ ts_error tsg_pow_Scalar(ts_tensor *out, ts_scalar self, ts_tensor exponent) {
 ts_error tsg_pow_Tensor_Scalar(ts_tensor *out, ts_tensor self, ts_scalar exponent) {
     CTORCH_GUARD({
         auto ret = at::_ops::pow_Tensor_Scalar::call(ctorch::tensor(self), ctorch::scalar(exponent));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1010,7 +1010,7 @@ ts_error tsg_pow_Tensor_Scalar(ts_tensor *out, ts_tensor self, ts_scalar exponen
 ts_error tsg_pow__Scalar(ts_tensor *out, ts_tensor self, ts_scalar exponent) {
     CTORCH_GUARD({
         auto ret = at::_ops::pow__Scalar::call(ctorch::tensor(self), ctorch::scalar(exponent));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1018,7 +1018,7 @@ ts_error tsg_pow__Scalar(ts_tensor *out, ts_tensor self, ts_scalar exponent) {
 ts_error tsg_pow__Tensor(ts_tensor *out, ts_tensor self, ts_tensor exponent) {
     CTORCH_GUARD({
         auto ret = at::_ops::pow__Tensor::call(ctorch::tensor(self), ctorch::tensor(exponent));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1026,7 +1026,7 @@ ts_error tsg_pow__Tensor(ts_tensor *out, ts_tensor self, ts_tensor exponent) {
 ts_error tsg_prelu(ts_tensor *out, ts_tensor self, ts_tensor weight) {
     CTORCH_GUARD({
         auto ret = at::_ops::prelu::call(ctorch::tensor(self), ctorch::tensor(weight));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1034,7 +1034,7 @@ ts_error tsg_prelu(ts_tensor *out, ts_tensor self, ts_tensor weight) {
 ts_error tsg__prelu_kernel(ts_tensor *out, ts_tensor self, ts_tensor weight) {
     CTORCH_GUARD({
         auto ret = at::_ops::_prelu_kernel::call(ctorch::tensor(self), ctorch::tensor(weight));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1058,7 +1058,7 @@ ts_error tsg__print(const char *s) {
 ts_error tsg_prod(ts_tensor *out, ts_tensor self, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::prod::call(ctorch::tensor(self), ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1066,7 +1066,7 @@ ts_error tsg_prod(ts_tensor *out, ts_tensor self, int32_t dtype) {
 ts_error tsg_prod_dim_int(ts_tensor *out, ts_tensor self, int64_t dim, bool keepdim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::prod_dim_int::call(ctorch::tensor(self), dim, keepdim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1089,7 +1089,7 @@ ts_error tsg__propagate_xla_data(ts_tensor input, ts_tensor output) {
 ts_error tsg_put(ts_tensor *out, ts_tensor self, ts_tensor index, ts_tensor source, bool accumulate) {
     CTORCH_GUARD({
         auto ret = at::_ops::put::call(ctorch::tensor(self), ctorch::tensor(index), ctorch::tensor(source), accumulate);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1097,7 +1097,7 @@ ts_error tsg_put(ts_tensor *out, ts_tensor self, ts_tensor index, ts_tensor sour
 ts_error tsg_put_(ts_tensor *out, ts_tensor self, ts_tensor index, ts_tensor source, bool accumulate) {
     CTORCH_GUARD({
         auto ret = at::_ops::put_::call(ctorch::tensor(self), ctorch::tensor(index), ctorch::tensor(source), accumulate);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1114,7 +1114,7 @@ ts_error tsg_qr(ts_tensor *out, ts_tensor self, bool some) {
 ts_error tsg_quantile(ts_tensor *out, ts_tensor self, ts_tensor q, int64_t dim, bool dim_has, bool keepdim, const char *interpolation) {
     CTORCH_GUARD({
         auto ret = at::_ops::quantile::call(ctorch::tensor(self), ctorch::tensor(q), ctorch::optional_value<int64_t>(dim_has, dim), keepdim, c10::string_view(interpolation));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1122,7 +1122,7 @@ ts_error tsg_quantile(ts_tensor *out, ts_tensor self, ts_tensor q, int64_t dim, 
 ts_error tsg_quantile_scalar(ts_tensor *out, ts_tensor self, double q, int64_t dim, bool dim_has, bool keepdim, const char *interpolation) {
     CTORCH_GUARD({
         auto ret = at::_ops::quantile_scalar::call(ctorch::tensor(self), q, ctorch::optional_value<int64_t>(dim_has, dim), keepdim, c10::string_view(interpolation));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1130,7 +1130,7 @@ ts_error tsg_quantile_scalar(ts_tensor *out, ts_tensor self, double q, int64_t d
 ts_error tsg_rad2deg(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::rad2deg::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1138,7 +1138,7 @@ ts_error tsg_rad2deg(ts_tensor *out, ts_tensor self) {
 ts_error tsg_rad2deg_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::rad2deg_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1146,7 +1146,7 @@ ts_error tsg_rad2deg_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_rand(ts_tensor *out, const int64_t *size, int64_t size_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::rand::call(ctorch::sym_int_list(size, size_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1154,7 +1154,7 @@ ts_error tsg_rand(ts_tensor *out, const int64_t *size, int64_t size_len, int32_t
 ts_error tsg_rand_generator(ts_tensor *out, const int64_t *size, int64_t size_len, ts_generator generator, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::rand_generator::call(ctorch::sym_int_list(size, size_len), ctorch::optional_generator(generator), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1162,7 +1162,7 @@ ts_error tsg_rand_generator(ts_tensor *out, const int64_t *size, int64_t size_le
 ts_error tsg_rand_like(ts_tensor *out, ts_tensor self, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::rand_like::call(ctorch::tensor(self), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1170,7 +1170,7 @@ ts_error tsg_rand_like(ts_tensor *out, ts_tensor self, int32_t dtype, int32_t la
 ts_error tsg_rand_like_generator(ts_tensor *out, ts_tensor self, ts_generator generator, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::rand_like_generator::call(ctorch::tensor(self), ctorch::optional_generator(generator), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1178,7 +1178,7 @@ ts_error tsg_rand_like_generator(ts_tensor *out, ts_tensor self, ts_generator ge
 ts_error tsg_randint(ts_tensor *out, int64_t high, const int64_t *size, int64_t size_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::randint::call(c10::SymInt(high), ctorch::sym_int_list(size, size_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1186,7 +1186,7 @@ ts_error tsg_randint(ts_tensor *out, int64_t high, const int64_t *size, int64_t 
 ts_error tsg_randint_generator(ts_tensor *out, int64_t high, const int64_t *size, int64_t size_len, ts_generator generator, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::randint_generator::call(c10::SymInt(high), ctorch::sym_int_list(size, size_len), ctorch::optional_generator(generator), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1194,7 +1194,7 @@ ts_error tsg_randint_generator(ts_tensor *out, int64_t high, const int64_t *size
 ts_error tsg_randint_low(ts_tensor *out, int64_t low, int64_t high, const int64_t *size, int64_t size_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::randint_low::call(c10::SymInt(low), c10::SymInt(high), ctorch::sym_int_list(size, size_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1202,7 +1202,7 @@ ts_error tsg_randint_low(ts_tensor *out, int64_t low, int64_t high, const int64_
 ts_error tsg_randint_low_generator(ts_tensor *out, int64_t low, int64_t high, const int64_t *size, int64_t size_len, ts_generator generator, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::randint_low_generator::call(c10::SymInt(low), c10::SymInt(high), ctorch::sym_int_list(size, size_len), ctorch::optional_generator(generator), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1210,7 +1210,7 @@ ts_error tsg_randint_low_generator(ts_tensor *out, int64_t low, int64_t high, co
 ts_error tsg_randint_like(ts_tensor *out, ts_tensor self, int64_t high, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::randint_like::call(ctorch::tensor(self), c10::SymInt(high), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1218,7 +1218,7 @@ ts_error tsg_randint_like(ts_tensor *out, ts_tensor self, int64_t high, int32_t 
 ts_error tsg_randint_like_generator(ts_tensor *out, ts_tensor self, int64_t high, ts_generator generator, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::randint_like_generator::call(ctorch::tensor(self), c10::SymInt(high), ctorch::optional_generator(generator), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1226,7 +1226,7 @@ ts_error tsg_randint_like_generator(ts_tensor *out, ts_tensor self, int64_t high
 ts_error tsg_randint_like_Tensor(ts_tensor *out, ts_tensor self, ts_tensor high, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::randint_like_Tensor::call(ctorch::tensor(self), ctorch::tensor(high), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1234,7 +1234,7 @@ ts_error tsg_randint_like_Tensor(ts_tensor *out, ts_tensor self, ts_tensor high,
 ts_error tsg_randint_like_Tensor_generator(ts_tensor *out, ts_tensor self, ts_tensor high, ts_generator generator, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::randint_like_Tensor_generator::call(ctorch::tensor(self), ctorch::tensor(high), ctorch::optional_generator(generator), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1242,7 +1242,7 @@ ts_error tsg_randint_like_Tensor_generator(ts_tensor *out, ts_tensor self, ts_te
 ts_error tsg_randint_like_low_dtype(ts_tensor *out, ts_tensor self, int64_t low, int64_t high, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::randint_like_low_dtype::call(ctorch::tensor(self), c10::SymInt(low), c10::SymInt(high), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1250,7 +1250,7 @@ ts_error tsg_randint_like_low_dtype(ts_tensor *out, ts_tensor self, int64_t low,
 ts_error tsg_randint_like_low_generator_dtype(ts_tensor *out, ts_tensor self, int64_t low, int64_t high, ts_generator generator, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::randint_like_low_generator_dtype::call(ctorch::tensor(self), c10::SymInt(low), c10::SymInt(high), ctorch::optional_generator(generator), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1258,7 +1258,7 @@ ts_error tsg_randint_like_low_generator_dtype(ts_tensor *out, ts_tensor self, in
 ts_error tsg_randn(ts_tensor *out, const int64_t *size, int64_t size_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::randn::call(ctorch::sym_int_list(size, size_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1266,7 +1266,7 @@ ts_error tsg_randn(ts_tensor *out, const int64_t *size, int64_t size_len, int32_
 ts_error tsg_randn_generator(ts_tensor *out, const int64_t *size, int64_t size_len, ts_generator generator, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::randn_generator::call(ctorch::sym_int_list(size, size_len), ctorch::optional_generator(generator), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1274,7 +1274,7 @@ ts_error tsg_randn_generator(ts_tensor *out, const int64_t *size, int64_t size_l
 ts_error tsg_randn_like(ts_tensor *out, ts_tensor self, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::randn_like::call(ctorch::tensor(self), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1282,7 +1282,7 @@ ts_error tsg_randn_like(ts_tensor *out, ts_tensor self, int32_t dtype, int32_t l
 ts_error tsg_randn_like_generator(ts_tensor *out, ts_tensor self, ts_generator generator, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::randn_like_generator::call(ctorch::tensor(self), ctorch::optional_generator(generator), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1290,7 +1290,7 @@ ts_error tsg_randn_like_generator(ts_tensor *out, ts_tensor self, ts_generator g
 ts_error tsg_random__from(ts_tensor *out, ts_tensor self, int64_t from, int64_t to, bool to_has, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::random__from::call(ctorch::tensor(self), from, ctorch::optional_value<int64_t>(to_has, to), ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1298,7 +1298,7 @@ ts_error tsg_random__from(ts_tensor *out, ts_tensor self, int64_t from, int64_t 
 ts_error tsg_random__to(ts_tensor *out, ts_tensor self, int64_t to, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::random__to::call(ctorch::tensor(self), to, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1306,7 +1306,7 @@ ts_error tsg_random__to(ts_tensor *out, ts_tensor self, int64_t to, ts_generator
 ts_error tsg_random_(ts_tensor *out, ts_tensor self, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::random_::call(ctorch::tensor(self), ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1314,7 +1314,7 @@ ts_error tsg_random_(ts_tensor *out, ts_tensor self, ts_generator generator) {
 ts_error tsg_randperm(ts_tensor *out, int64_t n, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::randperm::call(c10::SymInt(n), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1322,7 +1322,7 @@ ts_error tsg_randperm(ts_tensor *out, int64_t n, int32_t dtype, int32_t layout, 
 ts_error tsg_randperm_generator(ts_tensor *out, int64_t n, ts_generator generator, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::randperm_generator::call(c10::SymInt(n), ctorch::optional_generator(generator), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1330,7 +1330,7 @@ ts_error tsg_randperm_generator(ts_tensor *out, int64_t n, ts_generator generato
 ts_error tsg_range_step(ts_tensor *out, ts_scalar start, ts_scalar end, ts_scalar step, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::range_step::call(ctorch::scalar(start), ctorch::scalar(end), ctorch::scalar(step), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1338,7 +1338,7 @@ ts_error tsg_range_step(ts_tensor *out, ts_scalar start, ts_scalar end, ts_scala
 ts_error tsg_range(ts_tensor *out, ts_scalar start, ts_scalar end, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::range::call(ctorch::scalar(start), ctorch::scalar(end), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1346,7 +1346,7 @@ ts_error tsg_range(ts_tensor *out, ts_scalar start, ts_scalar end, int32_t dtype
 ts_error tsg_ravel(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::ravel::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1354,7 +1354,7 @@ ts_error tsg_ravel(ts_tensor *out, ts_tensor self) {
 ts_error tsg_real(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::real::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1362,7 +1362,7 @@ ts_error tsg_real(ts_tensor *out, ts_tensor self) {
 ts_error tsg_reciprocal(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::reciprocal::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1370,7 +1370,7 @@ ts_error tsg_reciprocal(ts_tensor *out, ts_tensor self) {
 ts_error tsg_reciprocal_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::reciprocal_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1378,7 +1378,7 @@ ts_error tsg_reciprocal_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_reflection_pad1d(ts_tensor *out, ts_tensor self, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::reflection_pad1d::call(ctorch::tensor(self), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1386,7 +1386,7 @@ ts_error tsg_reflection_pad1d(ts_tensor *out, ts_tensor self, const int64_t *pad
 ts_error tsg_reflection_pad1d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::reflection_pad1d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1394,7 +1394,7 @@ ts_error tsg_reflection_pad1d_backward(ts_tensor *out, ts_tensor grad_output, ts
 ts_error tsg_reflection_pad2d(ts_tensor *out, ts_tensor self, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::reflection_pad2d::call(ctorch::tensor(self), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1402,7 +1402,7 @@ ts_error tsg_reflection_pad2d(ts_tensor *out, ts_tensor self, const int64_t *pad
 ts_error tsg_reflection_pad2d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::reflection_pad2d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1410,7 +1410,7 @@ ts_error tsg_reflection_pad2d_backward(ts_tensor *out, ts_tensor grad_output, ts
 ts_error tsg_reflection_pad3d(ts_tensor *out, ts_tensor self, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::reflection_pad3d::call(ctorch::tensor(self), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1418,7 +1418,7 @@ ts_error tsg_reflection_pad3d(ts_tensor *out, ts_tensor self, const int64_t *pad
 ts_error tsg_reflection_pad3d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::reflection_pad3d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1426,7 +1426,7 @@ ts_error tsg_reflection_pad3d_backward(ts_tensor *out, ts_tensor grad_output, ts
 ts_error tsg_relu(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::relu::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1434,7 +1434,7 @@ ts_error tsg_relu(ts_tensor *out, ts_tensor self) {
 ts_error tsg_relu6(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::relu6::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1442,7 +1442,7 @@ ts_error tsg_relu6(ts_tensor *out, ts_tensor self) {
 ts_error tsg_relu6_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::relu6_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1450,7 +1450,7 @@ ts_error tsg_relu6_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_relu_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::relu_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1458,7 +1458,7 @@ ts_error tsg_relu_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_remainder_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::remainder_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1466,7 +1466,7 @@ ts_error tsg_remainder_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
 ts_error tsg_remainder_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::remainder_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1474,7 +1474,7 @@ ts_error tsg_remainder_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_remainder_Scalar_Tensor(ts_tensor *out, ts_scalar self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::remainder_Scalar_Tensor::call(ctorch::scalar(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1482,7 +1482,7 @@ ts_error tsg_remainder_Scalar_Tensor(ts_tensor *out, ts_scalar self, ts_tensor o
 ts_error tsg_remainder__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::remainder__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1490,7 +1490,7 @@ ts_error tsg_remainder__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) 
 ts_error tsg_remainder__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::remainder__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1498,7 +1498,7 @@ ts_error tsg_remainder__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) 
 ts_error tsg__remove_batch_dim(ts_tensor *out, ts_tensor self, int64_t level, int64_t batch_size, int64_t out_dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::_remove_batch_dim::call(ctorch::tensor(self), level, c10::SymInt(batch_size), out_dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1506,7 +1506,7 @@ ts_error tsg__remove_batch_dim(ts_tensor *out, ts_tensor self, int64_t level, in
 ts_error tsg_renorm(ts_tensor *out, ts_tensor self, ts_scalar p, int64_t dim, ts_scalar maxnorm) {
     CTORCH_GUARD({
         auto ret = at::_ops::renorm::call(ctorch::tensor(self), ctorch::scalar(p), dim, ctorch::scalar(maxnorm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1514,7 +1514,7 @@ ts_error tsg_renorm(ts_tensor *out, ts_tensor self, ts_scalar p, int64_t dim, ts
 ts_error tsg_renorm_(ts_tensor *out, ts_tensor self, ts_scalar p, int64_t dim, ts_scalar maxnorm) {
     CTORCH_GUARD({
         auto ret = at::_ops::renorm_::call(ctorch::tensor(self), ctorch::scalar(p), dim, ctorch::scalar(maxnorm));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1522,7 +1522,7 @@ ts_error tsg_renorm_(ts_tensor *out, ts_tensor self, ts_scalar p, int64_t dim, t
 ts_error tsg_repeat(ts_tensor *out, ts_tensor self, const int64_t *repeats, int64_t repeats_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::repeat::call(ctorch::tensor(self), ctorch::sym_int_list(repeats, repeats_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1530,7 +1530,7 @@ ts_error tsg_repeat(ts_tensor *out, ts_tensor self, const int64_t *repeats, int6
 ts_error tsg_repeat_interleave_Tensor(ts_tensor *out, ts_tensor repeats, int64_t output_size, bool output_size_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::repeat_interleave_Tensor::call(ctorch::tensor(repeats), ctorch::optional_value<c10::SymInt>(output_size_has, c10::SymInt(output_size)));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1538,7 +1538,7 @@ ts_error tsg_repeat_interleave_Tensor(ts_tensor *out, ts_tensor repeats, int64_t
 ts_error tsg_repeat_interleave_self_Tensor(ts_tensor *out, ts_tensor self, ts_tensor repeats, int64_t dim, bool dim_has, int64_t output_size, bool output_size_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::repeat_interleave_self_Tensor::call(ctorch::tensor(self), ctorch::tensor(repeats), ctorch::optional_value<int64_t>(dim_has, dim), ctorch::optional_value<c10::SymInt>(output_size_has, c10::SymInt(output_size)));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1546,7 +1546,7 @@ ts_error tsg_repeat_interleave_self_Tensor(ts_tensor *out, ts_tensor self, ts_te
 ts_error tsg_repeat_interleave_self_int(ts_tensor *out, ts_tensor self, int64_t repeats, int64_t dim, bool dim_has, int64_t output_size, bool output_size_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::repeat_interleave_self_int::call(ctorch::tensor(self), c10::SymInt(repeats), ctorch::optional_value<int64_t>(dim_has, dim), ctorch::optional_value<c10::SymInt>(output_size_has, c10::SymInt(output_size)));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1554,7 +1554,7 @@ ts_error tsg_repeat_interleave_self_int(ts_tensor *out, ts_tensor self, int64_t 
 ts_error tsg_replication_pad1d(ts_tensor *out, ts_tensor self, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::replication_pad1d::call(ctorch::tensor(self), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1562,7 +1562,7 @@ ts_error tsg_replication_pad1d(ts_tensor *out, ts_tensor self, const int64_t *pa
 ts_error tsg_replication_pad1d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::replication_pad1d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1570,7 +1570,7 @@ ts_error tsg_replication_pad1d_backward(ts_tensor *out, ts_tensor grad_output, t
 ts_error tsg_replication_pad2d(ts_tensor *out, ts_tensor self, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::replication_pad2d::call(ctorch::tensor(self), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1578,7 +1578,7 @@ ts_error tsg_replication_pad2d(ts_tensor *out, ts_tensor self, const int64_t *pa
 ts_error tsg_replication_pad2d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::replication_pad2d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1586,7 +1586,7 @@ ts_error tsg_replication_pad2d_backward(ts_tensor *out, ts_tensor grad_output, t
 ts_error tsg_replication_pad3d(ts_tensor *out, ts_tensor self, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::replication_pad3d::call(ctorch::tensor(self), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1594,7 +1594,7 @@ ts_error tsg_replication_pad3d(ts_tensor *out, ts_tensor self, const int64_t *pa
 ts_error tsg_replication_pad3d_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::replication_pad3d_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1602,7 +1602,7 @@ ts_error tsg_replication_pad3d_backward(ts_tensor *out, ts_tensor grad_output, t
 ts_error tsg_reshape(ts_tensor *out, ts_tensor self, const int64_t *shape, int64_t shape_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::reshape::call(ctorch::tensor(self), ctorch::sym_int_list(shape, shape_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1610,7 +1610,7 @@ ts_error tsg_reshape(ts_tensor *out, ts_tensor self, const int64_t *shape, int64
 ts_error tsg__reshape_alias(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, const int64_t *stride, int64_t stride_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_reshape_alias::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), ctorch::sym_int_list(stride, stride_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1618,7 +1618,7 @@ ts_error tsg__reshape_alias(ts_tensor *out, ts_tensor self, const int64_t *size,
 ts_error tsg__reshape_alias_copy(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, const int64_t *stride, int64_t stride_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_reshape_alias_copy::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), ctorch::sym_int_list(stride, stride_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1626,7 +1626,7 @@ ts_error tsg__reshape_alias_copy(ts_tensor *out, ts_tensor self, const int64_t *
 ts_error tsg_reshape_as(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::reshape_as::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1634,7 +1634,7 @@ ts_error tsg_reshape_as(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg__reshape_copy(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_reshape_copy::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1642,7 +1642,7 @@ ts_error tsg__reshape_copy(ts_tensor *out, ts_tensor self, const int64_t *size, 
 ts_error tsg__reshape_from_tensor(ts_tensor *out, ts_tensor self, ts_tensor shape) {
     CTORCH_GUARD({
         auto ret = at::_ops::_reshape_from_tensor::call(ctorch::tensor(self), ctorch::tensor(shape));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1650,7 +1650,7 @@ ts_error tsg__reshape_from_tensor(ts_tensor *out, ts_tensor self, ts_tensor shap
 ts_error tsg_resize_(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::resize_::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1658,7 +1658,7 @@ ts_error tsg_resize_(ts_tensor *out, ts_tensor self, const int64_t *size, int64_
 ts_error tsg_resize_as_(ts_tensor *out, ts_tensor self, ts_tensor the_template, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::resize_as_::call(ctorch::tensor(self), ctorch::tensor(the_template), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1666,7 +1666,7 @@ ts_error tsg_resize_as_(ts_tensor *out, ts_tensor self, ts_tensor the_template, 
 ts_error tsg__resize_output_(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len, ts_device device) {
     CTORCH_GUARD({
         auto ret = at::_ops::_resize_output_::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len), ctorch::device(device));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1674,7 +1674,7 @@ ts_error tsg__resize_output_(ts_tensor *out, ts_tensor self, const int64_t *size
 ts_error tsg_resolve_conj(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::resolve_conj::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1682,7 +1682,7 @@ ts_error tsg_resolve_conj(ts_tensor *out, ts_tensor self) {
 ts_error tsg_resolve_neg(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::resolve_neg::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1722,7 +1722,7 @@ ts_error tsg_result_type_Scalar_Scalar(int32_t *out, ts_scalar scalar1, ts_scala
 ts_error tsg_rms_norm(ts_tensor *out, ts_tensor input, const int64_t *normalized_shape, int64_t normalized_shape_len, ts_tensor weight, double eps, bool eps_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::rms_norm::call(ctorch::tensor(input), ctorch::sym_int_list(normalized_shape, normalized_shape_len), ctorch::optional_tensor(weight), ctorch::optional_value<double>(eps_has, eps));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1750,7 +1750,7 @@ ts_error tsg_rnn_relu_data(ts_tensor *out, ts_tensor data, ts_tensor batch_sizes
 ts_error tsg_rnn_relu_cell(ts_tensor *out, ts_tensor input, ts_tensor hx, ts_tensor w_ih, ts_tensor w_hh, ts_tensor b_ih, ts_tensor b_hh) {
     CTORCH_GUARD({
         auto ret = at::_ops::rnn_relu_cell::call(ctorch::tensor(input), ctorch::tensor(hx), ctorch::tensor(w_ih), ctorch::tensor(w_hh), ctorch::optional_tensor(b_ih), ctorch::optional_tensor(b_hh));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 

@@ -172,7 +172,7 @@ ts_error tsg_rnn_tanh_data(ts_tensor *out, ts_tensor data, ts_tensor batch_sizes
 ts_error tsg_rnn_tanh_cell(ts_tensor *out, ts_tensor input, ts_tensor hx, ts_tensor w_ih, ts_tensor w_hh, ts_tensor b_ih, ts_tensor b_hh) {
     CTORCH_GUARD({
         auto ret = at::_ops::rnn_tanh_cell::call(ctorch::tensor(input), ctorch::tensor(hx), ctorch::tensor(w_ih), ctorch::tensor(w_hh), ctorch::optional_tensor(b_ih), ctorch::optional_tensor(b_hh));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -180,7 +180,7 @@ ts_error tsg_rnn_tanh_cell(ts_tensor *out, ts_tensor input, ts_tensor hx, ts_ten
 ts_error tsg_roll(ts_tensor *out, ts_tensor self, const int64_t *shifts, int64_t shifts_len, const int64_t *dims, int64_t dims_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::roll::call(ctorch::tensor(self), ctorch::sym_int_list(shifts, shifts_len), ctorch::int_list(dims, dims_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -188,7 +188,7 @@ ts_error tsg_roll(ts_tensor *out, ts_tensor self, const int64_t *shifts, int64_t
 ts_error tsg_rot90(ts_tensor *out, ts_tensor self, int64_t k, const int64_t *dims, int64_t dims_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::rot90::call(ctorch::tensor(self), k, ctorch::int_list(dims, dims_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -196,7 +196,7 @@ ts_error tsg_rot90(ts_tensor *out, ts_tensor self, int64_t k, const int64_t *dim
 ts_error tsg_round(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::round::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -204,7 +204,7 @@ ts_error tsg_round(ts_tensor *out, ts_tensor self) {
 ts_error tsg_round_decimals(ts_tensor *out, ts_tensor self, int64_t decimals) {
     CTORCH_GUARD({
         auto ret = at::_ops::round_decimals::call(ctorch::tensor(self), decimals);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -212,7 +212,7 @@ ts_error tsg_round_decimals(ts_tensor *out, ts_tensor self, int64_t decimals) {
 ts_error tsg_round_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::round_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -220,7 +220,7 @@ ts_error tsg_round_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_round__decimals(ts_tensor *out, ts_tensor self, int64_t decimals) {
     CTORCH_GUARD({
         auto ret = at::_ops::round__decimals::call(ctorch::tensor(self), decimals);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -228,7 +228,7 @@ ts_error tsg_round__decimals(ts_tensor *out, ts_tensor self, int64_t decimals) {
 ts_error tsg_row_indices_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::row_indices_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -237,7 +237,7 @@ ts_error tsg_row_stack(ts_tensor *out, const ts_tensor *tensors, int64_t tensors
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::row_stack::call(at::TensorList(tensors_list));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -254,7 +254,7 @@ ts_error tsg__rowwise_prune(ts_tensor *out, ts_tensor weight, ts_tensor mask, in
 ts_error tsg_rrelu(ts_tensor *out, ts_tensor self, ts_scalar lower, ts_scalar upper, bool training, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::rrelu::call(ctorch::tensor(self), ctorch::scalar(lower), ctorch::scalar(upper), training, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -262,7 +262,7 @@ ts_error tsg_rrelu(ts_tensor *out, ts_tensor self, ts_scalar lower, ts_scalar up
 ts_error tsg_rrelu_(ts_tensor *out, ts_tensor self, ts_scalar lower, ts_scalar upper, bool training, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::rrelu_::call(ctorch::tensor(self), ctorch::scalar(lower), ctorch::scalar(upper), training, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -270,7 +270,7 @@ ts_error tsg_rrelu_(ts_tensor *out, ts_tensor self, ts_scalar lower, ts_scalar u
 ts_error tsg_rrelu_with_noise(ts_tensor *out, ts_tensor self, ts_tensor noise, ts_scalar lower, ts_scalar upper, bool training, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::rrelu_with_noise::call(ctorch::tensor(self), ctorch::tensor(noise), ctorch::scalar(lower), ctorch::scalar(upper), training, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -278,7 +278,7 @@ ts_error tsg_rrelu_with_noise(ts_tensor *out, ts_tensor self, ts_tensor noise, t
 ts_error tsg_rrelu_with_noise_(ts_tensor *out, ts_tensor self, ts_tensor noise, ts_scalar lower, ts_scalar upper, bool training, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::rrelu_with_noise_::call(ctorch::tensor(self), ctorch::tensor(noise), ctorch::scalar(lower), ctorch::scalar(upper), training, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -286,7 +286,7 @@ ts_error tsg_rrelu_with_noise_(ts_tensor *out, ts_tensor self, ts_tensor noise, 
 ts_error tsg_rrelu_with_noise_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor noise, ts_scalar lower, ts_scalar upper, bool training, bool self_is_result) {
     CTORCH_GUARD({
         auto ret = at::_ops::rrelu_with_noise_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(noise), ctorch::scalar(lower), ctorch::scalar(upper), training, self_is_result);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -294,7 +294,7 @@ ts_error tsg_rrelu_with_noise_backward(ts_tensor *out, ts_tensor grad_output, ts
 ts_error tsg_rsqrt(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::rsqrt::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -302,7 +302,7 @@ ts_error tsg_rsqrt(ts_tensor *out, ts_tensor self) {
 ts_error tsg_rsqrt_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::rsqrt_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -310,7 +310,7 @@ ts_error tsg_rsqrt_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_rsub_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::rsub_Tensor::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -318,7 +318,7 @@ ts_error tsg_rsub_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_sca
 ts_error tsg_rsub_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::rsub_Scalar::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -326,7 +326,7 @@ ts_error tsg_rsub_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_sca
 ts_error tsg__safe_softmax(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::_safe_softmax::call(ctorch::tensor(self), dim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -334,7 +334,7 @@ ts_error tsg__safe_softmax(ts_tensor *out, ts_tensor self, int64_t dim, int32_t 
 ts_error tsg__sample_dirichlet(ts_tensor *out, ts_tensor self, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::_sample_dirichlet::call(ctorch::tensor(self), ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -342,7 +342,7 @@ ts_error tsg__sample_dirichlet(ts_tensor *out, ts_tensor self, ts_generator gene
 ts_error tsg_scalar_tensor(ts_tensor *out, ts_scalar s, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::scalar_tensor::call(ctorch::scalar(s), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -350,7 +350,7 @@ ts_error tsg_scalar_tensor(ts_tensor *out, ts_scalar s, int32_t dtype, int32_t l
 ts_error tsg_scaled_dot_product_attention(ts_tensor *out, ts_tensor query, ts_tensor key, ts_tensor value, ts_tensor attn_mask, double dropout_p, bool is_causal, double scale, bool scale_has, bool enable_gqa) {
     CTORCH_GUARD({
         auto ret = at::_ops::scaled_dot_product_attention::call(ctorch::tensor(query), ctorch::tensor(key), ctorch::tensor(value), ctorch::optional_tensor(attn_mask), dropout_p, is_causal, ctorch::optional_value<double>(scale_has, scale), enable_gqa);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -448,7 +448,7 @@ ts_error tsg__scaled_dot_product_fused_attention_overrideable_backward(ts_tensor
 ts_error tsg__scaled_grouped_mm(ts_tensor *out, ts_tensor self, ts_tensor mat2, ts_tensor scale_a, ts_tensor scale_b, ts_tensor offs, ts_tensor bias, ts_tensor scale_result, int32_t out_dtype, bool use_fast_accum) {
     CTORCH_GUARD({
         auto ret = at::_ops::_scaled_grouped_mm::call(ctorch::tensor(self), ctorch::tensor(mat2), ctorch::tensor(scale_a), ctorch::tensor(scale_b), ctorch::optional_tensor(offs), ctorch::optional_tensor(bias), ctorch::optional_tensor(scale_result), ctorch::optional_dtype(out_dtype), use_fast_accum);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -458,7 +458,7 @@ ts_error tsg__scaled_grouped_mm_v2(ts_tensor *out, ts_tensor self, ts_tensor mat
         auto scale_a_list = ctorch::tensor_vector(scale_a, scale_a_len);
         auto scale_b_list = ctorch::tensor_vector(scale_b, scale_b_len);
         auto ret = at::_ops::_scaled_grouped_mm_v2::call(ctorch::tensor(self), ctorch::tensor(mat2), at::TensorList(scale_a_list), ctorch::int_list(recipe_a, recipe_a_len), ctorch::int_list(swizzle_a, swizzle_a_len), at::TensorList(scale_b_list), ctorch::int_list(recipe_b, recipe_b_len), ctorch::int_list(swizzle_b, swizzle_b_len), ctorch::optional_tensor(offs), ctorch::optional_tensor(bias), ctorch::optional_dtype(out_dtype), ctorch::int_list(contraction_dim, contraction_dim_len), use_fast_accum);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -466,7 +466,7 @@ ts_error tsg__scaled_grouped_mm_v2(ts_tensor *out, ts_tensor self, ts_tensor mat
 ts_error tsg__scaled_mm(ts_tensor *out, ts_tensor self, ts_tensor mat2, ts_tensor scale_a, ts_tensor scale_b, ts_tensor bias, ts_tensor scale_result, int32_t out_dtype, bool use_fast_accum) {
     CTORCH_GUARD({
         auto ret = at::_ops::_scaled_mm::call(ctorch::tensor(self), ctorch::tensor(mat2), ctorch::tensor(scale_a), ctorch::tensor(scale_b), ctorch::optional_tensor(bias), ctorch::optional_tensor(scale_result), ctorch::optional_dtype(out_dtype), use_fast_accum);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -476,7 +476,7 @@ ts_error tsg__scaled_mm_v2(ts_tensor *out, ts_tensor self, ts_tensor mat2, const
         auto scale_a_list = ctorch::tensor_vector(scale_a, scale_a_len);
         auto scale_b_list = ctorch::tensor_vector(scale_b, scale_b_len);
         auto ret = at::_ops::_scaled_mm_v2::call(ctorch::tensor(self), ctorch::tensor(mat2), at::TensorList(scale_a_list), ctorch::int_list(recipe_a, recipe_a_len), ctorch::int_list(swizzle_a, swizzle_a_len), at::TensorList(scale_b_list), ctorch::int_list(recipe_b, recipe_b_len), ctorch::int_list(swizzle_b, swizzle_b_len), ctorch::optional_tensor(bias), ctorch::optional_dtype(out_dtype), ctorch::int_list(contraction_dim, contraction_dim_len), use_fast_accum);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -484,7 +484,7 @@ ts_error tsg__scaled_mm_v2(ts_tensor *out, ts_tensor self, ts_tensor mat2, const
 ts_error tsg_scatter_src(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor src) {
     CTORCH_GUARD({
         auto ret = at::_ops::scatter_src::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(src));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -492,7 +492,7 @@ ts_error tsg_scatter_src(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor 
 ts_error tsg_scatter_value(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::scatter_value::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -500,7 +500,7 @@ ts_error tsg_scatter_value(ts_tensor *out, ts_tensor self, int64_t dim, ts_tenso
 ts_error tsg_scatter_reduce(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor src, const char *reduce) {
     CTORCH_GUARD({
         auto ret = at::_ops::scatter_reduce::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(src), c10::string_view(reduce));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -508,7 +508,7 @@ ts_error tsg_scatter_reduce(ts_tensor *out, ts_tensor self, int64_t dim, ts_tens
 ts_error tsg_scatter_value_reduce(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_scalar value, const char *reduce) {
     CTORCH_GUARD({
         auto ret = at::_ops::scatter_value_reduce::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::scalar(value), c10::string_view(reduce));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -516,7 +516,7 @@ ts_error tsg_scatter_value_reduce(ts_tensor *out, ts_tensor self, int64_t dim, t
 ts_error tsg_scatter__src(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor src) {
     CTORCH_GUARD({
         auto ret = at::_ops::scatter__src::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(src));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -524,7 +524,7 @@ ts_error tsg_scatter__src(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor
 ts_error tsg_scatter__value(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::scatter__value::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -532,7 +532,7 @@ ts_error tsg_scatter__value(ts_tensor *out, ts_tensor self, int64_t dim, ts_tens
 ts_error tsg_scatter__reduce(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor src, const char *reduce) {
     CTORCH_GUARD({
         auto ret = at::_ops::scatter__reduce::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(src), c10::string_view(reduce));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -540,7 +540,7 @@ ts_error tsg_scatter__reduce(ts_tensor *out, ts_tensor self, int64_t dim, ts_ten
 ts_error tsg_scatter__value_reduce(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_scalar value, const char *reduce) {
     CTORCH_GUARD({
         auto ret = at::_ops::scatter__value_reduce::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::scalar(value), c10::string_view(reduce));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -548,7 +548,7 @@ ts_error tsg_scatter__value_reduce(ts_tensor *out, ts_tensor self, int64_t dim, 
 ts_error tsg_scatter_add(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor src) {
     CTORCH_GUARD({
         auto ret = at::_ops::scatter_add::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(src));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -556,7 +556,7 @@ ts_error tsg_scatter_add(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor 
 ts_error tsg_scatter_add_(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor src) {
     CTORCH_GUARD({
         auto ret = at::_ops::scatter_add_::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(src));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -564,7 +564,7 @@ ts_error tsg_scatter_add_(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor
 ts_error tsg_scatter_reduce_two(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor src, const char *reduce, bool include_self) {
     CTORCH_GUARD({
         auto ret = at::_ops::scatter_reduce_two::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(src), c10::string_view(reduce), include_self);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -572,7 +572,7 @@ ts_error tsg_scatter_reduce_two(ts_tensor *out, ts_tensor self, int64_t dim, ts_
 ts_error tsg_scatter_reduce__two(ts_tensor *out, ts_tensor self, int64_t dim, ts_tensor index, ts_tensor src, const char *reduce, bool include_self) {
     CTORCH_GUARD({
         auto ret = at::_ops::scatter_reduce__two::call(ctorch::tensor(self), dim, ctorch::tensor(index), ctorch::tensor(src), c10::string_view(reduce), include_self);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -580,7 +580,7 @@ ts_error tsg_scatter_reduce__two(ts_tensor *out, ts_tensor self, int64_t dim, ts
 ts_error tsg_searchsorted_Tensor(ts_tensor *out, ts_tensor sorted_sequence, ts_tensor self, bool out_int32, bool right, const char *side, ts_tensor sorter) {
     CTORCH_GUARD({
         auto ret = at::_ops::searchsorted_Tensor::call(ctorch::tensor(sorted_sequence), ctorch::tensor(self), out_int32, right, ctorch::optional_string(side), ctorch::optional_tensor(sorter));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -588,7 +588,7 @@ ts_error tsg_searchsorted_Tensor(ts_tensor *out, ts_tensor sorted_sequence, ts_t
 ts_error tsg_searchsorted_Scalar(ts_tensor *out, ts_tensor sorted_sequence, ts_scalar self, bool out_int32, bool right, const char *side, ts_tensor sorter) {
     CTORCH_GUARD({
         auto ret = at::_ops::searchsorted_Scalar::call(ctorch::tensor(sorted_sequence), ctorch::scalar(self), out_int32, right, ctorch::optional_string(side), ctorch::optional_tensor(sorter));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -596,7 +596,7 @@ ts_error tsg_searchsorted_Scalar(ts_tensor *out, ts_tensor sorted_sequence, ts_s
 ts_error tsg_segment_reduce(ts_tensor *out, ts_tensor data, const char *reduce, ts_tensor lengths, ts_tensor indices, ts_tensor offsets, int64_t axis, bool unsafe, ts_scalar initial, bool initial_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::segment_reduce::call(ctorch::tensor(data), c10::string_view(reduce), ctorch::optional_tensor(lengths), ctorch::optional_tensor(indices), ctorch::optional_tensor(offsets), axis, unsafe, ctorch::optional_scalar(initial, initial_has));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -604,7 +604,7 @@ ts_error tsg_segment_reduce(ts_tensor *out, ts_tensor data, const char *reduce, 
 ts_error tsg__segment_reduce_backward(ts_tensor *out, ts_tensor grad, ts_tensor output, ts_tensor data, const char *reduce, ts_tensor lengths, ts_tensor offsets, int64_t axis, ts_scalar initial, bool initial_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_segment_reduce_backward::call(ctorch::tensor(grad), ctorch::tensor(output), ctorch::tensor(data), c10::string_view(reduce), ctorch::optional_tensor(lengths), ctorch::optional_tensor(offsets), axis, ctorch::optional_scalar(initial, initial_has));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -612,7 +612,7 @@ ts_error tsg__segment_reduce_backward(ts_tensor *out, ts_tensor grad, ts_tensor 
 ts_error tsg_select_int(ts_tensor *out, ts_tensor self, int64_t dim, int64_t index) {
     CTORCH_GUARD({
         auto ret = at::_ops::select_int::call(ctorch::tensor(self), dim, c10::SymInt(index));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -620,7 +620,7 @@ ts_error tsg_select_int(ts_tensor *out, ts_tensor self, int64_t dim, int64_t ind
 ts_error tsg_select_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *input_sizes, int64_t input_sizes_len, int64_t dim, int64_t index) {
     CTORCH_GUARD({
         auto ret = at::_ops::select_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(input_sizes, input_sizes_len), dim, c10::SymInt(index));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -628,7 +628,7 @@ ts_error tsg_select_backward(ts_tensor *out, ts_tensor grad_output, const int64_
 ts_error tsg_select_copy_int(ts_tensor *out, ts_tensor self, int64_t dim, int64_t index) {
     CTORCH_GUARD({
         auto ret = at::_ops::select_copy_int::call(ctorch::tensor(self), dim, c10::SymInt(index));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -636,7 +636,7 @@ ts_error tsg_select_copy_int(ts_tensor *out, ts_tensor self, int64_t dim, int64_
 ts_error tsg_select_scatter(ts_tensor *out, ts_tensor self, ts_tensor src, int64_t dim, int64_t index) {
     CTORCH_GUARD({
         auto ret = at::_ops::select_scatter::call(ctorch::tensor(self), ctorch::tensor(src), dim, c10::SymInt(index));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -644,7 +644,7 @@ ts_error tsg_select_scatter(ts_tensor *out, ts_tensor self, ts_tensor src, int64
 ts_error tsg_selu(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::selu::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -652,7 +652,7 @@ ts_error tsg_selu(ts_tensor *out, ts_tensor self) {
 ts_error tsg_selu_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::selu_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -660,7 +660,7 @@ ts_error tsg_selu_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_set__source_Tensor_storage_offset(ts_tensor *out, ts_tensor self, ts_tensor source, int64_t storage_offset, const int64_t *size, int64_t size_len, const int64_t *stride, int64_t stride_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::set__source_Tensor_storage_offset::call(ctorch::tensor(self), ctorch::tensor(source), c10::SymInt(storage_offset), ctorch::sym_int_list(size, size_len), ctorch::sym_int_list(stride, stride_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -668,7 +668,7 @@ ts_error tsg_set__source_Tensor_storage_offset(ts_tensor *out, ts_tensor self, t
 ts_error tsg_set__source_Tensor(ts_tensor *out, ts_tensor self, ts_tensor source) {
     CTORCH_GUARD({
         auto ret = at::_ops::set__source_Tensor::call(ctorch::tensor(self), ctorch::tensor(source));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -676,7 +676,7 @@ ts_error tsg_set__source_Tensor(ts_tensor *out, ts_tensor self, ts_tensor source
 ts_error tsg_set_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::set_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -691,7 +691,7 @@ ts_error tsg_set_data(ts_tensor self, ts_tensor new_data) {
 ts_error tsg_sgn(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sgn::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -699,7 +699,7 @@ ts_error tsg_sgn(ts_tensor *out, ts_tensor self) {
 ts_error tsg_sgn_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sgn_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -707,7 +707,7 @@ ts_error tsg_sgn_(ts_tensor *out, ts_tensor self) {
 ts_error tsg__shape_as_tensor(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_shape_as_tensor::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -715,7 +715,7 @@ ts_error tsg__shape_as_tensor(ts_tensor *out, ts_tensor self) {
 ts_error tsg_sigmoid(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sigmoid::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -723,7 +723,7 @@ ts_error tsg_sigmoid(ts_tensor *out, ts_tensor self) {
 ts_error tsg_sigmoid_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sigmoid_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -731,7 +731,7 @@ ts_error tsg_sigmoid_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_sigmoid_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor output) {
     CTORCH_GUARD({
         auto ret = at::_ops::sigmoid_backward::call(ctorch::tensor(grad_output), ctorch::tensor(output));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -739,7 +739,7 @@ ts_error tsg_sigmoid_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor o
 ts_error tsg_sign(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sign::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -747,7 +747,7 @@ ts_error tsg_sign(ts_tensor *out, ts_tensor self) {
 ts_error tsg_sign_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sign_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -755,7 +755,7 @@ ts_error tsg_sign_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_signbit(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::signbit::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -763,7 +763,7 @@ ts_error tsg_signbit(ts_tensor *out, ts_tensor self) {
 ts_error tsg_silu(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::silu::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -771,7 +771,7 @@ ts_error tsg_silu(ts_tensor *out, ts_tensor self) {
 ts_error tsg_silu_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::silu_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -779,7 +779,7 @@ ts_error tsg_silu_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_silu_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::silu_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -787,7 +787,7 @@ ts_error tsg_silu_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self
 ts_error tsg_sin(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sin::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -795,7 +795,7 @@ ts_error tsg_sin(ts_tensor *out, ts_tensor self) {
 ts_error tsg_sin_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sin_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -803,7 +803,7 @@ ts_error tsg_sin_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_sinc(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sinc::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -811,7 +811,7 @@ ts_error tsg_sinc(ts_tensor *out, ts_tensor self) {
 ts_error tsg_sinc_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sinc_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -819,7 +819,7 @@ ts_error tsg_sinc_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_sinh(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sinh::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -827,7 +827,7 @@ ts_error tsg_sinh(ts_tensor *out, ts_tensor self) {
 ts_error tsg_sinh_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sinh_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -835,7 +835,7 @@ ts_error tsg_sinh_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_slice_Tensor(ts_tensor *out, ts_tensor self, int64_t dim, int64_t start, bool start_has, int64_t end, bool end_has, int64_t step) {
     CTORCH_GUARD({
         auto ret = at::_ops::slice_Tensor::call(ctorch::tensor(self), dim, ctorch::optional_value<c10::SymInt>(start_has, c10::SymInt(start)), ctorch::optional_value<c10::SymInt>(end_has, c10::SymInt(end)), c10::SymInt(step));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -843,7 +843,7 @@ ts_error tsg_slice_Tensor(ts_tensor *out, ts_tensor self, int64_t dim, int64_t s
 ts_error tsg_slice_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *input_sizes, int64_t input_sizes_len, int64_t dim, int64_t start, int64_t end, int64_t step) {
     CTORCH_GUARD({
         auto ret = at::_ops::slice_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(input_sizes, input_sizes_len), dim, c10::SymInt(start), c10::SymInt(end), c10::SymInt(step));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -851,7 +851,7 @@ ts_error tsg_slice_backward(ts_tensor *out, ts_tensor grad_output, const int64_t
 ts_error tsg_slice_copy_Tensor(ts_tensor *out, ts_tensor self, int64_t dim, int64_t start, bool start_has, int64_t end, bool end_has, int64_t step) {
     CTORCH_GUARD({
         auto ret = at::_ops::slice_copy_Tensor::call(ctorch::tensor(self), dim, ctorch::optional_value<c10::SymInt>(start_has, c10::SymInt(start)), ctorch::optional_value<c10::SymInt>(end_has, c10::SymInt(end)), c10::SymInt(step));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -859,7 +859,7 @@ ts_error tsg_slice_copy_Tensor(ts_tensor *out, ts_tensor self, int64_t dim, int6
 ts_error tsg_slice_inverse(ts_tensor *out, ts_tensor self, ts_tensor src, int64_t dim, int64_t start, bool start_has, int64_t end, bool end_has, int64_t step) {
     CTORCH_GUARD({
         auto ret = at::_ops::slice_inverse::call(ctorch::tensor(self), ctorch::tensor(src), dim, ctorch::optional_value<c10::SymInt>(start_has, c10::SymInt(start)), ctorch::optional_value<c10::SymInt>(end_has, c10::SymInt(end)), c10::SymInt(step));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -867,7 +867,7 @@ ts_error tsg_slice_inverse(ts_tensor *out, ts_tensor self, ts_tensor src, int64_
 ts_error tsg_slice_scatter(ts_tensor *out, ts_tensor self, ts_tensor src, int64_t dim, int64_t start, bool start_has, int64_t end, bool end_has, int64_t step) {
     CTORCH_GUARD({
         auto ret = at::_ops::slice_scatter::call(ctorch::tensor(self), ctorch::tensor(src), dim, ctorch::optional_value<c10::SymInt>(start_has, c10::SymInt(start)), ctorch::optional_value<c10::SymInt>(end_has, c10::SymInt(end)), c10::SymInt(step));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -894,7 +894,7 @@ ts_error tsg__slow_conv2d_backward_output_mask(ts_tensor *out, ts_tensor grad_ou
 ts_error tsg__slow_conv2d_forward(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *kernel_size, int64_t kernel_size_len, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_slow_conv2d_forward::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(kernel_size, kernel_size_len), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -902,7 +902,7 @@ ts_error tsg__slow_conv2d_forward(ts_tensor *out, ts_tensor self, ts_tensor weig
 ts_error tsg_slow_conv3d(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *kernel_size, int64_t kernel_size_len, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::slow_conv3d::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(kernel_size, kernel_size_len), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -910,7 +910,7 @@ ts_error tsg_slow_conv3d(ts_tensor *out, ts_tensor self, ts_tensor weight, const
 ts_error tsg_slow_conv3d_forward(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *kernel_size, int64_t kernel_size_len, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::slow_conv3d_forward::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(kernel_size, kernel_size_len), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -918,7 +918,7 @@ ts_error tsg_slow_conv3d_forward(ts_tensor *out, ts_tensor self, ts_tensor weigh
 ts_error tsg_slow_conv_dilated2d(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *kernel_size, int64_t kernel_size_len, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::slow_conv_dilated2d::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(kernel_size, kernel_size_len), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -926,7 +926,7 @@ ts_error tsg_slow_conv_dilated2d(ts_tensor *out, ts_tensor self, ts_tensor weigh
 ts_error tsg_slow_conv_dilated3d(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *kernel_size, int64_t kernel_size_len, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *dilation, int64_t dilation_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::slow_conv_dilated3d::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(kernel_size, kernel_size_len), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(dilation, dilation_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -934,7 +934,7 @@ ts_error tsg_slow_conv_dilated3d(ts_tensor *out, ts_tensor self, ts_tensor weigh
 ts_error tsg_slow_conv_transpose2d(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *kernel_size, int64_t kernel_size_len, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *output_padding, int64_t output_padding_len, const int64_t *dilation, int64_t dilation_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::slow_conv_transpose2d::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(kernel_size, kernel_size_len), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(output_padding, output_padding_len), ctorch::sym_int_list(dilation, dilation_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -942,7 +942,7 @@ ts_error tsg_slow_conv_transpose2d(ts_tensor *out, ts_tensor self, ts_tensor wei
 ts_error tsg_slow_conv_transpose3d(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *kernel_size, int64_t kernel_size_len, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, const int64_t *output_padding, int64_t output_padding_len, const int64_t *dilation, int64_t dilation_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::slow_conv_transpose3d::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(kernel_size, kernel_size_len), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len), ctorch::sym_int_list(output_padding, output_padding_len), ctorch::sym_int_list(dilation, dilation_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -950,7 +950,7 @@ ts_error tsg_slow_conv_transpose3d(ts_tensor *out, ts_tensor self, ts_tensor wei
 ts_error tsg_smooth_l1_loss(ts_tensor *out, ts_tensor self, ts_tensor target, int64_t reduction, double beta) {
     CTORCH_GUARD({
         auto ret = at::_ops::smooth_l1_loss::call(ctorch::tensor(self), ctorch::tensor(target), reduction, beta);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -958,7 +958,7 @@ ts_error tsg_smooth_l1_loss(ts_tensor *out, ts_tensor self, ts_tensor target, in
 ts_error tsg_smooth_l1_loss_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor target, int64_t reduction, double beta) {
     CTORCH_GUARD({
         auto ret = at::_ops::smooth_l1_loss_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(target), reduction, beta);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -975,7 +975,7 @@ ts_error tsg__sobol_engine_draw(ts_tensor *out, ts_tensor quasi, int64_t n, ts_t
 ts_error tsg__sobol_engine_ff_(ts_tensor *out, ts_tensor self, int64_t n, ts_tensor sobolstate, int64_t dimension, int64_t num_generated) {
     CTORCH_GUARD({
         auto ret = at::_ops::_sobol_engine_ff_::call(ctorch::tensor(self), n, ctorch::tensor(sobolstate), dimension, num_generated);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -983,7 +983,7 @@ ts_error tsg__sobol_engine_ff_(ts_tensor *out, ts_tensor self, int64_t n, ts_ten
 ts_error tsg__sobol_engine_initialize_state_(ts_tensor *out, ts_tensor self, int64_t dimension) {
     CTORCH_GUARD({
         auto ret = at::_ops::_sobol_engine_initialize_state_::call(ctorch::tensor(self), dimension);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -991,7 +991,7 @@ ts_error tsg__sobol_engine_initialize_state_(ts_tensor *out, ts_tensor self, int
 ts_error tsg__sobol_engine_scramble_(ts_tensor *out, ts_tensor self, ts_tensor ltm, int64_t dimension) {
     CTORCH_GUARD({
         auto ret = at::_ops::_sobol_engine_scramble_::call(ctorch::tensor(self), ctorch::tensor(ltm), dimension);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -999,7 +999,7 @@ ts_error tsg__sobol_engine_scramble_(ts_tensor *out, ts_tensor self, ts_tensor l
 ts_error tsg_soft_margin_loss(ts_tensor *out, ts_tensor self, ts_tensor target, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::soft_margin_loss::call(ctorch::tensor(self), ctorch::tensor(target), reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1007,7 +1007,7 @@ ts_error tsg_soft_margin_loss(ts_tensor *out, ts_tensor self, ts_tensor target, 
 ts_error tsg_soft_margin_loss_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_tensor target, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::soft_margin_loss_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::tensor(target), reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1015,7 +1015,7 @@ ts_error tsg_soft_margin_loss_backward(ts_tensor *out, ts_tensor grad_output, ts
 ts_error tsg__softmax(ts_tensor *out, ts_tensor self, int64_t dim, bool half_to_float) {
     CTORCH_GUARD({
         auto ret = at::_ops::_softmax::call(ctorch::tensor(self), dim, half_to_float);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1023,7 +1023,7 @@ ts_error tsg__softmax(ts_tensor *out, ts_tensor self, int64_t dim, bool half_to_
 ts_error tsg_softmax_int(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::softmax_int::call(ctorch::tensor(self), dim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1031,7 +1031,7 @@ ts_error tsg_softmax_int(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dt
 ts_error tsg__softmax_backward_data(ts_tensor *out, ts_tensor grad_output, ts_tensor output, int64_t dim, int32_t input_dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::_softmax_backward_data::call(ctorch::tensor(grad_output), ctorch::tensor(output), dim, static_cast<at::ScalarType>(input_dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1039,7 +1039,7 @@ ts_error tsg__softmax_backward_data(ts_tensor *out, ts_tensor grad_output, ts_te
 ts_error tsg_softplus(ts_tensor *out, ts_tensor self, ts_scalar beta, ts_scalar threshold) {
     CTORCH_GUARD({
         auto ret = at::_ops::softplus::call(ctorch::tensor(self), ctorch::scalar(beta), ctorch::scalar(threshold));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1047,7 +1047,7 @@ ts_error tsg_softplus(ts_tensor *out, ts_tensor self, ts_scalar beta, ts_scalar 
 ts_error tsg_softplus_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_scalar beta, ts_scalar threshold) {
     CTORCH_GUARD({
         auto ret = at::_ops::softplus_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::scalar(beta), ctorch::scalar(threshold));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1055,7 +1055,7 @@ ts_error tsg_softplus_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor 
 ts_error tsg_softshrink(ts_tensor *out, ts_tensor self, ts_scalar lambd) {
     CTORCH_GUARD({
         auto ret = at::_ops::softshrink::call(ctorch::tensor(self), ctorch::scalar(lambd));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1063,7 +1063,7 @@ ts_error tsg_softshrink(ts_tensor *out, ts_tensor self, ts_scalar lambd) {
 ts_error tsg_softshrink_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_scalar lambd) {
     CTORCH_GUARD({
         auto ret = at::_ops::softshrink_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::scalar(lambd));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1089,7 +1089,7 @@ ts_error tsg_sort_stable(ts_tensor *out, ts_tensor self, int32_t stable, int64_t
 ts_error tsg__spdiags(ts_tensor *out, ts_tensor diagonals, ts_tensor offsets, const int64_t *shape, int64_t shape_len, int32_t layout) {
     CTORCH_GUARD({
         auto ret = at::_ops::_spdiags::call(ctorch::tensor(diagonals), ctorch::tensor(offsets), ctorch::int_list(shape, shape_len), ctorch::optional_layout(layout));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1097,7 +1097,7 @@ ts_error tsg__spdiags(ts_tensor *out, ts_tensor diagonals, ts_tensor offsets, co
 ts_error tsg_special_airy_ai(ts_tensor *out, ts_tensor x) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_airy_ai::call(ctorch::tensor(x));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1105,7 +1105,7 @@ ts_error tsg_special_airy_ai(ts_tensor *out, ts_tensor x) {
 ts_error tsg_special_bessel_j0(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_bessel_j0::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1113,7 +1113,7 @@ ts_error tsg_special_bessel_j0(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_bessel_j1(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_bessel_j1::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1121,7 +1121,7 @@ ts_error tsg_special_bessel_j1(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_bessel_y0(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_bessel_y0::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1129,7 +1129,7 @@ ts_error tsg_special_bessel_y0(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_bessel_y1(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_bessel_y1::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1137,7 +1137,7 @@ ts_error tsg_special_bessel_y1(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_chebyshev_polynomial_t(ts_tensor *out, ts_tensor x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_chebyshev_polynomial_t::call(ctorch::tensor(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1145,7 +1145,7 @@ ts_error tsg_special_chebyshev_polynomial_t(ts_tensor *out, ts_tensor x, ts_tens
 ts_error tsg_special_chebyshev_polynomial_t_x_scalar(ts_tensor *out, ts_scalar x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_chebyshev_polynomial_t_x_scalar::call(ctorch::scalar(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1153,7 +1153,7 @@ ts_error tsg_special_chebyshev_polynomial_t_x_scalar(ts_tensor *out, ts_scalar x
 ts_error tsg_special_chebyshev_polynomial_t_n_scalar(ts_tensor *out, ts_tensor x, ts_scalar n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_chebyshev_polynomial_t_n_scalar::call(ctorch::tensor(x), ctorch::scalar(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1161,7 +1161,7 @@ ts_error tsg_special_chebyshev_polynomial_t_n_scalar(ts_tensor *out, ts_tensor x
 ts_error tsg_special_chebyshev_polynomial_u(ts_tensor *out, ts_tensor x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_chebyshev_polynomial_u::call(ctorch::tensor(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1169,7 +1169,7 @@ ts_error tsg_special_chebyshev_polynomial_u(ts_tensor *out, ts_tensor x, ts_tens
 ts_error tsg_special_chebyshev_polynomial_u_x_scalar(ts_tensor *out, ts_scalar x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_chebyshev_polynomial_u_x_scalar::call(ctorch::scalar(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1177,7 +1177,7 @@ ts_error tsg_special_chebyshev_polynomial_u_x_scalar(ts_tensor *out, ts_scalar x
 ts_error tsg_special_chebyshev_polynomial_u_n_scalar(ts_tensor *out, ts_tensor x, ts_scalar n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_chebyshev_polynomial_u_n_scalar::call(ctorch::tensor(x), ctorch::scalar(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1185,7 +1185,7 @@ ts_error tsg_special_chebyshev_polynomial_u_n_scalar(ts_tensor *out, ts_tensor x
 ts_error tsg_special_chebyshev_polynomial_v(ts_tensor *out, ts_tensor x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_chebyshev_polynomial_v::call(ctorch::tensor(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1193,7 +1193,7 @@ ts_error tsg_special_chebyshev_polynomial_v(ts_tensor *out, ts_tensor x, ts_tens
 ts_error tsg_special_chebyshev_polynomial_v_x_scalar(ts_tensor *out, ts_scalar x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_chebyshev_polynomial_v_x_scalar::call(ctorch::scalar(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1201,7 +1201,7 @@ ts_error tsg_special_chebyshev_polynomial_v_x_scalar(ts_tensor *out, ts_scalar x
 ts_error tsg_special_chebyshev_polynomial_v_n_scalar(ts_tensor *out, ts_tensor x, ts_scalar n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_chebyshev_polynomial_v_n_scalar::call(ctorch::tensor(x), ctorch::scalar(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1209,7 +1209,7 @@ ts_error tsg_special_chebyshev_polynomial_v_n_scalar(ts_tensor *out, ts_tensor x
 ts_error tsg_special_chebyshev_polynomial_w(ts_tensor *out, ts_tensor x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_chebyshev_polynomial_w::call(ctorch::tensor(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1217,7 +1217,7 @@ ts_error tsg_special_chebyshev_polynomial_w(ts_tensor *out, ts_tensor x, ts_tens
 ts_error tsg_special_chebyshev_polynomial_w_x_scalar(ts_tensor *out, ts_scalar x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_chebyshev_polynomial_w_x_scalar::call(ctorch::scalar(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1225,7 +1225,7 @@ ts_error tsg_special_chebyshev_polynomial_w_x_scalar(ts_tensor *out, ts_scalar x
 ts_error tsg_special_chebyshev_polynomial_w_n_scalar(ts_tensor *out, ts_tensor x, ts_scalar n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_chebyshev_polynomial_w_n_scalar::call(ctorch::tensor(x), ctorch::scalar(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1233,7 +1233,7 @@ ts_error tsg_special_chebyshev_polynomial_w_n_scalar(ts_tensor *out, ts_tensor x
 ts_error tsg_special_digamma(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_digamma::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1241,7 +1241,7 @@ ts_error tsg_special_digamma(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_entr(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_entr::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1249,7 +1249,7 @@ ts_error tsg_special_entr(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_erf(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_erf::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1257,7 +1257,7 @@ ts_error tsg_special_erf(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_erfc(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_erfc::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1265,7 +1265,7 @@ ts_error tsg_special_erfc(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_erfcx(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_erfcx::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1273,7 +1273,7 @@ ts_error tsg_special_erfcx(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_erfinv(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_erfinv::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1281,7 +1281,7 @@ ts_error tsg_special_erfinv(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_exp2(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_exp2::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1289,7 +1289,7 @@ ts_error tsg_special_exp2(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_expit(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_expit::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1297,7 +1297,7 @@ ts_error tsg_special_expit(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_expm1(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_expm1::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1305,7 +1305,7 @@ ts_error tsg_special_expm1(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_gammainc(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_gammainc::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1313,7 +1313,7 @@ ts_error tsg_special_gammainc(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_special_gammaincc(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_gammaincc::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1321,7 +1321,7 @@ ts_error tsg_special_gammaincc(ts_tensor *out, ts_tensor self, ts_tensor other) 
 ts_error tsg_special_gammaln(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_gammaln::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1329,7 +1329,7 @@ ts_error tsg_special_gammaln(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_hermite_polynomial_h(ts_tensor *out, ts_tensor x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_hermite_polynomial_h::call(ctorch::tensor(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1337,7 +1337,7 @@ ts_error tsg_special_hermite_polynomial_h(ts_tensor *out, ts_tensor x, ts_tensor
 ts_error tsg_special_hermite_polynomial_h_x_scalar(ts_tensor *out, ts_scalar x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_hermite_polynomial_h_x_scalar::call(ctorch::scalar(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1345,7 +1345,7 @@ ts_error tsg_special_hermite_polynomial_h_x_scalar(ts_tensor *out, ts_scalar x, 
 ts_error tsg_special_hermite_polynomial_h_n_scalar(ts_tensor *out, ts_tensor x, ts_scalar n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_hermite_polynomial_h_n_scalar::call(ctorch::tensor(x), ctorch::scalar(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1353,7 +1353,7 @@ ts_error tsg_special_hermite_polynomial_h_n_scalar(ts_tensor *out, ts_tensor x, 
 ts_error tsg_special_hermite_polynomial_he(ts_tensor *out, ts_tensor x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_hermite_polynomial_he::call(ctorch::tensor(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1361,7 +1361,7 @@ ts_error tsg_special_hermite_polynomial_he(ts_tensor *out, ts_tensor x, ts_tenso
 ts_error tsg_special_hermite_polynomial_he_x_scalar(ts_tensor *out, ts_scalar x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_hermite_polynomial_he_x_scalar::call(ctorch::scalar(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1369,7 +1369,7 @@ ts_error tsg_special_hermite_polynomial_he_x_scalar(ts_tensor *out, ts_scalar x,
 ts_error tsg_special_hermite_polynomial_he_n_scalar(ts_tensor *out, ts_tensor x, ts_scalar n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_hermite_polynomial_he_n_scalar::call(ctorch::tensor(x), ctorch::scalar(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1377,7 +1377,7 @@ ts_error tsg_special_hermite_polynomial_he_n_scalar(ts_tensor *out, ts_tensor x,
 ts_error tsg_special_i0(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_i0::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1385,7 +1385,7 @@ ts_error tsg_special_i0(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_i0e(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_i0e::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1393,7 +1393,7 @@ ts_error tsg_special_i0e(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_i1(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_i1::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1401,7 +1401,7 @@ ts_error tsg_special_i1(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_i1e(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_i1e::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1409,7 +1409,7 @@ ts_error tsg_special_i1e(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_laguerre_polynomial_l(ts_tensor *out, ts_tensor x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_laguerre_polynomial_l::call(ctorch::tensor(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1417,7 +1417,7 @@ ts_error tsg_special_laguerre_polynomial_l(ts_tensor *out, ts_tensor x, ts_tenso
 ts_error tsg_special_laguerre_polynomial_l_x_scalar(ts_tensor *out, ts_scalar x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_laguerre_polynomial_l_x_scalar::call(ctorch::scalar(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1425,7 +1425,7 @@ ts_error tsg_special_laguerre_polynomial_l_x_scalar(ts_tensor *out, ts_scalar x,
 ts_error tsg_special_laguerre_polynomial_l_n_scalar(ts_tensor *out, ts_tensor x, ts_scalar n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_laguerre_polynomial_l_n_scalar::call(ctorch::tensor(x), ctorch::scalar(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1433,7 +1433,7 @@ ts_error tsg_special_laguerre_polynomial_l_n_scalar(ts_tensor *out, ts_tensor x,
 ts_error tsg_special_legendre_polynomial_p(ts_tensor *out, ts_tensor x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_legendre_polynomial_p::call(ctorch::tensor(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1441,7 +1441,7 @@ ts_error tsg_special_legendre_polynomial_p(ts_tensor *out, ts_tensor x, ts_tenso
 ts_error tsg_special_legendre_polynomial_p_x_scalar(ts_tensor *out, ts_scalar x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_legendre_polynomial_p_x_scalar::call(ctorch::scalar(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1449,7 +1449,7 @@ ts_error tsg_special_legendre_polynomial_p_x_scalar(ts_tensor *out, ts_scalar x,
 ts_error tsg_special_legendre_polynomial_p_n_scalar(ts_tensor *out, ts_tensor x, ts_scalar n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_legendre_polynomial_p_n_scalar::call(ctorch::tensor(x), ctorch::scalar(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1457,7 +1457,7 @@ ts_error tsg_special_legendre_polynomial_p_n_scalar(ts_tensor *out, ts_tensor x,
 ts_error tsg_special_log1p(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_log1p::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1465,7 +1465,7 @@ ts_error tsg_special_log1p(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_log_ndtr(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_log_ndtr::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1473,7 +1473,7 @@ ts_error tsg_special_log_ndtr(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_log_softmax(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_log_softmax::call(ctorch::tensor(self), dim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1481,7 +1481,7 @@ ts_error tsg_special_log_softmax(ts_tensor *out, ts_tensor self, int64_t dim, in
 ts_error tsg_special_logit(ts_tensor *out, ts_tensor self, double eps, bool eps_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_logit::call(ctorch::tensor(self), ctorch::optional_value<double>(eps_has, eps));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1489,7 +1489,7 @@ ts_error tsg_special_logit(ts_tensor *out, ts_tensor self, double eps, bool eps_
 ts_error tsg_special_logsumexp(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_logsumexp::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1497,7 +1497,7 @@ ts_error tsg_special_logsumexp(ts_tensor *out, ts_tensor self, const int64_t *di
 ts_error tsg_special_modified_bessel_i0(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_modified_bessel_i0::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1505,7 +1505,7 @@ ts_error tsg_special_modified_bessel_i0(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_modified_bessel_i1(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_modified_bessel_i1::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1513,7 +1513,7 @@ ts_error tsg_special_modified_bessel_i1(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_modified_bessel_k0(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_modified_bessel_k0::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1521,7 +1521,7 @@ ts_error tsg_special_modified_bessel_k0(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_modified_bessel_k1(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_modified_bessel_k1::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1529,7 +1529,7 @@ ts_error tsg_special_modified_bessel_k1(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_multigammaln(ts_tensor *out, ts_tensor self, int64_t p) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_multigammaln::call(ctorch::tensor(self), p);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1537,7 +1537,7 @@ ts_error tsg_special_multigammaln(ts_tensor *out, ts_tensor self, int64_t p) {
 ts_error tsg_special_ndtr(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_ndtr::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1545,7 +1545,7 @@ ts_error tsg_special_ndtr(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_ndtri(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_ndtri::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1553,7 +1553,7 @@ ts_error tsg_special_ndtri(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_polygamma(ts_tensor *out, int64_t n, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_polygamma::call(n, ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1561,7 +1561,7 @@ ts_error tsg_special_polygamma(ts_tensor *out, int64_t n, ts_tensor self) {
 ts_error tsg_special_psi(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_psi::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1569,7 +1569,7 @@ ts_error tsg_special_psi(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_round(ts_tensor *out, ts_tensor self, int64_t decimals) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_round::call(ctorch::tensor(self), decimals);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1577,7 +1577,7 @@ ts_error tsg_special_round(ts_tensor *out, ts_tensor self, int64_t decimals) {
 ts_error tsg_special_scaled_modified_bessel_k0(ts_tensor *out, ts_tensor x) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_scaled_modified_bessel_k0::call(ctorch::tensor(x));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1585,7 +1585,7 @@ ts_error tsg_special_scaled_modified_bessel_k0(ts_tensor *out, ts_tensor x) {
 ts_error tsg_special_scaled_modified_bessel_k1(ts_tensor *out, ts_tensor x) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_scaled_modified_bessel_k1::call(ctorch::tensor(x));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1593,7 +1593,7 @@ ts_error tsg_special_scaled_modified_bessel_k1(ts_tensor *out, ts_tensor x) {
 ts_error tsg_special_shifted_chebyshev_polynomial_t(ts_tensor *out, ts_tensor x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_shifted_chebyshev_polynomial_t::call(ctorch::tensor(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1601,7 +1601,7 @@ ts_error tsg_special_shifted_chebyshev_polynomial_t(ts_tensor *out, ts_tensor x,
 ts_error tsg_special_shifted_chebyshev_polynomial_t_x_scalar(ts_tensor *out, ts_scalar x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_shifted_chebyshev_polynomial_t_x_scalar::call(ctorch::scalar(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1609,7 +1609,7 @@ ts_error tsg_special_shifted_chebyshev_polynomial_t_x_scalar(ts_tensor *out, ts_
 ts_error tsg_special_shifted_chebyshev_polynomial_t_n_scalar(ts_tensor *out, ts_tensor x, ts_scalar n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_shifted_chebyshev_polynomial_t_n_scalar::call(ctorch::tensor(x), ctorch::scalar(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1617,7 +1617,7 @@ ts_error tsg_special_shifted_chebyshev_polynomial_t_n_scalar(ts_tensor *out, ts_
 ts_error tsg_special_shifted_chebyshev_polynomial_u(ts_tensor *out, ts_tensor x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_shifted_chebyshev_polynomial_u::call(ctorch::tensor(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1625,7 +1625,7 @@ ts_error tsg_special_shifted_chebyshev_polynomial_u(ts_tensor *out, ts_tensor x,
 ts_error tsg_special_shifted_chebyshev_polynomial_u_x_scalar(ts_tensor *out, ts_scalar x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_shifted_chebyshev_polynomial_u_x_scalar::call(ctorch::scalar(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1633,7 +1633,7 @@ ts_error tsg_special_shifted_chebyshev_polynomial_u_x_scalar(ts_tensor *out, ts_
 ts_error tsg_special_shifted_chebyshev_polynomial_u_n_scalar(ts_tensor *out, ts_tensor x, ts_scalar n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_shifted_chebyshev_polynomial_u_n_scalar::call(ctorch::tensor(x), ctorch::scalar(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1641,7 +1641,7 @@ ts_error tsg_special_shifted_chebyshev_polynomial_u_n_scalar(ts_tensor *out, ts_
 ts_error tsg_special_shifted_chebyshev_polynomial_v(ts_tensor *out, ts_tensor x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_shifted_chebyshev_polynomial_v::call(ctorch::tensor(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1649,7 +1649,7 @@ ts_error tsg_special_shifted_chebyshev_polynomial_v(ts_tensor *out, ts_tensor x,
 ts_error tsg_special_shifted_chebyshev_polynomial_v_x_scalar(ts_tensor *out, ts_scalar x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_shifted_chebyshev_polynomial_v_x_scalar::call(ctorch::scalar(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1657,7 +1657,7 @@ ts_error tsg_special_shifted_chebyshev_polynomial_v_x_scalar(ts_tensor *out, ts_
 ts_error tsg_special_shifted_chebyshev_polynomial_v_n_scalar(ts_tensor *out, ts_tensor x, ts_scalar n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_shifted_chebyshev_polynomial_v_n_scalar::call(ctorch::tensor(x), ctorch::scalar(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1665,7 +1665,7 @@ ts_error tsg_special_shifted_chebyshev_polynomial_v_n_scalar(ts_tensor *out, ts_
 ts_error tsg_special_shifted_chebyshev_polynomial_w(ts_tensor *out, ts_tensor x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_shifted_chebyshev_polynomial_w::call(ctorch::tensor(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1673,7 +1673,7 @@ ts_error tsg_special_shifted_chebyshev_polynomial_w(ts_tensor *out, ts_tensor x,
 ts_error tsg_special_shifted_chebyshev_polynomial_w_x_scalar(ts_tensor *out, ts_scalar x, ts_tensor n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_shifted_chebyshev_polynomial_w_x_scalar::call(ctorch::scalar(x), ctorch::tensor(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1681,7 +1681,7 @@ ts_error tsg_special_shifted_chebyshev_polynomial_w_x_scalar(ts_tensor *out, ts_
 ts_error tsg_special_shifted_chebyshev_polynomial_w_n_scalar(ts_tensor *out, ts_tensor x, ts_scalar n) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_shifted_chebyshev_polynomial_w_n_scalar::call(ctorch::tensor(x), ctorch::scalar(n));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1689,7 +1689,7 @@ ts_error tsg_special_shifted_chebyshev_polynomial_w_n_scalar(ts_tensor *out, ts_
 ts_error tsg_special_sinc(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_sinc::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1697,7 +1697,7 @@ ts_error tsg_special_sinc(ts_tensor *out, ts_tensor self) {
 ts_error tsg_special_softmax(ts_tensor *out, ts_tensor self, int64_t dim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_softmax::call(ctorch::tensor(self), dim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1705,7 +1705,7 @@ ts_error tsg_special_softmax(ts_tensor *out, ts_tensor self, int64_t dim, int32_
 ts_error tsg_special_spherical_bessel_j0(ts_tensor *out, ts_tensor x) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_spherical_bessel_j0::call(ctorch::tensor(x));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1713,7 +1713,7 @@ ts_error tsg_special_spherical_bessel_j0(ts_tensor *out, ts_tensor x) {
 ts_error tsg_special_xlog1py(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_xlog1py::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1721,7 +1721,7 @@ ts_error tsg_special_xlog1py(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_special_xlog1py_self_scalar(ts_tensor *out, ts_scalar self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_xlog1py_self_scalar::call(ctorch::scalar(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1729,7 +1729,7 @@ ts_error tsg_special_xlog1py_self_scalar(ts_tensor *out, ts_scalar self, ts_tens
 ts_error tsg_special_xlog1py_other_scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_xlog1py_other_scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1737,7 +1737,7 @@ ts_error tsg_special_xlog1py_other_scalar(ts_tensor *out, ts_tensor self, ts_sca
 ts_error tsg_special_xlogy(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_xlogy::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1745,7 +1745,7 @@ ts_error tsg_special_xlogy(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_special_xlogy_self_scalar(ts_tensor *out, ts_scalar self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_xlogy_self_scalar::call(ctorch::scalar(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1753,7 +1753,7 @@ ts_error tsg_special_xlogy_self_scalar(ts_tensor *out, ts_scalar self, ts_tensor
 ts_error tsg_special_xlogy_other_scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_xlogy_other_scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1761,7 +1761,7 @@ ts_error tsg_special_xlogy_other_scalar(ts_tensor *out, ts_tensor self, ts_scala
 ts_error tsg_special_zeta(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_zeta::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1769,7 +1769,7 @@ ts_error tsg_special_zeta(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_special_zeta_self_scalar(ts_tensor *out, ts_scalar self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_zeta_self_scalar::call(ctorch::scalar(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1777,7 +1777,7 @@ ts_error tsg_special_zeta_self_scalar(ts_tensor *out, ts_scalar self, ts_tensor 
 ts_error tsg_special_zeta_other_scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::special_zeta_other_scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1825,7 +1825,7 @@ ts_error tsg_split_with_sizes_copy(ts_tensor **out, int64_t *out_len, ts_tensor 
 ts_error tsg_sqrt(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sqrt::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1833,7 +1833,7 @@ ts_error tsg_sqrt(ts_tensor *out, ts_tensor self) {
 ts_error tsg_sqrt_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::sqrt_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1841,7 +1841,7 @@ ts_error tsg_sqrt_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_square(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::square::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1849,7 +1849,7 @@ ts_error tsg_square(ts_tensor *out, ts_tensor self) {
 ts_error tsg_square_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::square_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1857,7 +1857,7 @@ ts_error tsg_square_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_squeeze(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::squeeze::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 

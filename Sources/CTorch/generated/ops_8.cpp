@@ -154,7 +154,7 @@ extern "C" {
 ts_error tsg_squeeze_dim(ts_tensor *out, ts_tensor self, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::squeeze_dim::call(ctorch::tensor(self), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -162,7 +162,7 @@ ts_error tsg_squeeze_dim(ts_tensor *out, ts_tensor self, int64_t dim) {
 ts_error tsg_squeeze_dims(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::squeeze_dims::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -170,7 +170,7 @@ ts_error tsg_squeeze_dims(ts_tensor *out, ts_tensor self, const int64_t *dim, in
 ts_error tsg_squeeze_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::squeeze_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -178,7 +178,7 @@ ts_error tsg_squeeze_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_squeeze__dim(ts_tensor *out, ts_tensor self, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::squeeze__dim::call(ctorch::tensor(self), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -186,7 +186,7 @@ ts_error tsg_squeeze__dim(ts_tensor *out, ts_tensor self, int64_t dim) {
 ts_error tsg_squeeze__dims(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::squeeze__dims::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -194,7 +194,7 @@ ts_error tsg_squeeze__dims(ts_tensor *out, ts_tensor self, const int64_t *dim, i
 ts_error tsg_squeeze_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::squeeze_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -202,7 +202,7 @@ ts_error tsg_squeeze_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_squeeze_copy_dim(ts_tensor *out, ts_tensor self, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::squeeze_copy_dim::call(ctorch::tensor(self), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -210,7 +210,7 @@ ts_error tsg_squeeze_copy_dim(ts_tensor *out, ts_tensor self, int64_t dim) {
 ts_error tsg_squeeze_copy_dims(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::squeeze_copy_dims::call(ctorch::tensor(self), ctorch::int_list(dim, dim_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -219,7 +219,7 @@ ts_error tsg__stack(ts_tensor *out, const ts_tensor *tensors, int64_t tensors_le
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::_stack::call(at::TensorList(tensors_list), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -228,7 +228,7 @@ ts_error tsg_stack(ts_tensor *out, const ts_tensor *tensors, int64_t tensors_len
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::stack::call(at::TensorList(tensors_list), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -236,7 +236,7 @@ ts_error tsg_stack(ts_tensor *out, const ts_tensor *tensors, int64_t tensors_len
 ts_error tsg__standard_gamma(ts_tensor *out, ts_tensor self, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::_standard_gamma::call(ctorch::tensor(self), ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -244,7 +244,7 @@ ts_error tsg__standard_gamma(ts_tensor *out, ts_tensor self, ts_generator genera
 ts_error tsg__standard_gamma_grad(ts_tensor *out, ts_tensor self, ts_tensor output) {
     CTORCH_GUARD({
         auto ret = at::_ops::_standard_gamma_grad::call(ctorch::tensor(self), ctorch::tensor(output));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -252,7 +252,7 @@ ts_error tsg__standard_gamma_grad(ts_tensor *out, ts_tensor self, ts_tensor outp
 ts_error tsg_std(ts_tensor *out, ts_tensor self, bool unbiased) {
     CTORCH_GUARD({
         auto ret = at::_ops::std::call(ctorch::tensor(self), unbiased);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -260,7 +260,7 @@ ts_error tsg_std(ts_tensor *out, ts_tensor self, bool unbiased) {
 ts_error tsg_std_dim(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool unbiased, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::std_dim::call(ctorch::tensor(self), ctorch::optional_int_list(dim, dim_len), unbiased, keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -268,7 +268,7 @@ ts_error tsg_std_dim(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t
 ts_error tsg_std_correction(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, ts_scalar correction, bool correction_has, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::std_correction::call(ctorch::tensor(self), ctorch::optional_int_list(dim, dim_len), ctorch::optional_scalar(correction, correction_has), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -303,7 +303,7 @@ ts_error tsg_std_mean_correction(ts_tensor *out, ts_tensor self, const int64_t *
 ts_error tsg_stft(ts_tensor *out, ts_tensor self, int64_t n_fft, int64_t hop_length, bool hop_length_has, int64_t win_length, bool win_length_has, ts_tensor window, bool normalized, int32_t onesided, int32_t return_complex, int32_t align_to_window) {
     CTORCH_GUARD({
         auto ret = at::_ops::stft::call(ctorch::tensor(self), n_fft, ctorch::optional_value<int64_t>(hop_length_has, hop_length), ctorch::optional_value<int64_t>(win_length_has, win_length), ctorch::optional_tensor(window), normalized, ctorch::optional_bool(onesided), ctorch::optional_bool(return_complex), ctorch::optional_bool(align_to_window));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -311,7 +311,7 @@ ts_error tsg_stft(ts_tensor *out, ts_tensor self, int64_t n_fft, int64_t hop_len
 ts_error tsg_stft_center(ts_tensor *out, ts_tensor self, int64_t n_fft, int64_t hop_length, bool hop_length_has, int64_t win_length, bool win_length_has, ts_tensor window, bool center, const char *pad_mode, bool normalized, int32_t onesided, int32_t return_complex, int32_t align_to_window) {
     CTORCH_GUARD({
         auto ret = at::_ops::stft_center::call(ctorch::tensor(self), n_fft, ctorch::optional_value<int64_t>(hop_length_has, hop_length), ctorch::optional_value<int64_t>(win_length_has, win_length), ctorch::optional_tensor(window), center, c10::string_view(pad_mode), normalized, ctorch::optional_bool(onesided), ctorch::optional_bool(return_complex), ctorch::optional_bool(align_to_window));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -319,7 +319,7 @@ ts_error tsg_stft_center(ts_tensor *out, ts_tensor self, int64_t n_fft, int64_t 
 ts_error tsg_sub_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::sub_Tensor::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -327,7 +327,7 @@ ts_error tsg_sub_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scal
 ts_error tsg_sub_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::sub_Scalar::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -335,7 +335,7 @@ ts_error tsg_sub_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_scal
 ts_error tsg_sub__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::sub__Tensor::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -343,7 +343,7 @@ ts_error tsg_sub__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_sca
 ts_error tsg_sub__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::sub__Scalar::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -351,7 +351,7 @@ ts_error tsg_sub__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_sca
 ts_error tsg_subtract_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::subtract_Tensor::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -359,7 +359,7 @@ ts_error tsg_subtract_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts
 ts_error tsg_subtract_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::subtract_Scalar::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -367,7 +367,7 @@ ts_error tsg_subtract_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts
 ts_error tsg_subtract__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::subtract__Tensor::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -375,7 +375,7 @@ ts_error tsg_subtract__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other, t
 ts_error tsg_subtract__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, ts_scalar alpha) {
     CTORCH_GUARD({
         auto ret = at::_ops::subtract__Scalar::call(ctorch::tensor(self), ctorch::scalar(other), ctorch::scalar(alpha));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -383,7 +383,7 @@ ts_error tsg_subtract__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other, t
 ts_error tsg_sum(ts_tensor *out, ts_tensor self, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::sum::call(ctorch::tensor(self), ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -391,7 +391,7 @@ ts_error tsg_sum(ts_tensor *out, ts_tensor self, int32_t dtype) {
 ts_error tsg_sum_dim_IntList(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool keepdim, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::sum_dim_IntList::call(ctorch::tensor(self), ctorch::optional_int_list(dim, dim_len), keepdim, ctorch::optional_dtype(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -399,7 +399,7 @@ ts_error tsg_sum_dim_IntList(ts_tensor *out, ts_tensor self, const int64_t *dim,
 ts_error tsg_sum_to_size(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::sum_to_size::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -417,7 +417,7 @@ ts_error tsg_svd(ts_tensor *out, ts_tensor self, bool some, bool compute_uv) {
 ts_error tsg_swapaxes(ts_tensor *out, ts_tensor self, int64_t axis0, int64_t axis1) {
     CTORCH_GUARD({
         auto ret = at::_ops::swapaxes::call(ctorch::tensor(self), axis0, axis1);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -425,7 +425,7 @@ ts_error tsg_swapaxes(ts_tensor *out, ts_tensor self, int64_t axis0, int64_t axi
 ts_error tsg_swapaxes_(ts_tensor *out, ts_tensor self, int64_t axis0, int64_t axis1) {
     CTORCH_GUARD({
         auto ret = at::_ops::swapaxes_::call(ctorch::tensor(self), axis0, axis1);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -433,7 +433,7 @@ ts_error tsg_swapaxes_(ts_tensor *out, ts_tensor self, int64_t axis0, int64_t ax
 ts_error tsg_swapdims(ts_tensor *out, ts_tensor self, int64_t dim0, int64_t dim1) {
     CTORCH_GUARD({
         auto ret = at::_ops::swapdims::call(ctorch::tensor(self), dim0, dim1);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -441,7 +441,7 @@ ts_error tsg_swapdims(ts_tensor *out, ts_tensor self, int64_t dim0, int64_t dim1
 ts_error tsg_swapdims_(ts_tensor *out, ts_tensor self, int64_t dim0, int64_t dim1) {
     CTORCH_GUARD({
         auto ret = at::_ops::swapdims_::call(ctorch::tensor(self), dim0, dim1);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -449,7 +449,7 @@ ts_error tsg_swapdims_(ts_tensor *out, ts_tensor self, int64_t dim0, int64_t dim
 ts_error tsg_t(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::t::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -457,7 +457,7 @@ ts_error tsg_t(ts_tensor *out, ts_tensor self) {
 ts_error tsg_t_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::t_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -465,7 +465,7 @@ ts_error tsg_t_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_t_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::t_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -473,7 +473,7 @@ ts_error tsg_t_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_take(ts_tensor *out, ts_tensor self, ts_tensor index) {
     CTORCH_GUARD({
         auto ret = at::_ops::take::call(ctorch::tensor(self), ctorch::tensor(index));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -481,7 +481,7 @@ ts_error tsg_take(ts_tensor *out, ts_tensor self, ts_tensor index) {
 ts_error tsg_take_along_dim(ts_tensor *out, ts_tensor self, ts_tensor indices, int64_t dim, bool dim_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::take_along_dim::call(ctorch::tensor(self), ctorch::tensor(indices), ctorch::optional_value<int64_t>(dim_has, dim));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -489,7 +489,7 @@ ts_error tsg_take_along_dim(ts_tensor *out, ts_tensor self, ts_tensor indices, i
 ts_error tsg_tan(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::tan::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -497,7 +497,7 @@ ts_error tsg_tan(ts_tensor *out, ts_tensor self) {
 ts_error tsg_tan_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::tan_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -505,7 +505,7 @@ ts_error tsg_tan_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_tanh(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::tanh::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -513,7 +513,7 @@ ts_error tsg_tanh(ts_tensor *out, ts_tensor self) {
 ts_error tsg_tanh_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::tanh_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -521,7 +521,7 @@ ts_error tsg_tanh_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_tanh_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor output) {
     CTORCH_GUARD({
         auto ret = at::_ops::tanh_backward::call(ctorch::tensor(grad_output), ctorch::tensor(output));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -553,7 +553,7 @@ ts_error tsg_tensor_split_tensor_indices_or_sections(ts_tensor **out, int64_t *o
 ts_error tsg_tensordot(ts_tensor *out, ts_tensor self, ts_tensor other, const int64_t *dims_self, int64_t dims_self_len, const int64_t *dims_other, int64_t dims_other_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::tensordot::call(ctorch::tensor(self), ctorch::tensor(other), ctorch::int_list(dims_self, dims_self_len), ctorch::int_list(dims_other, dims_other_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -561,7 +561,7 @@ ts_error tsg_tensordot(ts_tensor *out, ts_tensor self, ts_tensor other, const in
 ts_error tsg_thnn_conv2d(ts_tensor *out, ts_tensor self, ts_tensor weight, const int64_t *kernel_size, int64_t kernel_size_len, ts_tensor bias, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::thnn_conv2d::call(ctorch::tensor(self), ctorch::tensor(weight), ctorch::sym_int_list(kernel_size, kernel_size_len), ctorch::optional_tensor(bias), ctorch::sym_int_list(stride, stride_len), ctorch::sym_int_list(padding, padding_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -646,7 +646,7 @@ ts_error tsg__thnn_fused_lstm_cell_backward_impl(ts_tensor *out, ts_tensor grad_
 ts_error tsg_threshold(ts_tensor *out, ts_tensor self, ts_scalar threshold, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::threshold::call(ctorch::tensor(self), ctorch::scalar(threshold), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -654,7 +654,7 @@ ts_error tsg_threshold(ts_tensor *out, ts_tensor self, ts_scalar threshold, ts_s
 ts_error tsg_threshold_(ts_tensor *out, ts_tensor self, ts_scalar threshold, ts_scalar value) {
     CTORCH_GUARD({
         auto ret = at::_ops::threshold_::call(ctorch::tensor(self), ctorch::scalar(threshold), ctorch::scalar(value));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -662,7 +662,7 @@ ts_error tsg_threshold_(ts_tensor *out, ts_tensor self, ts_scalar threshold, ts_
 ts_error tsg_threshold_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor self, ts_scalar threshold) {
     CTORCH_GUARD({
         auto ret = at::_ops::threshold_backward::call(ctorch::tensor(grad_output), ctorch::tensor(self), ctorch::scalar(threshold));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -670,7 +670,7 @@ ts_error tsg_threshold_backward(ts_tensor *out, ts_tensor grad_output, ts_tensor
 ts_error tsg_tile(ts_tensor *out, ts_tensor self, const int64_t *dims, int64_t dims_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::tile::call(ctorch::tensor(self), ctorch::sym_int_list(dims, dims_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -678,7 +678,7 @@ ts_error tsg_tile(ts_tensor *out, ts_tensor self, const int64_t *dims, int64_t d
 ts_error tsg__to_copy(ts_tensor *out, ts_tensor self, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, bool non_blocking, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::_to_copy::call(ctorch::tensor(self), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), non_blocking, ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -695,7 +695,7 @@ ts_error tsg__to_cpu(ts_tensor **out, int64_t *out_len, const ts_tensor *tensors
 ts_error tsg_to_dense_backward(ts_tensor *out, ts_tensor grad, ts_tensor input, int32_t masked_grad) {
     CTORCH_GUARD({
         auto ret = at::_ops::to_dense_backward::call(ctorch::tensor(grad), ctorch::tensor(input), ctorch::optional_bool(masked_grad));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -712,7 +712,7 @@ ts_error tsg_topk(ts_tensor *out, ts_tensor self, int64_t k, int64_t dim, bool l
 ts_error tsg_trace(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::trace::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -720,7 +720,7 @@ ts_error tsg_trace(ts_tensor *out, ts_tensor self) {
 ts_error tsg_trace_backward(ts_tensor *out, ts_tensor grad, const int64_t *sizes, int64_t sizes_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::trace_backward::call(ctorch::tensor(grad), ctorch::sym_int_list(sizes, sizes_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -738,7 +738,7 @@ ts_error tsg__transform_bias_rescale_qkv(ts_tensor *out, ts_tensor qkv, ts_tenso
 ts_error tsg__transformer_encoder_layer_fwd(ts_tensor *out, ts_tensor src, int64_t embed_dim, int64_t num_heads, ts_tensor qkv_weight, ts_tensor qkv_bias, ts_tensor proj_weight, ts_tensor proj_bias, bool use_gelu, bool norm_first, double eps, ts_tensor norm_weight_1, ts_tensor norm_bias_1, ts_tensor norm_weight_2, ts_tensor norm_bias_2, ts_tensor ffn_weight_1, ts_tensor ffn_bias_1, ts_tensor ffn_weight_2, ts_tensor ffn_bias_2, ts_tensor mask, int64_t mask_type, bool mask_type_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_transformer_encoder_layer_fwd::call(ctorch::tensor(src), embed_dim, num_heads, ctorch::tensor(qkv_weight), ctorch::tensor(qkv_bias), ctorch::tensor(proj_weight), ctorch::tensor(proj_bias), use_gelu, norm_first, eps, ctorch::tensor(norm_weight_1), ctorch::tensor(norm_bias_1), ctorch::tensor(norm_weight_2), ctorch::tensor(norm_bias_2), ctorch::tensor(ffn_weight_1), ctorch::tensor(ffn_bias_1), ctorch::tensor(ffn_weight_2), ctorch::tensor(ffn_bias_2), ctorch::optional_tensor(mask), ctorch::optional_value<int64_t>(mask_type_has, mask_type));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -746,7 +746,7 @@ ts_error tsg__transformer_encoder_layer_fwd(ts_tensor *out, ts_tensor src, int64
 ts_error tsg_transpose_int(ts_tensor *out, ts_tensor self, int64_t dim0, int64_t dim1) {
     CTORCH_GUARD({
         auto ret = at::_ops::transpose_int::call(ctorch::tensor(self), dim0, dim1);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -754,7 +754,7 @@ ts_error tsg_transpose_int(ts_tensor *out, ts_tensor self, int64_t dim0, int64_t
 ts_error tsg_transpose_(ts_tensor *out, ts_tensor self, int64_t dim0, int64_t dim1) {
     CTORCH_GUARD({
         auto ret = at::_ops::transpose_::call(ctorch::tensor(self), dim0, dim1);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -762,7 +762,7 @@ ts_error tsg_transpose_(ts_tensor *out, ts_tensor self, int64_t dim0, int64_t di
 ts_error tsg_transpose_copy_int(ts_tensor *out, ts_tensor self, int64_t dim0, int64_t dim1) {
     CTORCH_GUARD({
         auto ret = at::_ops::transpose_copy_int::call(ctorch::tensor(self), dim0, dim1);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -770,7 +770,7 @@ ts_error tsg_transpose_copy_int(ts_tensor *out, ts_tensor self, int64_t dim0, in
 ts_error tsg_trapezoid_x(ts_tensor *out, ts_tensor y, ts_tensor x, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::trapezoid_x::call(ctorch::tensor(y), ctorch::tensor(x), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -778,7 +778,7 @@ ts_error tsg_trapezoid_x(ts_tensor *out, ts_tensor y, ts_tensor x, int64_t dim) 
 ts_error tsg_trapezoid_dx(ts_tensor *out, ts_tensor y, ts_scalar dx, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::trapezoid_dx::call(ctorch::tensor(y), ctorch::scalar(dx), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -786,7 +786,7 @@ ts_error tsg_trapezoid_dx(ts_tensor *out, ts_tensor y, ts_scalar dx, int64_t dim
 ts_error tsg_trapz_x(ts_tensor *out, ts_tensor y, ts_tensor x, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::trapz_x::call(ctorch::tensor(y), ctorch::tensor(x), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -794,7 +794,7 @@ ts_error tsg_trapz_x(ts_tensor *out, ts_tensor y, ts_tensor x, int64_t dim) {
 ts_error tsg_trapz_dx(ts_tensor *out, ts_tensor y, double dx, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::trapz_dx::call(ctorch::tensor(y), dx, dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -811,7 +811,7 @@ ts_error tsg_triangular_solve(ts_tensor *out, ts_tensor self, ts_tensor A, bool 
 ts_error tsg_tril(ts_tensor *out, ts_tensor self, int64_t diagonal) {
     CTORCH_GUARD({
         auto ret = at::_ops::tril::call(ctorch::tensor(self), c10::SymInt(diagonal));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -819,7 +819,7 @@ ts_error tsg_tril(ts_tensor *out, ts_tensor self, int64_t diagonal) {
 ts_error tsg_tril_(ts_tensor *out, ts_tensor self, int64_t diagonal) {
     CTORCH_GUARD({
         auto ret = at::_ops::tril_::call(ctorch::tensor(self), c10::SymInt(diagonal));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -827,7 +827,7 @@ ts_error tsg_tril_(ts_tensor *out, ts_tensor self, int64_t diagonal) {
 ts_error tsg_tril_indices(ts_tensor *out, int64_t row, int64_t col, int64_t offset, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::tril_indices::call(row, col, offset, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -835,7 +835,7 @@ ts_error tsg_tril_indices(ts_tensor *out, int64_t row, int64_t col, int64_t offs
 ts_error tsg__trilinear(ts_tensor *out, ts_tensor i1, ts_tensor i2, ts_tensor i3, const int64_t *expand1, int64_t expand1_len, const int64_t *expand2, int64_t expand2_len, const int64_t *expand3, int64_t expand3_len, const int64_t *sumdim, int64_t sumdim_len, int64_t unroll_dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::_trilinear::call(ctorch::tensor(i1), ctorch::tensor(i2), ctorch::tensor(i3), ctorch::int_list(expand1, expand1_len), ctorch::int_list(expand2, expand2_len), ctorch::int_list(expand3, expand3_len), ctorch::int_list(sumdim, sumdim_len), unroll_dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -843,7 +843,7 @@ ts_error tsg__trilinear(ts_tensor *out, ts_tensor i1, ts_tensor i2, ts_tensor i3
 ts_error tsg_triplet_margin_loss(ts_tensor *out, ts_tensor anchor, ts_tensor positive, ts_tensor negative, double margin, double p, double eps, bool swap, int64_t reduction) {
     CTORCH_GUARD({
         auto ret = at::_ops::triplet_margin_loss::call(ctorch::tensor(anchor), ctorch::tensor(positive), ctorch::tensor(negative), margin, p, eps, swap, reduction);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -851,7 +851,7 @@ ts_error tsg_triplet_margin_loss(ts_tensor *out, ts_tensor anchor, ts_tensor pos
 ts_error tsg__triton_multi_head_attention(ts_tensor *out, ts_tensor query, ts_tensor key, ts_tensor value, int64_t embed_dim, int64_t num_head, ts_tensor qkv_weight, ts_tensor qkv_bias, ts_tensor proj_weight, ts_tensor proj_bias, ts_tensor mask) {
     CTORCH_GUARD({
         auto ret = at::_ops::_triton_multi_head_attention::call(ctorch::tensor(query), ctorch::tensor(key), ctorch::tensor(value), embed_dim, num_head, ctorch::tensor(qkv_weight), ctorch::tensor(qkv_bias), ctorch::tensor(proj_weight), ctorch::tensor(proj_bias), ctorch::optional_tensor(mask));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -859,7 +859,7 @@ ts_error tsg__triton_multi_head_attention(ts_tensor *out, ts_tensor query, ts_te
 ts_error tsg__triton_scaled_dot_attention(ts_tensor *out, ts_tensor q, ts_tensor k, ts_tensor v, double dropout_p) {
     CTORCH_GUARD({
         auto ret = at::_ops::_triton_scaled_dot_attention::call(ctorch::tensor(q), ctorch::tensor(k), ctorch::tensor(v), dropout_p);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -867,7 +867,7 @@ ts_error tsg__triton_scaled_dot_attention(ts_tensor *out, ts_tensor q, ts_tensor
 ts_error tsg_triu(ts_tensor *out, ts_tensor self, int64_t diagonal) {
     CTORCH_GUARD({
         auto ret = at::_ops::triu::call(ctorch::tensor(self), c10::SymInt(diagonal));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -875,7 +875,7 @@ ts_error tsg_triu(ts_tensor *out, ts_tensor self, int64_t diagonal) {
 ts_error tsg_triu_(ts_tensor *out, ts_tensor self, int64_t diagonal) {
     CTORCH_GUARD({
         auto ret = at::_ops::triu_::call(ctorch::tensor(self), c10::SymInt(diagonal));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -883,7 +883,7 @@ ts_error tsg_triu_(ts_tensor *out, ts_tensor self, int64_t diagonal) {
 ts_error tsg_triu_indices(ts_tensor *out, int64_t row, int64_t col, int64_t offset, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::triu_indices::call(row, col, offset, ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -891,7 +891,7 @@ ts_error tsg_triu_indices(ts_tensor *out, int64_t row, int64_t col, int64_t offs
 ts_error tsg_true_divide_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::true_divide_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -899,7 +899,7 @@ ts_error tsg_true_divide_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other)
 ts_error tsg_true_divide_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::true_divide_Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -907,7 +907,7 @@ ts_error tsg_true_divide_Scalar(ts_tensor *out, ts_tensor self, ts_scalar other)
 ts_error tsg_true_divide__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::true_divide__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -915,7 +915,7 @@ ts_error tsg_true_divide__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other
 ts_error tsg_true_divide__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::true_divide__Scalar::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -923,7 +923,7 @@ ts_error tsg_true_divide__Scalar(ts_tensor *out, ts_tensor self, ts_scalar other
 ts_error tsg_trunc(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::trunc::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -931,7 +931,7 @@ ts_error tsg_trunc(ts_tensor *out, ts_tensor self) {
 ts_error tsg_trunc_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::trunc_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -939,7 +939,7 @@ ts_error tsg_trunc_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_type_as(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::type_as::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -963,7 +963,7 @@ ts_error tsg_unbind_copy_int(ts_tensor **out, int64_t *out_len, ts_tensor self, 
 ts_error tsg_unflatten_int(ts_tensor *out, ts_tensor self, int64_t dim, const int64_t *sizes, int64_t sizes_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::unflatten_int::call(ctorch::tensor(self), dim, ctorch::sym_int_list(sizes, sizes_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -980,7 +980,7 @@ ts_error tsg_unflatten_dense_tensors(ts_tensor **out, int64_t *out_len, ts_tenso
 ts_error tsg_unfold(ts_tensor *out, ts_tensor self, int64_t dimension, int64_t size, int64_t step) {
     CTORCH_GUARD({
         auto ret = at::_ops::unfold::call(ctorch::tensor(self), dimension, size, step);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -988,7 +988,7 @@ ts_error tsg_unfold(ts_tensor *out, ts_tensor self, int64_t dimension, int64_t s
 ts_error tsg_unfold_backward(ts_tensor *out, ts_tensor grad_in, const int64_t *input_sizes, int64_t input_sizes_len, int64_t dim, int64_t size, int64_t step) {
     CTORCH_GUARD({
         auto ret = at::_ops::unfold_backward::call(ctorch::tensor(grad_in), ctorch::sym_int_list(input_sizes, input_sizes_len), dim, size, step);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -996,7 +996,7 @@ ts_error tsg_unfold_backward(ts_tensor *out, ts_tensor grad_in, const int64_t *i
 ts_error tsg_unfold_copy(ts_tensor *out, ts_tensor self, int64_t dimension, int64_t size, int64_t step) {
     CTORCH_GUARD({
         auto ret = at::_ops::unfold_copy::call(ctorch::tensor(self), dimension, size, step);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1004,7 +1004,7 @@ ts_error tsg_unfold_copy(ts_tensor *out, ts_tensor self, int64_t dimension, int6
 ts_error tsg_uniform_(ts_tensor *out, ts_tensor self, double from, double to, ts_generator generator) {
     CTORCH_GUARD({
         auto ret = at::_ops::uniform_::call(ctorch::tensor(self), from, to, ctorch::optional_generator(generator));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1078,7 +1078,7 @@ ts_error tsg_unsafe_chunk(ts_tensor **out, int64_t *out_len, ts_tensor self, int
 ts_error tsg__unsafe_index_Tensor(ts_tensor *out, ts_tensor self, const ts_tensor *indices, int64_t indices_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_unsafe_index_Tensor::call(ctorch::tensor(self), ctorch::optional_tensor_list(indices, indices_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1086,7 +1086,7 @@ ts_error tsg__unsafe_index_Tensor(ts_tensor *out, ts_tensor self, const ts_tenso
 ts_error tsg__unsafe_index_put(ts_tensor *out, ts_tensor self, const ts_tensor *indices, int64_t indices_len, ts_tensor values, bool accumulate) {
     CTORCH_GUARD({
         auto ret = at::_ops::_unsafe_index_put::call(ctorch::tensor(self), ctorch::optional_tensor_list(indices, indices_len), ctorch::tensor(values), accumulate);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1094,7 +1094,7 @@ ts_error tsg__unsafe_index_put(ts_tensor *out, ts_tensor self, const ts_tensor *
 ts_error tsg__unsafe_masked_index(ts_tensor *out, ts_tensor self, ts_tensor mask, const ts_tensor *indices, int64_t indices_len, ts_scalar fill) {
     CTORCH_GUARD({
         auto ret = at::_ops::_unsafe_masked_index::call(ctorch::tensor(self), ctorch::tensor(mask), ctorch::optional_tensor_list(indices, indices_len), ctorch::scalar(fill));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1102,7 +1102,7 @@ ts_error tsg__unsafe_masked_index(ts_tensor *out, ts_tensor self, ts_tensor mask
 ts_error tsg__unsafe_masked_index_put_accumulate(ts_tensor *out, ts_tensor self, ts_tensor mask, const ts_tensor *indices, int64_t indices_len, ts_tensor values) {
     CTORCH_GUARD({
         auto ret = at::_ops::_unsafe_masked_index_put_accumulate::call(ctorch::tensor(self), ctorch::tensor(mask), ctorch::optional_tensor_list(indices, indices_len), ctorch::tensor(values));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1126,7 +1126,7 @@ ts_error tsg_unsafe_split_with_sizes(ts_tensor **out, int64_t *out_len, ts_tenso
 ts_error tsg__unsafe_view(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_unsafe_view::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1134,7 +1134,7 @@ ts_error tsg__unsafe_view(ts_tensor *out, ts_tensor self, const int64_t *size, i
 ts_error tsg_unsqueeze(ts_tensor *out, ts_tensor self, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::unsqueeze::call(ctorch::tensor(self), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1142,7 +1142,7 @@ ts_error tsg_unsqueeze(ts_tensor *out, ts_tensor self, int64_t dim) {
 ts_error tsg_unsqueeze_(ts_tensor *out, ts_tensor self, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::unsqueeze_::call(ctorch::tensor(self), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1150,7 +1150,7 @@ ts_error tsg_unsqueeze_(ts_tensor *out, ts_tensor self, int64_t dim) {
 ts_error tsg_unsqueeze_copy(ts_tensor *out, ts_tensor self, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::unsqueeze_copy::call(ctorch::tensor(self), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1158,7 +1158,7 @@ ts_error tsg_unsqueeze_copy(ts_tensor *out, ts_tensor self, int64_t dim) {
 ts_error tsg_upsample_bicubic2d_vec(ts_tensor *out, ts_tensor input, const int64_t *output_size, int64_t output_size_len, bool align_corners, const double *scale_factors, int64_t scale_factors_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_bicubic2d_vec::call(ctorch::tensor(input), ctorch::optional_sym_int_list(output_size, output_size_len), align_corners, ctorch::optional_double_list(scale_factors, scale_factors_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1166,7 +1166,7 @@ ts_error tsg_upsample_bicubic2d_vec(ts_tensor *out, ts_tensor input, const int64
 ts_error tsg_upsample_bicubic2d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, bool align_corners, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_bicubic2d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), align_corners, ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1174,7 +1174,7 @@ ts_error tsg_upsample_bicubic2d(ts_tensor *out, ts_tensor self, const int64_t *o
 ts_error tsg__upsample_bicubic2d_aa_vec(ts_tensor *out, ts_tensor input, const int64_t *output_size, int64_t output_size_len, bool align_corners, const double *scale_factors, int64_t scale_factors_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_bicubic2d_aa_vec::call(ctorch::tensor(input), ctorch::optional_sym_int_list(output_size, output_size_len), align_corners, ctorch::optional_double_list(scale_factors, scale_factors_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1182,7 +1182,7 @@ ts_error tsg__upsample_bicubic2d_aa_vec(ts_tensor *out, ts_tensor input, const i
 ts_error tsg__upsample_bicubic2d_aa(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, bool align_corners, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_bicubic2d_aa::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), align_corners, ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1190,7 +1190,7 @@ ts_error tsg__upsample_bicubic2d_aa(ts_tensor *out, ts_tensor self, const int64_
 ts_error tsg__upsample_bicubic2d_aa_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *output_size, int64_t output_size_len, const int64_t *input_size, int64_t input_size_len, bool align_corners, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_bicubic2d_aa_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(output_size, output_size_len), ctorch::sym_int_list(input_size, input_size_len), align_corners, ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1198,7 +1198,7 @@ ts_error tsg__upsample_bicubic2d_aa_backward(ts_tensor *out, ts_tensor grad_outp
 ts_error tsg_upsample_bicubic2d_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *output_size, int64_t output_size_len, const int64_t *input_size, int64_t input_size_len, bool align_corners, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_bicubic2d_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(output_size, output_size_len), ctorch::sym_int_list(input_size, input_size_len), align_corners, ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1206,7 +1206,7 @@ ts_error tsg_upsample_bicubic2d_backward(ts_tensor *out, ts_tensor grad_output, 
 ts_error tsg_upsample_bilinear2d_vec(ts_tensor *out, ts_tensor input, const int64_t *output_size, int64_t output_size_len, bool align_corners, const double *scale_factors, int64_t scale_factors_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_bilinear2d_vec::call(ctorch::tensor(input), ctorch::optional_sym_int_list(output_size, output_size_len), align_corners, ctorch::optional_double_list(scale_factors, scale_factors_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1214,7 +1214,7 @@ ts_error tsg_upsample_bilinear2d_vec(ts_tensor *out, ts_tensor input, const int6
 ts_error tsg_upsample_bilinear2d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, bool align_corners, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_bilinear2d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), align_corners, ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1222,7 +1222,7 @@ ts_error tsg_upsample_bilinear2d(ts_tensor *out, ts_tensor self, const int64_t *
 ts_error tsg__upsample_bilinear2d_aa_vec(ts_tensor *out, ts_tensor input, const int64_t *output_size, int64_t output_size_len, bool align_corners, const double *scale_factors, int64_t scale_factors_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_bilinear2d_aa_vec::call(ctorch::tensor(input), ctorch::optional_sym_int_list(output_size, output_size_len), align_corners, ctorch::optional_double_list(scale_factors, scale_factors_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1230,7 +1230,7 @@ ts_error tsg__upsample_bilinear2d_aa_vec(ts_tensor *out, ts_tensor input, const 
 ts_error tsg__upsample_bilinear2d_aa(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, bool align_corners, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_bilinear2d_aa::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), align_corners, ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1238,7 +1238,7 @@ ts_error tsg__upsample_bilinear2d_aa(ts_tensor *out, ts_tensor self, const int64
 ts_error tsg__upsample_bilinear2d_aa_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *output_size, int64_t output_size_len, const int64_t *input_size, int64_t input_size_len, bool align_corners, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_bilinear2d_aa_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(output_size, output_size_len), ctorch::sym_int_list(input_size, input_size_len), align_corners, ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1246,7 +1246,7 @@ ts_error tsg__upsample_bilinear2d_aa_backward(ts_tensor *out, ts_tensor grad_out
 ts_error tsg_upsample_bilinear2d_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *output_size, int64_t output_size_len, const int64_t *input_size, int64_t input_size_len, bool align_corners, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_bilinear2d_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(output_size, output_size_len), ctorch::sym_int_list(input_size, input_size_len), align_corners, ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1254,7 +1254,7 @@ ts_error tsg_upsample_bilinear2d_backward(ts_tensor *out, ts_tensor grad_output,
 ts_error tsg_upsample_linear1d_vec(ts_tensor *out, ts_tensor input, const int64_t *output_size, int64_t output_size_len, bool align_corners, const double *scale_factors, int64_t scale_factors_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_linear1d_vec::call(ctorch::tensor(input), ctorch::optional_sym_int_list(output_size, output_size_len), align_corners, ctorch::optional_double_list(scale_factors, scale_factors_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1262,7 +1262,7 @@ ts_error tsg_upsample_linear1d_vec(ts_tensor *out, ts_tensor input, const int64_
 ts_error tsg_upsample_linear1d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, bool align_corners, double scales, bool scales_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_linear1d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), align_corners, ctorch::optional_value<double>(scales_has, scales));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1270,7 +1270,7 @@ ts_error tsg_upsample_linear1d(ts_tensor *out, ts_tensor self, const int64_t *ou
 ts_error tsg_upsample_linear1d_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *output_size, int64_t output_size_len, const int64_t *input_size, int64_t input_size_len, bool align_corners, double scales, bool scales_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_linear1d_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(output_size, output_size_len), ctorch::sym_int_list(input_size, input_size_len), align_corners, ctorch::optional_value<double>(scales_has, scales));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1278,7 +1278,7 @@ ts_error tsg_upsample_linear1d_backward(ts_tensor *out, ts_tensor grad_output, c
 ts_error tsg_upsample_nearest1d_vec(ts_tensor *out, ts_tensor input, const int64_t *output_size, int64_t output_size_len, const double *scale_factors, int64_t scale_factors_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_nearest1d_vec::call(ctorch::tensor(input), ctorch::optional_sym_int_list(output_size, output_size_len), ctorch::optional_double_list(scale_factors, scale_factors_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1286,7 +1286,7 @@ ts_error tsg_upsample_nearest1d_vec(ts_tensor *out, ts_tensor input, const int64
 ts_error tsg_upsample_nearest1d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, double scales, bool scales_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_nearest1d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), ctorch::optional_value<double>(scales_has, scales));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1294,7 +1294,7 @@ ts_error tsg_upsample_nearest1d(ts_tensor *out, ts_tensor self, const int64_t *o
 ts_error tsg_upsample_nearest1d_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *output_size, int64_t output_size_len, const int64_t *input_size, int64_t input_size_len, double scales, bool scales_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_nearest1d_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(output_size, output_size_len), ctorch::sym_int_list(input_size, input_size_len), ctorch::optional_value<double>(scales_has, scales));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1302,7 +1302,7 @@ ts_error tsg_upsample_nearest1d_backward(ts_tensor *out, ts_tensor grad_output, 
 ts_error tsg_upsample_nearest2d_vec(ts_tensor *out, ts_tensor input, const int64_t *output_size, int64_t output_size_len, const double *scale_factors, int64_t scale_factors_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_nearest2d_vec::call(ctorch::tensor(input), ctorch::optional_sym_int_list(output_size, output_size_len), ctorch::optional_double_list(scale_factors, scale_factors_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1310,7 +1310,7 @@ ts_error tsg_upsample_nearest2d_vec(ts_tensor *out, ts_tensor input, const int64
 ts_error tsg_upsample_nearest2d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_nearest2d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1318,7 +1318,7 @@ ts_error tsg_upsample_nearest2d(ts_tensor *out, ts_tensor self, const int64_t *o
 ts_error tsg_upsample_nearest2d_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *output_size, int64_t output_size_len, const int64_t *input_size, int64_t input_size_len, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_nearest2d_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(output_size, output_size_len), ctorch::sym_int_list(input_size, input_size_len), ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1326,7 +1326,7 @@ ts_error tsg_upsample_nearest2d_backward(ts_tensor *out, ts_tensor grad_output, 
 ts_error tsg_upsample_nearest3d_vec(ts_tensor *out, ts_tensor input, const int64_t *output_size, int64_t output_size_len, const double *scale_factors, int64_t scale_factors_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_nearest3d_vec::call(ctorch::tensor(input), ctorch::optional_sym_int_list(output_size, output_size_len), ctorch::optional_double_list(scale_factors, scale_factors_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1334,7 +1334,7 @@ ts_error tsg_upsample_nearest3d_vec(ts_tensor *out, ts_tensor input, const int64
 ts_error tsg_upsample_nearest3d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, double scales_d, bool scales_d_has, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_nearest3d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), ctorch::optional_value<double>(scales_d_has, scales_d), ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1342,7 +1342,7 @@ ts_error tsg_upsample_nearest3d(ts_tensor *out, ts_tensor self, const int64_t *o
 ts_error tsg_upsample_nearest3d_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *output_size, int64_t output_size_len, const int64_t *input_size, int64_t input_size_len, double scales_d, bool scales_d_has, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_nearest3d_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(output_size, output_size_len), ctorch::sym_int_list(input_size, input_size_len), ctorch::optional_value<double>(scales_d_has, scales_d), ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1350,7 +1350,7 @@ ts_error tsg_upsample_nearest3d_backward(ts_tensor *out, ts_tensor grad_output, 
 ts_error tsg__upsample_nearest_exact1d_vec(ts_tensor *out, ts_tensor input, const int64_t *output_size, int64_t output_size_len, const double *scale_factors, int64_t scale_factors_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_nearest_exact1d_vec::call(ctorch::tensor(input), ctorch::optional_sym_int_list(output_size, output_size_len), ctorch::optional_double_list(scale_factors, scale_factors_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1358,7 +1358,7 @@ ts_error tsg__upsample_nearest_exact1d_vec(ts_tensor *out, ts_tensor input, cons
 ts_error tsg__upsample_nearest_exact1d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, double scales, bool scales_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_nearest_exact1d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), ctorch::optional_value<double>(scales_has, scales));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1366,7 +1366,7 @@ ts_error tsg__upsample_nearest_exact1d(ts_tensor *out, ts_tensor self, const int
 ts_error tsg__upsample_nearest_exact1d_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *output_size, int64_t output_size_len, const int64_t *input_size, int64_t input_size_len, double scales, bool scales_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_nearest_exact1d_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(output_size, output_size_len), ctorch::sym_int_list(input_size, input_size_len), ctorch::optional_value<double>(scales_has, scales));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1374,7 +1374,7 @@ ts_error tsg__upsample_nearest_exact1d_backward(ts_tensor *out, ts_tensor grad_o
 ts_error tsg__upsample_nearest_exact2d_vec(ts_tensor *out, ts_tensor input, const int64_t *output_size, int64_t output_size_len, const double *scale_factors, int64_t scale_factors_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_nearest_exact2d_vec::call(ctorch::tensor(input), ctorch::optional_sym_int_list(output_size, output_size_len), ctorch::optional_double_list(scale_factors, scale_factors_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1382,7 +1382,7 @@ ts_error tsg__upsample_nearest_exact2d_vec(ts_tensor *out, ts_tensor input, cons
 ts_error tsg__upsample_nearest_exact2d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_nearest_exact2d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1390,7 +1390,7 @@ ts_error tsg__upsample_nearest_exact2d(ts_tensor *out, ts_tensor self, const int
 ts_error tsg__upsample_nearest_exact2d_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *output_size, int64_t output_size_len, const int64_t *input_size, int64_t input_size_len, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_nearest_exact2d_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(output_size, output_size_len), ctorch::sym_int_list(input_size, input_size_len), ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1398,7 +1398,7 @@ ts_error tsg__upsample_nearest_exact2d_backward(ts_tensor *out, ts_tensor grad_o
 ts_error tsg__upsample_nearest_exact3d_vec(ts_tensor *out, ts_tensor input, const int64_t *output_size, int64_t output_size_len, const double *scale_factors, int64_t scale_factors_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_nearest_exact3d_vec::call(ctorch::tensor(input), ctorch::optional_sym_int_list(output_size, output_size_len), ctorch::optional_double_list(scale_factors, scale_factors_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1406,7 +1406,7 @@ ts_error tsg__upsample_nearest_exact3d_vec(ts_tensor *out, ts_tensor input, cons
 ts_error tsg__upsample_nearest_exact3d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, double scales_d, bool scales_d_has, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_nearest_exact3d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), ctorch::optional_value<double>(scales_d_has, scales_d), ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1414,7 +1414,7 @@ ts_error tsg__upsample_nearest_exact3d(ts_tensor *out, ts_tensor self, const int
 ts_error tsg__upsample_nearest_exact3d_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *output_size, int64_t output_size_len, const int64_t *input_size, int64_t input_size_len, double scales_d, bool scales_d_has, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::_upsample_nearest_exact3d_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(output_size, output_size_len), ctorch::sym_int_list(input_size, input_size_len), ctorch::optional_value<double>(scales_d_has, scales_d), ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1422,7 +1422,7 @@ ts_error tsg__upsample_nearest_exact3d_backward(ts_tensor *out, ts_tensor grad_o
 ts_error tsg_upsample_trilinear3d_vec(ts_tensor *out, ts_tensor input, const int64_t *output_size, int64_t output_size_len, bool align_corners, const double *scale_factors, int64_t scale_factors_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_trilinear3d_vec::call(ctorch::tensor(input), ctorch::optional_sym_int_list(output_size, output_size_len), align_corners, ctorch::optional_double_list(scale_factors, scale_factors_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1430,7 +1430,7 @@ ts_error tsg_upsample_trilinear3d_vec(ts_tensor *out, ts_tensor input, const int
 ts_error tsg_upsample_trilinear3d(ts_tensor *out, ts_tensor self, const int64_t *output_size, int64_t output_size_len, bool align_corners, double scales_d, bool scales_d_has, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_trilinear3d::call(ctorch::tensor(self), ctorch::sym_int_list(output_size, output_size_len), align_corners, ctorch::optional_value<double>(scales_d_has, scales_d), ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1438,7 +1438,7 @@ ts_error tsg_upsample_trilinear3d(ts_tensor *out, ts_tensor self, const int64_t 
 ts_error tsg_upsample_trilinear3d_backward(ts_tensor *out, ts_tensor grad_output, const int64_t *output_size, int64_t output_size_len, const int64_t *input_size, int64_t input_size_len, bool align_corners, double scales_d, bool scales_d_has, double scales_h, bool scales_h_has, double scales_w, bool scales_w_has) {
     CTORCH_GUARD({
         auto ret = at::_ops::upsample_trilinear3d_backward::call(ctorch::tensor(grad_output), ctorch::sym_int_list(output_size, output_size_len), ctorch::sym_int_list(input_size, input_size_len), align_corners, ctorch::optional_value<double>(scales_d_has, scales_d), ctorch::optional_value<double>(scales_h_has, scales_h), ctorch::optional_value<double>(scales_w_has, scales_w));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1470,7 +1470,7 @@ ts_error tsg__use_cudnn_rnn_flatten_weight(bool *out) {
 ts_error tsg_value_selecting_reduction_backward(ts_tensor *out, ts_tensor grad, int64_t dim, ts_tensor indices, const int64_t *sizes, int64_t sizes_len, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::value_selecting_reduction_backward::call(ctorch::tensor(grad), dim, ctorch::tensor(indices), ctorch::sym_int_list(sizes, sizes_len), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1478,7 +1478,7 @@ ts_error tsg_value_selecting_reduction_backward(ts_tensor *out, ts_tensor grad, 
 ts_error tsg__values_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::_values_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1486,7 +1486,7 @@ ts_error tsg__values_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_values_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::values_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1494,7 +1494,7 @@ ts_error tsg_values_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_vander(ts_tensor *out, ts_tensor x, int64_t N, bool N_has, bool increasing) {
     CTORCH_GUARD({
         auto ret = at::_ops::vander::call(ctorch::tensor(x), ctorch::optional_value<int64_t>(N_has, N), increasing);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1502,7 +1502,7 @@ ts_error tsg_vander(ts_tensor *out, ts_tensor x, int64_t N, bool N_has, bool inc
 ts_error tsg_var(ts_tensor *out, ts_tensor self, bool unbiased) {
     CTORCH_GUARD({
         auto ret = at::_ops::var::call(ctorch::tensor(self), unbiased);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1510,7 +1510,7 @@ ts_error tsg_var(ts_tensor *out, ts_tensor self, bool unbiased) {
 ts_error tsg_var_dim(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, bool unbiased, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::var_dim::call(ctorch::tensor(self), ctorch::optional_int_list(dim, dim_len), unbiased, keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1518,7 +1518,7 @@ ts_error tsg_var_dim(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t
 ts_error tsg_var_correction(ts_tensor *out, ts_tensor self, const int64_t *dim, int64_t dim_len, ts_scalar correction, bool correction_has, bool keepdim) {
     CTORCH_GUARD({
         auto ret = at::_ops::var_correction::call(ctorch::tensor(self), ctorch::optional_int_list(dim, dim_len), ctorch::optional_scalar(correction, correction_has), keepdim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1553,7 +1553,7 @@ ts_error tsg_var_mean_correction(ts_tensor *out, ts_tensor self, const int64_t *
 ts_error tsg_vdot(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::vdot::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1561,7 +1561,7 @@ ts_error tsg_vdot(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_view(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::view::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1569,7 +1569,7 @@ ts_error tsg_view(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t s
 ts_error tsg_view_dtype(ts_tensor *out, ts_tensor self, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::view_dtype::call(ctorch::tensor(self), static_cast<at::ScalarType>(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1577,7 +1577,7 @@ ts_error tsg_view_dtype(ts_tensor *out, ts_tensor self, int32_t dtype) {
 ts_error tsg_view_as(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::view_as::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1585,7 +1585,7 @@ ts_error tsg_view_as(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_view_as_complex(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::view_as_complex::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1593,7 +1593,7 @@ ts_error tsg_view_as_complex(ts_tensor *out, ts_tensor self) {
 ts_error tsg_view_as_complex_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::view_as_complex_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1601,7 +1601,7 @@ ts_error tsg_view_as_complex_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_view_as_real(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::view_as_real::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1609,7 +1609,7 @@ ts_error tsg_view_as_real(ts_tensor *out, ts_tensor self) {
 ts_error tsg_view_as_real_copy(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::view_as_real_copy::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1617,7 +1617,7 @@ ts_error tsg_view_as_real_copy(ts_tensor *out, ts_tensor self) {
 ts_error tsg_view_copy(ts_tensor *out, ts_tensor self, const int64_t *size, int64_t size_len) {
     CTORCH_GUARD({
         auto ret = at::_ops::view_copy::call(ctorch::tensor(self), ctorch::sym_int_list(size, size_len));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1625,7 +1625,7 @@ ts_error tsg_view_copy(ts_tensor *out, ts_tensor self, const int64_t *size, int6
 ts_error tsg_view_copy_dtype(ts_tensor *out, ts_tensor self, int32_t dtype) {
     CTORCH_GUARD({
         auto ret = at::_ops::view_copy_dtype::call(ctorch::tensor(self), static_cast<at::ScalarType>(dtype));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1650,7 +1650,7 @@ ts_error tsg_vstack(ts_tensor *out, const ts_tensor *tensors, int64_t tensors_le
     CTORCH_GUARD({
         auto tensors_list = ctorch::tensor_vector(tensors, tensors_len);
         auto ret = at::_ops::vstack::call(at::TensorList(tensors_list));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1658,7 +1658,7 @@ ts_error tsg_vstack(ts_tensor *out, const ts_tensor *tensors, int64_t tensors_le
 ts_error tsg__weight_int4pack_mm(ts_tensor *out, ts_tensor self, ts_tensor mat2, int64_t qGroupSize, ts_tensor qScaleAndZeros) {
     CTORCH_GUARD({
         auto ret = at::_ops::_weight_int4pack_mm::call(ctorch::tensor(self), ctorch::tensor(mat2), qGroupSize, ctorch::tensor(qScaleAndZeros));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1666,7 +1666,7 @@ ts_error tsg__weight_int4pack_mm(ts_tensor *out, ts_tensor self, ts_tensor mat2,
 ts_error tsg__weight_int4pack_mm_for_cpu(ts_tensor *out, ts_tensor self, ts_tensor mat2, int64_t qGroupSize, ts_tensor qScaleAndZeros) {
     CTORCH_GUARD({
         auto ret = at::_ops::_weight_int4pack_mm_for_cpu::call(ctorch::tensor(self), ctorch::tensor(mat2), qGroupSize, ctorch::tensor(qScaleAndZeros));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1674,7 +1674,7 @@ ts_error tsg__weight_int4pack_mm_for_cpu(ts_tensor *out, ts_tensor self, ts_tens
 ts_error tsg__weight_int4pack_mm_with_scales_and_zeros(ts_tensor *out, ts_tensor self, ts_tensor mat2, int64_t qGroupSize, ts_tensor qScale, ts_tensor qZeros) {
     CTORCH_GUARD({
         auto ret = at::_ops::_weight_int4pack_mm_with_scales_and_zeros::call(ctorch::tensor(self), ctorch::tensor(mat2), qGroupSize, ctorch::tensor(qScale), ctorch::tensor(qZeros));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1682,7 +1682,7 @@ ts_error tsg__weight_int4pack_mm_with_scales_and_zeros(ts_tensor *out, ts_tensor
 ts_error tsg__weight_int8pack_mm(ts_tensor *out, ts_tensor self, ts_tensor mat2, ts_tensor scales) {
     CTORCH_GUARD({
         auto ret = at::_ops::_weight_int8pack_mm::call(ctorch::tensor(self), ctorch::tensor(mat2), ctorch::tensor(scales));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1690,7 +1690,7 @@ ts_error tsg__weight_int8pack_mm(ts_tensor *out, ts_tensor self, ts_tensor mat2,
 ts_error tsg__weight_norm(ts_tensor *out, ts_tensor v, ts_tensor g, int64_t dim) {
     CTORCH_GUARD({
         auto ret = at::_ops::_weight_norm::call(ctorch::tensor(v), ctorch::tensor(g), dim);
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1725,7 +1725,7 @@ ts_error tsg__weight_norm_interface_backward(ts_tensor *out, ts_tensor grad_w, t
 ts_error tsg_where_self(ts_tensor *out, ts_tensor condition, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::where_self::call(ctorch::tensor(condition), ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1733,7 +1733,7 @@ ts_error tsg_where_self(ts_tensor *out, ts_tensor condition, ts_tensor self, ts_
 ts_error tsg_where_ScalarSelf(ts_tensor *out, ts_tensor condition, ts_scalar self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::where_ScalarSelf::call(ctorch::tensor(condition), ctorch::scalar(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1741,7 +1741,7 @@ ts_error tsg_where_ScalarSelf(ts_tensor *out, ts_tensor condition, ts_scalar sel
 ts_error tsg_where_ScalarOther(ts_tensor *out, ts_tensor condition, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::where_ScalarOther::call(ctorch::tensor(condition), ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1749,7 +1749,7 @@ ts_error tsg_where_ScalarOther(ts_tensor *out, ts_tensor condition, ts_tensor se
 ts_error tsg_where_Scalar(ts_tensor *out, ts_tensor condition, ts_scalar self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::where_Scalar::call(ctorch::tensor(condition), ctorch::scalar(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1765,7 +1765,7 @@ ts_error tsg_where(ts_tensor **out, int64_t *out_len, ts_tensor condition) {
 ts_error tsg__wrapped_linear_prepack(ts_tensor *out, ts_tensor weight, ts_tensor weight_scale, ts_tensor weight_zero_point, ts_tensor bias) {
     CTORCH_GUARD({
         auto ret = at::_ops::_wrapped_linear_prepack::call(ctorch::tensor(weight), ctorch::tensor(weight_scale), ctorch::tensor(weight_zero_point), ctorch::tensor(bias));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1773,7 +1773,7 @@ ts_error tsg__wrapped_linear_prepack(ts_tensor *out, ts_tensor weight, ts_tensor
 ts_error tsg_xlogy_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::xlogy_Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1781,7 +1781,7 @@ ts_error tsg_xlogy_Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_xlogy_Scalar_Self(ts_tensor *out, ts_scalar self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::xlogy_Scalar_Self::call(ctorch::scalar(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1789,7 +1789,7 @@ ts_error tsg_xlogy_Scalar_Self(ts_tensor *out, ts_scalar self, ts_tensor other) 
 ts_error tsg_xlogy_Scalar_Other(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::xlogy_Scalar_Other::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1797,7 +1797,7 @@ ts_error tsg_xlogy_Scalar_Other(ts_tensor *out, ts_tensor self, ts_scalar other)
 ts_error tsg_xlogy__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
     CTORCH_GUARD({
         auto ret = at::_ops::xlogy__Tensor::call(ctorch::tensor(self), ctorch::tensor(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1805,7 +1805,7 @@ ts_error tsg_xlogy__Tensor(ts_tensor *out, ts_tensor self, ts_tensor other) {
 ts_error tsg_xlogy__Scalar_Other(ts_tensor *out, ts_tensor self, ts_scalar other) {
     CTORCH_GUARD({
         auto ret = at::_ops::xlogy__Scalar_Other::call(ctorch::tensor(self), ctorch::scalar(other));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1813,7 +1813,7 @@ ts_error tsg_xlogy__Scalar_Other(ts_tensor *out, ts_tensor self, ts_scalar other
 ts_error tsg_zero_(ts_tensor *out, ts_tensor self) {
     CTORCH_GUARD({
         auto ret = at::_ops::zero_::call(ctorch::tensor(self));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1821,7 +1821,7 @@ ts_error tsg_zero_(ts_tensor *out, ts_tensor self) {
 ts_error tsg_zeros(ts_tensor *out, const int64_t *size, int64_t size_len, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory) {
     CTORCH_GUARD({
         auto ret = at::_ops::zeros::call(ctorch::sym_int_list(size, size_len), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
@@ -1829,7 +1829,7 @@ ts_error tsg_zeros(ts_tensor *out, const int64_t *size, int64_t size_len, int32_
 ts_error tsg_zeros_like(ts_tensor *out, ts_tensor self, int32_t dtype, int32_t layout, ts_device device, int32_t pin_memory, int32_t memory_format) {
     CTORCH_GUARD({
         auto ret = at::_ops::zeros_like::call(ctorch::tensor(self), ctorch::optional_dtype(dtype), ctorch::optional_layout(layout), ctorch::optional_device(device), ctorch::optional_bool(pin_memory), ctorch::optional_memory_format(memory_format));
-        out[0] = ctorch::wrap_optional(ret);
+        out[0] = ctorch::wrap_optional(std::move(ret));
     })
 }
 
