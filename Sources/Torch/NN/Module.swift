@@ -26,10 +26,15 @@ open class Module {
     /// no `override`, because this initializer's signature is `init(_:)` with a defaulted argument.
     public init(_: Void = ()) {}
 
-    /// Sets training mode on this module and every submodule (PyTorch's `train(mode)`).
+    /// Sets training mode on this module and (with `recurse`, the default) every submodule, as
+    /// PyTorch's `train(mode)`.
     @discardableResult
-    public func train(_ mode: Bool = true) -> Self {
-        for module in modules() { module.training = mode }
+    public func train(_ mode: Bool = true, recurse: Bool = true) -> Self {
+        if recurse {
+            for module in modules() { module.training = mode }
+        } else {
+            training = mode
+        }
         return self
     }
 
