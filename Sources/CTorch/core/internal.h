@@ -1,8 +1,17 @@
 // Internal helpers shared by the hand-written core and the generated op layer. Not a public header.
 #pragma once
 
+#ifdef CTORCH_GENERATED_OPS
+// The generated op files (Sources/CTorch/generated) include only the ATen/ops/*_ops.h headers they
+// call, so they take the core types here instead of all of ATen (a large share of compile time).
+#include <ATen/core/Generator.h>
+#include <ATen/core/List.h>
+#include <ATen/core/Tensor.h>
+#include <c10/core/SymIntArrayRef.h>
+#else
 #include <ATen/ATen.h>
 #include <ATen/Operators.h>
+#endif
 #include <atomic>
 #include <exception>
 #include <optional>

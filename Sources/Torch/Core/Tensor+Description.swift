@@ -78,10 +78,10 @@ private struct TensorPrinter {
         let strides = contiguousStrides
         let indices = shownIndices(shape[dimension])
         if dimension == shape.count - 1 {
-            let items = indices.map { $0.map { formatter.padded(at: offset + $0 * strides[dimension]) } ?? "..." }
+            let items = indices.map { $0.map { formatter.padded(at: offset + $0 * strides[dimension]) } ?? " ..." }
             // Wrap long rows as Python does: a fixed number of items per line.
             let perLine = Swift.max(1, (Self.lineWidth - indent) / (formatter.width + 2))
-            if summarize || items.count <= perLine { return "[" + items.joined(separator: ", ") + "]" }
+            if items.count <= perLine { return "[" + items.joined(separator: ", ") + "]" }
             var lines: [String] = []
             for start in stride(from: 0, to: items.count, by: perLine) {
                 lines.append(items[start..<Swift.min(start + perLine, items.count)].joined(separator: ", "))
@@ -142,8 +142,12 @@ private struct ElementFormatter {
         default:
             mode = .integer
         }
-        var width = 0
-        for offset in displayed { width = Swift.max(width, Self.raw(values, mode, offset).count) }
+        // As Python: integer widths count every value; float widths only finite non-zero values.
+        var width = 1
+        for offset in displayed {
+            if case .floating(let all) = values, !(all[offset].isFinite && all[offset] != 0) { continue }
+            width = Swift.max(width, Self.raw(values, mode, offset).count)
+        }
         self.width = width
     }
 

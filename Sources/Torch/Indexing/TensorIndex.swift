@@ -93,9 +93,9 @@ extension StrideTo: TensorIndexConvertible where Element == Int {
     public var tensorIndex: TensorIndex {
         // StrideTo does not expose its bounds; read them from its mirror once.
         let mirror = Mirror(reflecting: self)
-        let start = mirror.descendant("_start") as? Int ?? 0
-        let end = mirror.descendant("_end") as? Int
-        let step = mirror.descendant("_stride") as? Int ?? 1
+        let start = mirror.descendant("from") as? Int ?? 0
+        let end = mirror.descendant("to") as? Int
+        let step = mirror.descendant("by") as? Int ?? 1
         return .slice(start: start, stop: end, step: step)
     }
 }

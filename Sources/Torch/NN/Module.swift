@@ -22,7 +22,9 @@ open class Module {
     /// True in training mode (dropout active, batch norm updating its statistics); see ``train(_:)``.
     public private(set) var training = true
 
-    public init() {}
+    /// Creates a module. Subclasses call `super.init()`; their own `init()` (throwing or not) needs
+    /// no `override`, because this initializer's signature is `init(_:)` with a defaulted argument.
+    public init(_: Void = ()) {}
 
     /// Sets training mode on this module and every submodule (PyTorch's `train(mode)`).
     @discardableResult

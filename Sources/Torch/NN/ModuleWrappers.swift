@@ -16,6 +16,10 @@ extension Optional: TensorSlot where Wrapped == Tensor {
 
 /// Marks a tensor property as a trainable parameter of its ``Module`` (PyTorch's `nn.Parameter`).
 ///
+/// A wrapper written with options (`@Parameter(key: "gamma")`, `@Buffer(persistent: false)`,
+/// `@Key("LayerNorm")`) is either given its value where it is declared, or assigned after
+/// `super.init()` in the module's `init` (Swift runs property setters only once `self` exists).
+///
 /// The state-dict key is the property name in snake_case (`runningMean` → `running_mean`) unless
 /// `key` is given. The tensor's `requiresGrad` is switched on.
 ///
@@ -33,17 +37,28 @@ extension Optional: TensorSlot where Wrapped == Tensor {
 /// ```
 @propertyWrapper
 public struct Parameter<Value: TensorSlot> {
+    private var value: Value?
+
     public var wrappedValue: Value {
-        didSet { Self.enableGrad(wrappedValue) }
+        get { unwrapValue(value, "@Parameter") }
+        set {
+            value = newValue
+            Self.enableGrad(newValue)
+        }
     }
 
     /// The state-dict key, or nil for the snake_case property name.
     public let key: String?
 
     public init(wrappedValue: Value, key: String? = nil) {
-        self.wrappedValue = wrappedValue
+        self.value = wrappedValue
         self.key = key
         Self.enableGrad(wrappedValue)
+    }
+
+    /// A parameter with an explicit key whose value is assigned later, in the module's `init`.
+    public init(key: String) {
+        self.key = key
     }
 
     private static func enableGrad(_ value: Value) {
@@ -59,14 +74,26 @@ public struct Parameter<Value: TensorSlot> {
 /// `persistent: false` keeps it out of the state dict.
 @propertyWrapper
 public struct Buffer<Value: TensorSlot> {
-    public var wrappedValue: Value
+    private var value: Value?
+
+    public var wrappedValue: Value {
+        get { unwrapValue(value, "@Buffer") }
+        set { value = newValue }
+    }
+
     /// The state-dict key, or nil for the snake_case property name.
     public let key: String?
     /// Whether the buffer is part of the state dict.
     public let persistent: Bool
 
     public init(wrappedValue: Value, key: String? = nil, persistent: Bool = true) {
-        self.wrappedValue = wrappedValue
+        self.value = wrappedValue
+        self.key = key
+        self.persistent = persistent
+    }
+
+    /// A buffer with options whose value is assigned later, in the module's `init`.
+    public init(key: String? = nil, persistent: Bool = true) {
         self.key = key
         self.persistent = persistent
     }
@@ -80,13 +107,33 @@ public struct Buffer<Value: TensorSlot> {
 /// ```
 @propertyWrapper
 public struct Key<Value> {
-    public var wrappedValue: Value
+    private var value: Value?
+
+    public var wrappedValue: Value {
+        get { unwrapValue(value, "@Key(\"\(key)\")") }
+        set { value = newValue }
+    }
+
     public let key: String
 
     public init(wrappedValue: Value, _ key: String) {
-        self.wrappedValue = wrappedValue
+        self.value = wrappedValue
         self.key = key
     }
+
+    /// A keyed submodule whose value is assigned later, in the module's `init`.
+    public init(_ key: String) {
+        self.key = key
+    }
+}
+
+/// Reading a wrapped property before its `init` assigned it is a programming error, like reading an
+/// uninitialised `let`; the message names the wrapper.
+private func unwrapValue<Value>(_ value: Value?, _ wrapper: String) -> Value {
+    guard let value else {
+        fatalError("a \(wrapper) property was read before the module's init assigned it")
+    }
+    return value
 }
 
 /// Internal view of the wrappers, for reflection.
@@ -107,17 +154,17 @@ protocol KeyedStorage {
 }
 
 extension Parameter: ParameterStorage {
-    var storedTensor: Tensor? { wrappedValue.slotTensor }
+    var storedTensor: Tensor? { value?.slotTensor }
     var explicitKey: String? { key }
 }
 
 extension Buffer: BufferStorage {
-    var storedTensor: Tensor? { wrappedValue.slotTensor }
+    var storedTensor: Tensor? { value?.slotTensor }
     var explicitKey: String? { key }
     var isPersistent: Bool { persistent }
 }
 
 extension Key: KeyedStorage {
     var explicitKey: String { key }
-    var storedValue: Any { wrappedValue }
+    var storedValue: Any { value as Any }
 }
