@@ -50,8 +50,8 @@ struct BertTokenizerUnitTests {
         #expect(pair.tokens == ["[CLS]", "want", "##ed", "[SEP]", "cafe", "[MASK]", "[SEP]"])
         #expect(pair.typeIds == [0, 0, 0, 0, 1, 1, 1])
 
-        tokenizer.truncation = Truncation(maxLength: 5)
-        tokenizer.padding = Padding(strategy: .fixed(6))
+        tokenizer.truncation = TokenizerTruncation(maxLength: 5)
+        tokenizer.padding = TokenizerPadding(strategy: .fixed(6))
         let short = try tokenizer.encode("unaffable running")
         #expect(short.tokens == ["[CLS]", "un", "##aff", "##able", "[SEP]", "[PAD]"])
         #expect(short.attentionMask == [1, 1, 1, 1, 1, 0])
@@ -123,7 +123,7 @@ struct BertTokenizerParityTests {
     @Test func truncation() throws {
         for entry in try Self.cases("truncated") {
             var tokenizer = try Self.plainTokenizer()
-            tokenizer.truncation = Truncation(maxLength: entry["max_length"] as! Int)
+            tokenizer.truncation = TokenizerTruncation(maxLength: entry["max_length"] as! Int)
             let encoding = try tokenizer.encode(entry["text"] as! String)
             #expect(encoding.ids == entry["ids"] as! [Int], "max_length \(entry["max_length"]!)")
             #expect(encoding.tokens == entry["tokens"] as! [String])
@@ -131,13 +131,13 @@ struct BertTokenizerParityTests {
     }
 
     @Test func pairsWithEveryTruncationStrategy() throws {
-        let strategies: [String: Truncation.Strategy] = ["longest_first": .longestFirst, "only_first": .onlyFirst, "only_second": .onlySecond]
+        let strategies: [String: TokenizerTruncation.Strategy] = ["longest_first": .longestFirst, "only_first": .onlyFirst, "only_second": .onlySecond]
         let cases = try Self.cases("pairs")
         try #require(cases.count > 40)
         for entry in cases {
             var tokenizer = try Self.plainTokenizer()
             if let maxLength = entry["max_length"] as? Int {
-                tokenizer.truncation = Truncation(maxLength: maxLength, strategy: strategies[entry["strategy"] as! String]!)
+                tokenizer.truncation = TokenizerTruncation(maxLength: maxLength, strategy: strategies[entry["strategy"] as! String]!)
             }
             let label = "max_length \(entry["max_length"]!), \(entry["strategy"]!), \((entry["text"] as! String).prefix(20)) | \((entry["pair"] as! String).prefix(20))"
             if let error = entry["error"] as? String {
@@ -157,7 +157,7 @@ struct BertTokenizerParityTests {
         for entry in try Self.cases("padded") {
             var tokenizer = try Self.plainTokenizer()
             let options = entry["padding"] as! [String: Any]
-            tokenizer.padding = Padding(
+            tokenizer.padding = TokenizerPadding(
                 strategy: (options["length"] as? Int).map { .fixed($0) } ?? .longest,
                 direction: options["direction"] as? String == "left" ? .left : .right,
                 padToMultipleOf: options["pad_to_multiple_of"] as? Int)
@@ -172,8 +172,8 @@ struct BertTokenizerParityTests {
 
     @Test func fileTruncationAndPaddingApplyByDefault() throws {
         let tokenizer = try BertTokenizer(directory: TestData.miniLM)
-        #expect(tokenizer.truncation == Truncation(maxLength: 128))
-        #expect(tokenizer.padding == Padding(strategy: .fixed(128)))
+        #expect(tokenizer.truncation == TokenizerTruncation(maxLength: 128))
+        #expect(tokenizer.padding == TokenizerPadding(strategy: .fixed(128)))
         for entry in try Self.cases("file_defaults") {
             let encoding = try tokenizer.encode(entry["text"] as! String)
             #expect(encoding.ids == entry["ids"] as! [Int])

@@ -97,20 +97,20 @@ extension BertTokenizer {
         let (cls, sep) = try Self.templateTokens(root["post_processor"], fail: fail)
 
         // Truncation and padding.
-        var truncation: Truncation?
+        var truncation: TokenizerTruncation?
         if let object = root["truncation"] as? [String: Any], let maxLength = object["max_length"] as? Int {
-            truncation = Truncation(
+            truncation = TokenizerTruncation(
                 maxLength: maxLength,
-                strategy: (object["strategy"] as? String).flatMap(Truncation.Strategy.init(rawValue:)) ?? .longestFirst,
-                direction: (object["direction"] as? String).flatMap(Truncation.Direction.init(rawValue:)) ?? .right)
+                strategy: (object["strategy"] as? String).flatMap(TokenizerTruncation.Strategy.init(rawValue:)) ?? .longestFirst,
+                direction: (object["direction"] as? String).flatMap(TokenizerTruncation.Direction.init(rawValue:)) ?? .right)
         }
-        var padding: Padding?
+        var padding: TokenizerPadding?
         if let object = root["padding"] as? [String: Any] {
-            var strategy = Padding.Strategy.longest
+            var strategy = TokenizerPadding.Strategy.longest
             if let fixed = (object["strategy"] as? [String: Any])?["Fixed"] as? Int { strategy = .fixed(fixed) }
-            padding = Padding(
+            padding = TokenizerPadding(
                 strategy: strategy,
-                direction: (object["direction"] as? String).flatMap(Padding.Direction.init(rawValue:)) ?? .right,
+                direction: (object["direction"] as? String).flatMap(TokenizerPadding.Direction.init(rawValue:)) ?? .right,
                 padToMultipleOf: object["pad_to_multiple_of"] as? Int,
                 padId: object["pad_id"] as? Int ?? 0,
                 padTypeId: object["pad_type_id"] as? Int ?? 0,

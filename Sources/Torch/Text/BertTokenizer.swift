@@ -34,9 +34,9 @@ public struct BertTokenizer: Sendable {
     public var classifierToken: SpecialToken
     public var separatorToken: SpecialToken
     /// Applied by ``encode(_:pair:addSpecialTokens:)`` and ``encodeBatch(_:addSpecialTokens:)``; nil for none.
-    public var truncation: Truncation?
+    public var truncation: TokenizerTruncation?
     /// Applied by ``encode(_:pair:addSpecialTokens:)`` and ``encodeBatch(_:addSpecialTokens:)``; nil for none.
-    public var padding: Padding?
+    public var padding: TokenizerPadding?
 
     private var specialScalars: [[Unicode.Scalar]]
 
@@ -46,7 +46,7 @@ public struct BertTokenizer: Sendable {
     public init(vocabulary: Vocabulary, lowercase: Bool = true, normalizer: BertNormalizer? = nil,
                 unknownToken: String = "[UNK]", classifierToken: String = "[CLS]", separatorToken: String = "[SEP]",
                 padToken: String = "[PAD]", maskToken: String = "[MASK]", maxInputCharsPerWord: Int = 100,
-                truncation: Truncation? = nil, padding: Padding? = nil) throws(TorchError) {
+                truncation: TokenizerTruncation? = nil, padding: TokenizerPadding? = nil) throws(TorchError) {
         func special(_ token: String) throws(TorchError) -> SpecialToken {
             guard let id = vocabulary[token] else { throw TorchError("the token \(token) is not in the vocabulary") }
             return SpecialToken(content: token, id: id)
@@ -64,7 +64,7 @@ public struct BertTokenizer: Sendable {
     /// A tokenizer from its parts.
     public init(normalizer: BertNormalizer, preTokenizer: BertPreTokenizer = BertPreTokenizer(), model: WordPiece,
                 specialTokens: [SpecialToken], classifierToken: SpecialToken, separatorToken: SpecialToken,
-                truncation: Truncation? = nil, padding: Padding? = nil) throws(TorchError) {
+                truncation: TokenizerTruncation? = nil, padding: TokenizerPadding? = nil) throws(TorchError) {
         guard model.vocabulary.contains(model.unknownToken) || specialTokens.contains(where: { $0.content == model.unknownToken }) else {
             throw TorchError("the unknown token \(model.unknownToken) is not in the vocabulary")
         }
@@ -142,18 +142,18 @@ public struct BertTokenizer: Sendable {
     /// let out = try bert(inputIds: batch.inputIds, attentionMask: batch.attentionMask)
     /// ```
     public func callAsFunction(_ texts: [String], pairs: [String]? = nil, maxLength: Int? = nil,
-                               padding strategy: Padding.Strategy = .longest, padToMultipleOf: Int? = nil,
+                               padding strategy: TokenizerPadding.Strategy = .longest, padToMultipleOf: Int? = nil,
                                device: Device = .cpu) throws(TorchError) -> BatchEncoding {
         if let pairs, pairs.count != texts.count {
             throw TorchError("\(texts.count) texts but \(pairs.count) pairs: give one second text per text")
         }
-        let truncation = maxLength.map { Truncation(maxLength: $0) }
+        let truncation = maxLength.map { TokenizerTruncation(maxLength: $0) }
         var encodings: [Encoding] = []
         encodings.reserveCapacity(texts.count)
         for (index, text) in texts.enumerated() {
             encodings.append(try encodeUnpadded(text, pair: pairs?[index], addSpecialTokens: true, truncation: truncation))
         }
-        var padding = self.padding ?? Padding()
+        var padding = self.padding ?? TokenizerPadding()
         padding.strategy = strategy
         padding.padToMultipleOf = padToMultipleOf
         padding.apply(to: &encodings)
@@ -176,7 +176,7 @@ public struct BertTokenizer: Sendable {
 
     // MARK: - The pipeline
 
-    private func encodeUnpadded(_ text: String, pair: String?, addSpecialTokens: Bool, truncation: Truncation?) throws(TorchError) -> Encoding {
+    private func encodeUnpadded(_ text: String, pair: String?, addSpecialTokens: Bool, truncation: TokenizerTruncation?) throws(TorchError) -> Encoding {
         var first = try encodeSequence(text, typeId: 0)
         var second = try pair.map { (pair) throws(TorchError) in try encodeSequence(pair, typeId: 1) }
         if let truncation {

@@ -49,7 +49,7 @@ public struct Encoding: Sendable, Equatable {
     }
 
     /// Keeps `length` tokens: the first ones (`.right`, cutting the end) or the last ones (`.left`).
-    mutating func truncate(to length: Int, direction: Truncation.Direction) {
+    mutating func truncate(to length: Int, direction: TokenizerTruncation.Direction) {
         guard count > length else { return }
         let range = direction == .right ? 0..<length : (count - length)..<count
         ids = Array(ids[range])
@@ -60,7 +60,7 @@ public struct Encoding: Sendable, Equatable {
     }
 
     /// Pads up to `length` tokens (nothing when already as long).
-    mutating func pad(to length: Int, with padding: Padding) {
+    mutating func pad(to length: Int, with padding: TokenizerPadding) {
         let extra = length - count
         guard extra > 0 else { return }
         func padded<T>(_ values: [T], _ value: T) -> [T] {

@@ -1,10 +1,10 @@
 /// How a tokenizer pads encodings to a common length, as the `tokenizers` library's `PaddingParams`.
 ///
 /// ```swift
-/// tokenizer.padding = Padding(strategy: .fixed(128))
-/// tokenizer.padding = Padding()                        // to the longest of each batch
+/// tokenizer.padding = TokenizerPadding(strategy: .fixed(128))
+/// tokenizer.padding = TokenizerPadding()                          // to the longest of each batch
 /// ```
-public struct Padding: Sendable, Equatable {
+public struct TokenizerPadding: Sendable, Equatable {
     /// The length to pad to.
     public enum Strategy: Sendable, Equatable {
         /// The longest encoding of the batch.

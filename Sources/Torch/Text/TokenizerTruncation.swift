@@ -3,9 +3,9 @@
 /// `maxLength` counts the special tokens ([CLS], [SEP]) too.
 ///
 /// ```swift
-/// tokenizer.truncation = Truncation(maxLength: 256)
+/// tokenizer.truncation = TokenizerTruncation(maxLength: 256)
 /// ```
-public struct Truncation: Sendable, Equatable {
+public struct TokenizerTruncation: Sendable, Equatable {
     /// Which text of a pair loses tokens.
     public enum Strategy: String, Sendable {
         /// One token at a time from the longer of the two texts.
