@@ -61,6 +61,16 @@ struct BertModelUnitTests {
         let alone = try model(inputIds: Tensor([2, 8, 3] as [Int64], shape: [1, 3]))
         let padded: [Float] = try out.lastHiddenState[1, 0..<3].toArray()
         #expect(maxAbsDifference(padded, try alone.lastHiddenState[0].toArray(of: Double.self)) < 1e-5)
+        // Other dtypes: the mask uses each dtype's lowest value.
+        for (dtype, tolerance) in [(DType.float64, 1e-5), (.bfloat16, 0.1)] {
+            let copy = try BertModel(config: config).eval()
+            try copy.loadStateDict(model.stateDict())
+            try copy.to(dtype: dtype)
+            let other = try copy(inputIds: ids, attentionMask: mask).lastHiddenState
+            #expect(other.dtype == dtype)
+            let difference = try other.to(dtype: .float32).sub(out.lastHiddenState).abs().max().item(Double.self)
+            #expect(difference < tolerance, "\(dtype): \(difference)")
+        }
         // Gradients reach the embeddings.
         model.train()
         try out.lastHiddenState.sum().backward()

@@ -58,7 +58,7 @@ public struct BertTokenizer: Sendable {
             normalizer: normalizer ?? BertNormalizer(lowercase: lowercase),
             model: WordPiece(vocabulary: vocabulary, unknownToken: unknownToken, maxInputCharsPerWord: maxInputCharsPerWord),
             specialTokens: specials, classifierToken: special(classifierToken), separatorToken: special(separatorToken),
-            truncation: truncation, padding: padding.map { var p = $0; p.padId = vocabulary[padToken] ?? p.padId; p.padToken = padToken; return p })
+            truncation: truncation, padding: padding)
     }
 
     /// A tokenizer from its parts.
