@@ -35,7 +35,13 @@ let package = Package(
             dependencies: ["Torch"],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
-        .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+        .testTarget(
+            name: "TorchTests",
+            dependencies: ["Torch"],
+            // PyTorch parity fixtures (JSON), read from the source tree by Tests/TorchTests/Support/Fixtures.swift.
+            exclude: ["Fixtures"]
+        ),
+        .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -20,6 +20,7 @@
 namespace ctorch {
 
 std::atomic<int64_t> live_tensors{0};
+thread_local int64_t thread_tensor_balance = 0;
 
 std::string trim_message(const char *what) {
     std::string message = what ? what : "unknown error";
@@ -74,10 +75,12 @@ void ts_error_free(ts_error error) { delete error; }
 void ts_tensor_free(ts_tensor t) {
     if (t == nullptr) return;
     ctorch::live_tensors.fetch_sub(1, std::memory_order_relaxed);
+    --ctorch::thread_tensor_balance;
     delete reinterpret_cast<at::Tensor *>(t);
 }
 
 int64_t ts_live_tensor_count(void) { return ctorch::live_tensors.load(std::memory_order_relaxed); }
+int64_t ts_thread_tensor_balance(void) { return ctorch::thread_tensor_balance; }
 
 ts_error ts_tensor_alias(ts_tensor t, ts_tensor *out) { CTORCH_GUARD(*out = wrap(tensor(t))) }
 
@@ -105,6 +108,8 @@ ts_error ts_tensor_from_data(const void *data, size_t nbytes, const int64_t *sha
 ts_error ts_tensor_copy_to(ts_tensor t, void *dst, size_t nbytes) {
     CTORCH_GUARD({
         auto source = tensor(t).detach();
+        // A ZeroTensor (what some backward formulas return, e.g. for sgn) has no storage to copy from.
+        if (source._is_zerotensor()) source = at::zeros(source.sizes(), source.options());
         if (!source.device().is_cpu()) source = source.to(at::kCPU);
         source = source.contiguous();
         size_t expected = static_cast<size_t>(source.numel()) * source.element_size();
@@ -114,7 +119,13 @@ ts_error ts_tensor_copy_to(ts_tensor t, void *dst, size_t nbytes) {
     })
 }
 
-ts_error ts_tensor_item(ts_tensor t, ts_scalar *out) { CTORCH_GUARD(*out = ctorch::to_ts_scalar(tensor(t).item())) }
+ts_error ts_tensor_item(ts_tensor t, ts_scalar *out) {
+    CTORCH_GUARD({
+        auto value = tensor(t);
+        if (value._is_zerotensor()) value = at::zeros(value.sizes(), value.options());
+        *out = ctorch::to_ts_scalar(value.item());
+    })
+}
 
 void *ts_tensor_data_ptr(ts_tensor t) { return tensor(t).data_ptr(); }
 

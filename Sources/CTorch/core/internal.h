@@ -27,6 +27,7 @@ struct ts_error_s {
 namespace ctorch {
 
 extern std::atomic<int64_t> live_tensors;
+extern thread_local int64_t thread_tensor_balance;
 
 /// libtorch's message without the C++ backtrace ("Exception raised from ... frame #0 ...").
 std::string trim_message(const char *what);
@@ -37,10 +38,12 @@ inline at::Tensor &tensor(ts_tensor t) { return *reinterpret_cast<at::Tensor *>(
 
 inline ts_tensor wrap(at::Tensor &&t) {
     live_tensors.fetch_add(1, std::memory_order_relaxed);
+    ++thread_tensor_balance;
     return reinterpret_cast<ts_tensor>(new at::Tensor(std::move(t)));
 }
 inline ts_tensor wrap(const at::Tensor &t) {
     live_tensors.fetch_add(1, std::memory_order_relaxed);
+    ++thread_tensor_balance;
     return reinterpret_cast<ts_tensor>(new at::Tensor(t));
 }
 /// Like wrap, but an undefined tensor becomes a NULL handle.

@@ -47,6 +47,9 @@ void ts_error_free(ts_error error);
 void ts_tensor_free(ts_tensor tensor);
 /// The number of tensor handles alive now (created and not yet freed); for leak tests.
 int64_t ts_live_tensor_count(void);
+/// Handles created minus handles freed on the calling thread: a leak check that other threads
+/// (tests running in parallel) cannot disturb.
+int64_t ts_thread_tensor_balance(void);
 /// A second handle to the same tensor (same storage, same autograd identity).
 ts_error ts_tensor_alias(ts_tensor tensor, ts_tensor *out);
 /// Frees the array that a list-returning function allocated (not the handles in it, which the

@@ -34,6 +34,10 @@ public final class Tensor {
     /// The number of libtorch tensor handles alive now, across the process. Leak tests compare it
     /// before and after a workload.
     public static var liveCount: Int { Int(ts_live_tensor_count()) }
+
+    /// Tensor handles created minus handles released on the calling thread. Unlike ``liveCount``
+    /// it is not disturbed by work on other threads, so a leak test can run beside other tests.
+    public static var threadBalance: Int { Int(ts_thread_tensor_balance()) }
 }
 
 // MARK: - The result funnel used by every operation
