@@ -13,7 +13,7 @@ trap 'rm -rf "$OUT"' EXIT
 
 Scripts/generate-bert-fixtures.sh --out "$OUT"
 stale=0
-for dir in tokenizer bert; do diff -rq "Tests/Fixtures/$dir" "$OUT/$dir" > /dev/null || stale=1; done
+for dir in tokenizer bert; do diff -rq "Tests/TorchTests/Fixtures/$dir" "$OUT/$dir" > /dev/null || stale=1; done
 cmp -s Sources/Torch/Text/BertUnicodeTables.swift "$OUT/BertUnicodeTables.swift" || stale=1
 if [[ $stale == 0 ]]; then
     echo "[bert-live] the committed fixtures and Unicode tables are up to date"

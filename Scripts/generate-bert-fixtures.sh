@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates what the BERT tokenizer and model tests compare against, with Hugging Face tokenizers
-# and Python torch 2.11.0: the fixtures in Tests/Fixtures/{tokenizer,bert} and the generated
+# and Python torch 2.11.0: the fixtures in Tests/TorchTests/Fixtures/{tokenizer,bert} and the generated
 # Sources/Torch/Text/BertUnicodeTables.swift. Needs the data (Scripts/fetch-data.sh) and the Python
 # environment (Scripts/python-env.sh, created on first use).
 #

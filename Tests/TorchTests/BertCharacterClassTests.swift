@@ -3,7 +3,7 @@ import Testing
 @testable import Torch
 
 /// Every code point through the normalizer and pre-tokenizer, against what `tokenizers` does with it
-/// (Tests/Fixtures/tokenizer/char-classes.json): removed, turned into a space, padded as a CJK
+/// (Tests/TorchTests/Fixtures/tokenizer/char-classes.json): removed, turned into a space, padded as a CJK
 /// ideograph, split as punctuation or kept inside its word; and the normalized text of every code
 /// point that normalization changes (NFD + accent stripping + lowercasing).
 @Suite("BERT character classes")

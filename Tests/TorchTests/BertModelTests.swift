@@ -77,6 +77,22 @@ struct BertModelUnitTests {
         #expect(model.embeddings.wordEmbeddings.weight.grad != nil)
         #expect(throws: TorchError.self) { try model(inputIds: Tensor.zeros([1, 17], dtype: .int64)) }
     }
+
+    @Test func forwardAndBackwardLeaveNoHandles() throws {
+        let before = Tensor.threadBalance
+        try {
+            let config = BertConfig(vocabSize: 20, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 32, maxPositionEmbeddings: 8)
+            let model = try BertModel(config: config)
+            let tokenizer = try BertTokenizer(vocabulary: Vocabulary(tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b"]))
+            for _ in 0..<20 {
+                let batch = try tokenizer(["a b a", "b"], maxLength: 8)
+                let out = try model(inputIds: batch.inputIds, attentionMask: batch.attentionMask)
+                try out.lastHiddenState.meanPooled(attentionMask: batch.attentionMask).l2Normalized().sum().backward()
+                try model.zeroGrad()
+            }
+        }()
+        #expect(Tensor.threadBalance == before)
+    }
 }
 
 @Suite("BertModel against PyTorch: all-MiniLM-L6-v2", .enabled(if: TestData.has("all-MiniLM-L6-v2/model.safetensors", "all-MiniLM-L6-v2/config.json", "all-MiniLM-L6-v2/tokenizer.json"), "\(TestData.missingMiniLM)"), .serialized)

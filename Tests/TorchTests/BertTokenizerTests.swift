@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Torch
 
-// BertTokenizer against Hugging Face `tokenizers` 0.23.3: the fixtures in Tests/Fixtures/tokenizer
+// BertTokenizer against Hugging Face `tokenizers` 0.23.3: the fixtures in Tests/TorchTests/Fixtures/tokenizer
 // come from Tools/fixtures/make_tokenizer_fixtures.py.
 
 @Suite("BertTokenizer, offline")

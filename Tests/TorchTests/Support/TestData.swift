@@ -25,15 +25,15 @@ enum TestData {
     static let missingMiniLM = "all-MiniLM-L6-v2 is not fetched: run Scripts/fetch-data.sh"
     static let missingPangLee = "the Pang & Lee sentences are not fetched: run Scripts/fetch-data.sh"
 
-    /// A committed fixture under Tests/Fixtures, or under `$SWIFTLIGHTNING_BERT_FIXTURES` for the
-    /// tokenizer and BERT fixtures when set (Scripts/bert-live.sh regenerates them there).
+    /// A committed fixture under Tests/TorchTests/Fixtures, or under `$SWIFTLIGHTNING_BERT_FIXTURES`
+    /// for the tokenizer and BERT fixtures when set (Scripts/bert-live.sh regenerates them there).
     static func fixture(_ path: String) -> URL {
         if let live = ProcessInfo.processInfo.environment["SWIFTLIGHTNING_BERT_FIXTURES"], !live.isEmpty,
            path.hasPrefix("tokenizer/") || path.hasPrefix("bert/") {
             return URL(fileURLWithPath: live).appendingPathComponent(path)
         }
         return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()   // Support, TorchTests
             .appendingPathComponent("Fixtures").appendingPathComponent(path)
     }
 
@@ -45,9 +45,4 @@ enum TestData {
         }
         return object
     }
-}
-
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
