@@ -29,7 +29,7 @@ struct OperatorTests {
         #expect(normalized.shape == [3])
         let rate = 0.5
         let z = try x * rate + y * 2.0 - (x / 4) * y + 1
-        #expect(try z.toArray(of: Float.self) == [8.75, 10.5, 12.25])
+        #expect(try z.toArray(of: Float.self) == [8.5, 9.5, 10])
     }
 
     @Test func broadcastingAndPromotion() throws {
