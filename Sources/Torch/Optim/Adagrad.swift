@@ -23,7 +23,7 @@ public final class Adagrad: Optimizer {
         initialAccumulatorValue: Double = 0, eps: Double = 1e-10, maximize: Bool = false,
         foreach: Bool? = nil, fused: Bool? = nil
     ) throws(TorchError) {
-        try self.init([ParamGroup(params)], lr: lr, lrDecay: lrDecay, weightDecay: weightDecay,
+        try self.init(Optimizer.singleGroup(params), lr: lr, lrDecay: lrDecay, weightDecay: weightDecay,
                       initialAccumulatorValue: initialAccumulatorValue, eps: eps, maximize: maximize,
                       foreach: foreach, fused: fused)
     }

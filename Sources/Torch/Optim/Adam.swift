@@ -28,7 +28,7 @@ public class Adam: Optimizer {
         weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false,
         foreach: Bool? = nil, fused: Bool? = nil, decoupledWeightDecay: Bool = false
     ) throws(TorchError) {
-        try self.init([ParamGroup(params)], lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
+        try self.init(Optimizer.singleGroup(params), lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
                       maximize: maximize, foreach: foreach, fused: fused, decoupledWeightDecay: decoupledWeightDecay)
     }
 
@@ -195,7 +195,7 @@ public final class AdamW: Adam {
         weightDecay: Double = 1e-2, amsgrad: Bool = false, maximize: Bool = false,
         foreach: Bool? = nil, fused: Bool? = nil
     ) throws(TorchError) {
-        try self.init([ParamGroup(params)], lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
+        try self.init(Optimizer.singleGroup(params), lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
                       maximize: maximize, foreach: foreach, fused: fused)
     }
 

@@ -52,6 +52,12 @@ open class Optimizer {
         for group in groups { try addParamGroup(group) }
     }
 
+    /// One group of `params`; an empty list is an error, as in PyTorch.
+    public static func singleGroup(_ params: [Tensor]) throws(TorchError) -> [ParamGroup] {
+        guard !params.isEmpty else { throw TorchError("optimizer got an empty parameter list") }
+        return [ParamGroup(params)]
+    }
+
     /// The name used in messages (`SGD`, `Adam`, …).
     public var typeName: String { String(describing: type(of: self)) }
 

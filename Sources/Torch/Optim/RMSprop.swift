@@ -21,7 +21,7 @@ public final class RMSprop: Optimizer {
         _ params: [Tensor], lr: Double = 1e-2, alpha: Double = 0.99, eps: Double = 1e-8, weightDecay: Double = 0,
         momentum: Double = 0, centered: Bool = false, maximize: Bool = false, foreach: Bool? = nil
     ) throws(TorchError) {
-        try self.init([ParamGroup(params)], lr: lr, alpha: alpha, eps: eps, weightDecay: weightDecay,
+        try self.init(Optimizer.singleGroup(params), lr: lr, alpha: alpha, eps: eps, weightDecay: weightDecay,
                       momentum: momentum, centered: centered, maximize: maximize, foreach: foreach)
     }
 

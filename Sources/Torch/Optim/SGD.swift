@@ -24,7 +24,7 @@ public final class SGD: Optimizer {
         weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false,
         foreach: Bool? = nil, fused: Bool? = nil
     ) throws(TorchError) {
-        try self.init([ParamGroup(params)], lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay,
+        try self.init(Optimizer.singleGroup(params), lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay,
                       nesterov: nesterov, maximize: maximize, foreach: foreach, fused: fused)
     }
 
