@@ -43,6 +43,23 @@ struct OptimizerBehaviourTests {
         #expect(optimizer.stateDict().groupParameterIndices == [[0, 1], [2, 3]])
     }
 
+    @Test("Groups of named parameters export param_names where PyTorch puts them, and load them back")
+    func namedGroups() throws {
+        let params = try OptimFixture.get().initialParameters()
+        let optimizer = try SGD([ParamGroup(named: [("w1", params[0])], options: ["lr": 0.5]), ParamGroup(named: [("b1", params[1])])], lr: 0.1)
+        let groups = optimizer.stateDict().paramGroups
+        #expect(groups[0].keys.prefix(3).map(\.description) == ["'lr'", "'param_names'", "'momentum'"])
+        #expect(groups[1].keys.prefix(2).map(\.description) == ["'param_names'", "'lr'"])
+        #expect(groups[1]["param_names"]?.description == "['b1']")
+        #expect(throws: TorchError("all optimizer param groups should be with/without names. cannot add param group without names to the optimizer")) {
+            try optimizer.addParamGroup(ParamGroup([params[2]]))
+        }
+        let copy = try SGD([ParamGroup(named: [("x", params[0])]), ParamGroup(named: [("y", params[1])])], lr: 0.1)
+        try copy.loadStateDict(optimizer.stateDict())
+        #expect(copy.paramGroups.map(\.paramNames) == [["w1"], ["b1"]])
+        #expect(copy.stateDict().paramGroups.map { $0.keys } == groups.map { $0.keys })
+    }
+
     @Test("addParamGroup adds a group with the defaults; a parameter in two groups is an error")
     func addParamGroup() throws {
         let params = try OptimFixture.get().initialParameters()

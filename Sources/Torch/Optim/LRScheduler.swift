@@ -124,8 +124,8 @@ open class LRScheduler: LearningRateScheduler {
         lastLR = currentRates
     }
 
-    /// Each group's `lr` now.
-    var currentRates: [Double] { optimizer.paramGroups.map(\.lr) }
+    /// Each group's `lr` now (what PyTorch's chainable `get_lr` forms start from).
+    public var currentRates: [Double] { optimizer.paramGroups.map(\.lr) }
 
     public func getLastLR() -> [Double] { lastLR }
 

@@ -67,10 +67,7 @@ open class Optimizer {
     /// start training layers that were frozen.
     open func addParamGroup(_ group: ParamGroup) throws(TorchError) {
         var group = group
-        for parameter in group.params where !parameter.isLeaf {
-            _ = parameter
-            throw TorchError("can't optimize a non-leaf Tensor")
-        }
+        if group.params.contains(where: { !$0.isLeaf }) { throw TorchError("can't optimize a non-leaf Tensor") }
         if let names = group.paramNames, names.count != group.params.count {
             throw TorchError("all optimizer params should be with/without names. Some param names are missing")
         }
@@ -78,6 +75,7 @@ open class Optimizer {
             let kind = group.paramNames == nil ? "without names" : "with names"
             throw TorchError("all optimizer param groups should be with/without names. cannot add param group \(kind) to the optimizer")
         }
+        group.paramNamesPosition = group.options.count
         for (key, value) in defaults { group.options.setDefault(key, value) }
         let existing = Set(paramGroups.flatMap { $0.params.map(ObjectIdentifier.init) })
         if group.params.contains(where: { existing.contains(ObjectIdentifier($0)) }) {
@@ -212,10 +210,16 @@ open class Optimizer {
         var start = 0
         var groups: [StateMap] = []
         for group in paramGroups {
-            var packed = group.options
-            packed["params"] = nil
-            packed["param_names"] = nil
-            if let names = group.paramNames { packed["param_names"] = .list(names.map { .string($0) }) }
+            var packed = StateMap()
+            for (position, (key, value)) in group.options.enumerated() where key != "params" && key != "param_names" {
+                if position == group.paramNamesPosition, let names = group.paramNames {
+                    packed["param_names"] = .list(names.map { .string($0) })
+                }
+                packed[key] = value
+            }
+            if let names = group.paramNames, packed["param_names"] == nil {
+                packed["param_names"] = .list(names.map { .string($0) })
+            }
             var indices: [StateValue] = []
             for (offset, parameter) in group.params.enumerated() {
                 let id = ObjectIdentifier(parameter)
@@ -269,6 +273,7 @@ open class Optimizer {
             var loaded = group
             if let names = options["param_names"]?.arrayValue {
                 loaded.paramNames = names.compactMap(\.stringValue)
+                loaded.paramNamesPosition = options.keys.firstIndex(of: "param_names") ?? 0
             }
             options["param_names"] = nil
             for (key, value) in defaults { options.setDefault(key, value) }

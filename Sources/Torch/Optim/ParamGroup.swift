@@ -22,6 +22,9 @@ public struct ParamGroup {
     public var paramNames: [String]?
     /// The options by PyTorch name, in insertion order.
     public var options: StateMap
+    /// Where `param_names` sits among the options in PyTorch's dict (after the options the group
+    /// was given, before the defaults), for the exported key order.
+    var paramNamesPosition = 0
 
     /// A group of `params` with the given options (the rest come from the optimizer's defaults).
     public init(_ params: [Tensor], options: StateMap = [:]) {
