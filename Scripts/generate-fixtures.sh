@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the PyTorch parity fixtures (Tests/TorchTests/Fixtures/*.json) with Python torch 2.11.0.
+# Regenerates the PyTorch parity fixtures (Tests/TorchTests/Fixtures/*.json, and Optim/optim.json for
+# optimizers, clipping and LR schedulers) with Python torch 2.11.0.
 #
 # The Python environment is $SWIFTLIGHTNING_CACHE/pyenv (default ~/.cache/swiftlightning/pyenv), with
 # torch==2.11.0, numpy and lightning==2.6.6; Scripts/python-env.sh creates it on first use (about
@@ -11,4 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY="$(Scripts/python-env.sh)"
-exec "$PY" Tools/parity/generate_fixtures.py "$@"
+OUT=Tests/TorchTests/Fixtures
+ARGS=("$@")
+for ((i = 0; i < ${#ARGS[@]}; i++)); do
+    if [[ "${ARGS[i]}" == "--out" ]]; then OUT="${ARGS[i + 1]}"; fi
+done
+"$PY" Tools/parity/generate_fixtures.py "$@"
+"$PY" Tools/parity/make_optim_fixtures.py --out "$OUT/Optim/optim.json"

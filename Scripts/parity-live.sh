@@ -19,4 +19,4 @@ else
 fi
 
 source "${SWIFTLIGHTNING_CACHE:-$HOME/.cache/swiftlightning}/env.sh"
-SWIFTLIGHTNING_FIXTURES="$OUT" swift test --filter "OpParityTests|RandomParityTests" "$@"
+SWIFTLIGHTNING_FIXTURES="$OUT" swift test --filter "OpParityTests|RandomParityTests|OptimParityTests|LRSchedulerParityTests" "$@"
