@@ -41,6 +41,12 @@ let package = Package(
             // PyTorch parity fixtures (JSON), read from the source tree by Tests/TorchTests/Support/Fixtures.swift.
             exclude: ["Fixtures"]
         ),
+        .testTarget(
+            name: "LightningTests",
+            dependencies: ["Lightning", "Torch"],
+            // Lightning 2.6.6 reference fixtures (JSON, text), read from the source tree.
+            exclude: ["Fixtures"]
+        ),
         .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),
     ],
     cxxLanguageStandard: .cxx17

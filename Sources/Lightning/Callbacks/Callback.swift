@@ -1,0 +1,106 @@
+import Torch
+
+/// Code that runs at points of the training loop without being part of the model: checkpointing,
+/// early stopping, progress bars, logging of learning rates (Lightning's `Callback`).
+///
+/// Every hook has an empty default; implement the ones you need. A callback's hook runs before the
+/// module's hook of the same name, in the order the callbacks were given (checkpoint callbacks
+/// last), as in Lightning. Batches and step outputs arrive type-erased (`Any`), since one callback
+/// serves any module.
+///
+/// ```swift
+/// final class PrintLoss: Callback {
+///     func onTrainEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws {
+///         print("epoch", trainer.currentEpoch, "loss", trainer.callbackMetrics["train_loss"] ?? .nan)
+///     }
+/// }
+/// ```
+public protocol Callback: AnyObject {
+    /// The key of this callback's state in checkpoints; distinct callbacks of one type need distinct
+    /// keys (ModelCheckpoint includes its settings).
+    var stateKey: String { get }
+
+    func setup(_ trainer: Trainer, _ module: any LightningModule, stage: Stage) throws
+    func teardown(_ trainer: Trainer, _ module: any LightningModule, stage: Stage) throws
+    func onFitStart(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onFitEnd(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onSanityCheckStart(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onSanityCheckEnd(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onTrainStart(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onTrainEnd(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onTrainEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onTrainEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onTrainBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int) throws
+    func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws
+    func onValidationStart(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onValidationEnd(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onValidationEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onValidationEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onValidationBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws
+    func onValidationBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws
+    func onTestStart(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onTestEnd(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onTestEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onTestEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onTestBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws
+    func onTestBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws
+    func onPredictStart(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onPredictEnd(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onPredictEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onPredictEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onPredictBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws
+    func onPredictBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws
+    func onBeforeZeroGrad(_ trainer: Trainer, _ module: any LightningModule, optimizer: Optimizer) throws
+    func onBeforeBackward(_ trainer: Trainer, _ module: any LightningModule, loss: Tensor) throws
+    func onAfterBackward(_ trainer: Trainer, _ module: any LightningModule) throws
+    func onBeforeOptimizerStep(_ trainer: Trainer, _ module: any LightningModule, optimizer: Optimizer) throws
+    /// Any error thrown in a Trainer entry point, before it reaches the caller.
+    func onException(_ trainer: Trainer, _ module: any LightningModule, error: any Error) throws
+}
+
+extension Callback {
+    public var stateKey: String { String(describing: type(of: self)) }
+
+    public func setup(_ trainer: Trainer, _ module: any LightningModule, stage: Stage) throws {}
+    public func teardown(_ trainer: Trainer, _ module: any LightningModule, stage: Stage) throws {}
+    public func onFitStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onFitEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onSanityCheckStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onSanityCheckEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onTrainStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onTrainEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onTrainEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onTrainEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onTrainBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int) throws {}
+    public func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws {}
+    public func onValidationStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onValidationEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onValidationEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onValidationEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onValidationBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {}
+    public func onValidationBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {}
+    public func onTestStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onTestEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onTestEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onTestEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onTestBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {}
+    public func onTestBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {}
+    public func onPredictStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onPredictEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onPredictEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onPredictEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onPredictBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {}
+    public func onPredictBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {}
+    public func onBeforeZeroGrad(_ trainer: Trainer, _ module: any LightningModule, optimizer: Optimizer) throws {}
+    public func onBeforeBackward(_ trainer: Trainer, _ module: any LightningModule, loss: Tensor) throws {}
+    public func onAfterBackward(_ trainer: Trainer, _ module: any LightningModule) throws {}
+    public func onBeforeOptimizerStep(_ trainer: Trainer, _ module: any LightningModule, optimizer: Optimizer) throws {}
+    public func onException(_ trainer: Trainer, _ module: any LightningModule, error: any Error) throws {}
+}
+
+/// Callbacks that act on monitored metrics at the end of a training epoch (ModelCheckpoint,
+/// EarlyStopping) run after the module's `onTrainEpochEnd`, so they see what it logged.
+public protocol MonitoringCallback: Callback {}
+
+/// Callbacks that write checkpoints run last among the callbacks, as in Lightning.
+public protocol CheckpointingCallback: MonitoringCallback {}

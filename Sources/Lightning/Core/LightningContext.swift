@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Torch
+
+/// The state of the run a hook executes in: the trainer, the hook being run (for `log`'s rules)
+/// and the metrics logged so far. The Trainer installs it on its thread for the duration of an
+/// entry point, as Lightning binds `self.trainer`; outside a run there is none.
+final class LightningContext {
+    unowned let trainer: Trainer
+    /// The hook running now (for `log`'s defaults and permissions).
+    var hook: Hook?
+    /// The train/eval mode of every submodule before an evaluation switched to eval mode.
+    var savedTrainingModes: [(Module, Bool)] = []
+
+    init(trainer: Trainer) {
+        self.trainer = trainer
+    }
+
+    func saveTrainingModes(of module: Module) {
+        savedTrainingModes = module.modules().map { ($0, $0.training) }
+    }
+
+    func restoreTrainingModes() {
+        for (module, training) in savedTrainingModes { module.train(training, recurse: false) }
+    }
+
+    // MARK: The per-thread slot
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The context of the run on this thread, if any.
+    static var current: LightningContext? {
+        guard let pointer = pthread_getspecific(key) else { return nil }
+        return Unmanaged<LightningContext>.fromOpaque(pointer).takeUnretainedValue()
+    }
+
+    /// Installs `context` on this thread while `body` runs (nesting restores the outer one).
+    static func with<R>(_ context: LightningContext, _ body: () throws -> R) rethrows -> R {
+        let previous = pthread_getspecific(key)
+        pthread_setspecific(key, Unmanaged.passUnretained(context).toOpaque())
+        defer { pthread_setspecific(key, previous) }
+        return try withExtendedLifetime(context) { try body() }
+    }
+
+    /// Marks `hook` as running while `body` runs.
+    func running<R>(_ hook: Hook, _ body: () throws -> R) rethrows -> R {
+        let previous = self.hook
+        self.hook = hook
+        defer { self.hook = previous }
+        return try body()
+    }
+}

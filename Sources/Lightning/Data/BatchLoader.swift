@@ -1,0 +1,52 @@
+import Torch
+
+/// A source of batches the Trainer can iterate: a `DataLoader`, or any type that produces batches
+/// of one type in a fixed order per epoch.
+///
+/// The Trainer tells the loader the epoch (so shuffling samplers reshuffle, as
+/// `sampler.set_epoch`), asks how many batches an epoch has (for limits, validation intervals and
+/// the progress bar), and can fast-forward past batches already seen when a run resumes mid-epoch.
+public protocol BatchLoader<Batch> {
+    associatedtype Batch
+
+    /// The number of batches in one epoch, or nil when unknown (an iterable source).
+    var batchCount: Int? { get }
+
+    /// The batches of `epoch`, starting after the first `skipping` batches (for exact resume).
+    func makeBatchIterator(epoch: Int, skipping: Int) throws -> any BatchIterator<Batch>
+}
+
+/// Iterates the batches of one epoch; a failure in loading (a worker that threw) is thrown here.
+public protocol BatchIterator<Batch> {
+    associatedtype Batch
+    mutating func next() throws -> Batch?
+}
+
+/// A fixed list of batches, the same every epoch: handy for tests and tiny data.
+///
+/// ```swift
+/// let loader = BatchList([(x1, y1), (x2, y2)])
+/// ```
+public struct BatchList<Batch>: BatchLoader {
+    public var batches: [Batch]
+
+    public init(_ batches: [Batch]) {
+        self.batches = batches
+    }
+
+    public var batchCount: Int? { batches.count }
+
+    public func makeBatchIterator(epoch: Int, skipping: Int) throws -> any BatchIterator<Batch> {
+        ListIterator(batches: batches, index: min(skipping, batches.count))
+    }
+
+    struct ListIterator: BatchIterator {
+        let batches: [Batch]
+        var index: Int
+        mutating func next() throws -> Batch? {
+            guard index < batches.count else { return nil }
+            defer { index += 1 }
+            return batches[index]
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Torch
+
+/// A logged value: a tensor (kept on its device until read, so logging never waits for the GPU) or
+/// a plain number.
+public enum MetricValue: CustomStringConvertible {
+    case tensor(Tensor)
+    case number(Double)
+
+    /// The value as a Double (reading a tensor waits for it to be computed).
+    public func doubleValue() throws -> Double {
+        switch self {
+        case .number(let value): value
+        case .tensor(let tensor): try tensor.item(Double.self)
+        }
+    }
+
+    public var description: String {
+        (try? doubleValue()).map { String($0) } ?? "<unreadable>"
+    }
+}
+
+/// A value `log` accepts: a one-element `Tensor`, or a Swift number.
+public protocol Loggable {
+    var metricValue: MetricValue { get throws }
+}
+
+extension Tensor: Loggable {
+    public var metricValue: MetricValue {
+        get throws {
+            guard numel == 1 else {
+                throw LightningError.logging("`log` takes a one-element tensor, but got one of shape \(shape); reduce it first (mean, sum) or log a Metric")
+            }
+            return .tensor(try detach())
+        }
+    }
+}
+
+extension Double: Loggable { public var metricValue: MetricValue { .number(self) } }
+extension Float: Loggable { public var metricValue: MetricValue { .number(Double(self)) } }
+extension Int: Loggable { public var metricValue: MetricValue { .number(Double(self)) } }
+
+/// How values logged during an epoch are combined at its end (Lightning's `reduce_fx`).
+public enum MetricReduction: String, Sendable {
+    /// The mean weighted by batch size (Lightning's default, also called "avg").
+    case mean
+    case sum
+    case max
+    case min
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Torch
+
+/// Validation (inside fit and in `Trainer.validate`) and testing: Lightning's `_EvaluationLoop`.
+final class EvaluationLoop<M: LightningModule> {
+    unowned let trainer: Trainer
+    let module: M
+    let data: RunData<M>
+    /// `.validate` or `.test`.
+    let stage: Stage
+    private var loaders: [any BatchLoader<M.Batch>]?
+    private var loadedEpoch = -1
+
+    init(trainer: Trainer, module: M, data: RunData<M>, stage: Stage) {
+        self.trainer = trainer
+        self.module = module
+        self.data = data
+        self.stage = stage
+    }
+
+    var configuration: TrainerConfiguration { trainer.configuration }
+    private var isTest: Bool { stage == .test }
+
+    /// False when the module has no step for this stage or the limit is zero (Lightning's
+    /// `enable_validation`); the loaders are fetched when the loop first runs.
+    var isEnabled: Bool {
+        let implemented = isTest ? M.TestOutput.self != NotImplemented.self : M.ValidationOutput.self != NotImplemented.self
+        return implemented && !limit.isZero
+    }
+
+    var limit: BatchLimit {
+        if configuration.fastDevRun > 0 { return .count(configuration.fastDevRun) }
+        if !isTest && !configuration.overfitBatches.isZero { return configuration.overfitBatches }
+        return isTest ? configuration.limitTestBatches : configuration.limitValBatches
+    }
+
+    /// Fetches the loaders (once) and says whether there are any.
+    func hasData() throws -> Bool { try !ensureLoaders().isEmpty }
+
+    @discardableResult
+    private func ensureLoaders() throws -> [any BatchLoader<M.Batch>] {
+        let n = configuration.reloadDataloadersEveryNEpochs
+        let reload = n > 0 && trainer.stage != .sanityChecking && trainer.currentEpoch - loadedEpoch >= n && loadedEpoch >= 0
+        if loaders == nil || reload {
+            loaders = try trainer.callModule(.other) { try isTest ? data.test() : data.val() }
+            loadedEpoch = trainer.currentEpoch
+        }
+        return loaders!
+    }
+
+    /// Runs one evaluation epoch over every loader in turn; returns the epoch metrics per loader
+    /// (what `Trainer.validate`/`test` return).
+    @discardableResult
+    func run(limitOverride: BatchLimit?) throws -> [[String: Double]] {
+        let t = trainer
+        let loaders = try ensureLoaders()
+        guard !loaders.isEmpty else { return [] }
+        let counts = loaders.map { (limitOverride ?? limit).resolve($0.batchCount) ?? Int.max }
+        if t.stage == .sanityChecking {
+            t.numSanityValBatches = counts
+        } else if isTest {
+            t.numTestBatches = counts
+            t.stage = .testing
+        } else {
+            t.numValBatches = counts
+            t.stage = .validating
+        }
+        t.metrics.evaluation.reset()
+        t.context.saveTrainingModes(of: module)
+
+        if isTest {
+            try t.callModule(.other) { try module.onTestModelEval() }
+            try t.callCallbacks(.onTestStart) { try $0.onTestStart(t, module) }
+            try t.callModule(.onTestStart) { try module.onTestStart() }
+            try t.callCallbacks(.onTestEpochStart) { try $0.onTestEpochStart(t, module) }
+            try t.callModule(.onTestEpochStart) { try module.onTestEpochStart() }
+        } else {
+            try t.callModule(.other) { try module.onValidationModelEval() }
+            try t.callCallbacks(.onValidationStart) { try $0.onValidationStart(t, module) }
+            try t.callModule(.onValidationStart) { try module.onValidationStart() }
+            try t.callCallbacks(.onValidationEpochStart) { try $0.onValidationEpochStart(t, module) }
+            try t.callModule(.onValidationEpochStart) { try module.onValidationEpochStart() }
+        }
+
+        for (dataloaderIndex, loader) in loaders.enumerated() {
+            var iterator = try loader.makeBatchIterator(epoch: t.currentEpoch, skipping: 0)
+            var batchIndex = 0
+            while batchIndex < counts[dataloaderIndex], let raw = try iterator.next() {
+                let batch = try t.prepare(raw, module, data, dataloaderIndex: dataloaderIndex)
+                try step(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex)
+                batchIndex += 1
+            }
+        }
+
+        if isTest {
+            try t.callCallbacks(.onTestEpochEnd) { try $0.onTestEpochEnd(t, module) }
+            try t.callModule(.onTestEpochEnd) { try module.onTestEpochEnd() }
+        } else {
+            try t.callCallbacks(.onValidationEpochEnd) { try $0.onValidationEpochEnd(t, module) }
+            try t.callModule(.onValidationEpochEnd) { try module.onValidationEpochEnd() }
+        }
+        let sanity = t.stage == .sanityChecking
+        // Inside fit the row goes at the current step; in validate/test at the steps taken so far.
+        try t.finishEpochMetrics(t.metrics.evaluation, step: t.batchesThatStepped, write: !sanity)
+        let results = try epochResults()
+        if isTest {
+            try t.callCallbacks(.other) { try $0.onTestEnd(t, module) }
+            try t.callModule(.other) { try module.onTestEnd() }
+            try t.callModule(.other) { try module.onTestModelTrain() }
+        } else {
+            try t.callCallbacks(.other) { try $0.onValidationEnd(t, module) }
+            try t.callModule(.other) { try module.onValidationEnd() }
+            try t.callModule(.other) { try module.onValidationModelTrain() }
+        }
+        t.lastValidationTime = Date()
+        return Array(repeating: results, count: Swift.max(loaders.count, 1))
+    }
+
+    private func step(_ batch: M.Batch, batchIndex: Int, dataloaderIndex: Int) throws {
+        let t = trainer
+        let plugin = t.precisionPlugin
+        if isTest {
+            try t.callCallbacks(.onTestBatchStart) { try $0.onTestBatchStart(t, module, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+            try t.callModule(.onTestBatchStart) { try module.onTestBatchStart(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+            let output = try plugin.forwardContext {
+                try t.callModule(.testStep) { try module.testStep(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+            }
+            try t.callCallbacks(.onTestBatchEnd) { try $0.onTestBatchEnd(t, module, outputs: output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+            try t.callModule(.onTestBatchEnd) { try module.onTestBatchEnd(output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+        } else {
+            try t.callCallbacks(.onValidationBatchStart) { try $0.onValidationBatchStart(t, module, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+            try t.callModule(.onValidationBatchStart) { try module.onValidationBatchStart(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+            let output = try plugin.forwardContext {
+                try t.callModule(.validationStep) { try module.validationStep(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+            }
+            try t.callCallbacks(.onValidationBatchEnd) { try $0.onValidationBatchEnd(t, module, outputs: output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+            try t.callModule(.onValidationBatchEnd) { try module.onValidationBatchEnd(output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+        }
+    }
+
+    /// The epoch values this evaluation logged, by their logged names.
+    private func epochResults() throws -> [String: Double] {
+        var results: [String: Double] = [:]
+        for entry in trainer.metrics.evaluation.entries where entry.onEpoch {
+            guard let value = try trainer.metrics.evaluation.epochValue(entry) else { continue }
+            results[entry.onStep ? entry.name + "_epoch" : entry.name] = try value.doubleValue()
+        }
+        return results
+    }
+}

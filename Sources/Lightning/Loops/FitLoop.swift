@@ -1,0 +1,391 @@
+import Foundation
+import Torch
+
+/// One `Trainer.fit` run: Lightning's `_run` + `_FitLoop` + `_TrainingEpochLoop` + automatic
+/// optimization, in Lightning's exact hook order (docs/lightning/hooks.md).
+final class FitLoop<M: LightningModule> {
+    unowned let trainer: Trainer
+    let module: M
+    let data: RunData<M>
+    let evaluation: EvaluationLoop<M>
+
+    var optimizer: Optimizer?
+    var trainLoader: (any BatchLoader<M.Batch>)?
+    /// Batches to skip at the start of the first epoch (resuming mid-epoch).
+    var resumeBatchIndex = 0
+    /// Batches seen across all epochs (for `checkValEveryNEpoch: nil`).
+    var totalBatchIndex = 0
+
+    init(trainer: Trainer, module: M, data: RunData<M>) {
+        self.trainer = trainer
+        self.module = module
+        self.data = data
+        self.evaluation = EvaluationLoop(trainer: trainer, module: module, data: data, stage: .validate)
+    }
+
+    var configuration: TrainerConfiguration { trainer.configuration }
+
+    // MARK: Limits (fastDevRun and overfitBatches override the limits, as in Lightning)
+
+    var maxEpochs: Int {
+        if configuration.fastDevRun > 0 { return 1 }
+        if let maxEpochs = configuration.maxEpochs { return maxEpochs }
+        return configuration.maxSteps == -1 ? 1000 : -1
+    }
+
+    var maxSteps: Int { configuration.fastDevRun > 0 ? configuration.fastDevRun : configuration.maxSteps }
+
+    var trainLimit: BatchLimit {
+        if configuration.fastDevRun > 0 { return .count(configuration.fastDevRun) }
+        if !configuration.overfitBatches.isZero { return configuration.overfitBatches }
+        return configuration.limitTrainBatches
+    }
+
+    var canStopEarly: Bool {
+        let metEpochs = configuration.minEpochs.map { trainer.currentEpoch >= $0 } ?? true
+        let metSteps = configuration.minSteps.map { trainer.globalStep >= $0 } ?? true
+        return metEpochs && metSteps
+    }
+
+    var maxStepsReached: Bool { maxSteps != -1 && trainer.globalStep >= maxSteps }
+
+    var done: Bool {
+        if trainer.numTrainingBatches == 0 { return true }
+        if maxStepsReached { return true }
+        if maxEpochs != -1 && trainer.currentEpoch >= maxEpochs { return true }
+        if trainer.shouldStop && canStopEarly { return true }
+        return false
+    }
+
+    /// How many batches run between validations (Lightning's `val_check_batch`), nil = end of epoch only.
+    var valCheckBatch: Int? {
+        switch configuration.valCheckInterval {
+        case .batches(let n): return n
+        case .fraction(let f):
+            guard let batches = trainer.numTrainingBatches else { return nil }
+            return Swift.max(1, Int(Double(batches) * f))
+        case .seconds: return nil
+        }
+    }
+
+    // MARK: The run
+
+    func run() throws {
+        let t = trainer
+        t.device = try t.resolveDevice()
+        t.precisionPlugin = PrecisionPlugin(setting: configuration.precision, device: t.device)
+        if let deterministic = configuration.deterministic { try useDeterministicAlgorithms(deterministic) }
+        if let benchmark = configuration.benchmark { CUDA.cudnnBenchmark = benchmark }
+
+        try data.prepareData()
+        try t.callModule(.other) { try module.prepareData() }
+        try data.setup(.fit)
+        try t.callCallbacks(.other) { try $0.setup(t, module, stage: .fit) }
+        try t.callModule(.other) { try module.setup(stage: .fit) }
+
+        try t.callModule(.other) { try module.configureModel() }
+        try module.to(t.device)
+        try t.precisionPlugin.convertModule(module)
+        t.estimatedSteppingBatchesProvider = { [unowned self] in try self.estimatedSteppingBatches() }
+        try configureOptimizers()
+
+        try t.callCallbacks(.other) { try $0.onFitStart(t, module) }
+        try t.callModule(.other) { try module.onFitStart() }
+        let hyperparameters = module.hyperparameters.merging(data.hyperparameters)
+        if !hyperparameters.isEmpty {
+            for logger in t.loggers where t.isGlobalZero { try logger.logHyperparams(hyperparameters) }
+        }
+        try module.zeroGrad()
+
+        try runSanityCheck()
+        try detectAnomalyIfAsked { try runTraining() }
+
+        try t.callCallbacks(.other) { try $0.onFitEnd(t, module) }
+        try t.callModule(.other) { try module.onFitEnd() }
+        try data.teardown(.fit)
+        try t.callCallbacks(.other) { try $0.teardown(t, module, stage: .fit) }
+        try t.callModule(.other) { try module.teardown(stage: .fit) }
+        for logger in t.loggers where t.isGlobalZero { try logger.finalize(status: "success") }
+        t.stage = nil
+    }
+
+    private func detectAnomalyIfAsked(_ body: () throws -> Void) throws {
+        if configuration.detectAnomaly { try detectAnomaly { try body() } } else { try body() }
+    }
+
+    private func configureOptimizers() throws {
+        let configured = try trainer.callModule(.other) { try module.configureOptimizers() }.optimizerConfiguration
+        if module.automaticOptimization && configured.optimizers.count > 1 {
+            throw LightningError.configuration("Training with multiple optimizers is only supported with manual optimization. Set `automaticOptimization` to false in \(module.typeName), then step the optimizers yourself in trainingStep")
+        }
+        if !module.automaticOptimization {
+            if configuration.accumulateGradBatches != 1 {
+                throw LightningError.configuration("accumulateGradBatches does not work with manual optimization: accumulate in your trainingStep instead")
+            }
+            if configuration.gradientClipVal != nil {
+                throw LightningError.configuration("gradientClipVal does not work with manual optimization: call clipGradients(_:clipValue:algorithm:) in your trainingStep instead")
+            }
+        }
+        for scheduler in configured.schedulers where scheduler.isPlateau && scheduler.monitor == nil {
+            throw LightningError.configuration("ReduceLROnPlateau needs `monitor` in its LRSchedulerConfiguration: the name of a logged metric, such as \"val_loss\"")
+        }
+        trainer.optimizers = configured.optimizers
+        trainer.lrSchedulerConfigs = configured.schedulers
+        optimizer = configured.optimizers.first
+        if configured.optimizers.isEmpty {
+            Swift.print("warning: `configureOptimizers` returned no optimizer; training runs without updating the model")
+        }
+    }
+
+    private func estimatedSteppingBatches() throws -> Int {
+        if trainLoader == nil { trainLoader = try trainer.callModule(.other) { try data.train() } }
+        let batches = trainLimit.resolve(trainLoader?.batchCount) ?? Int.max
+        let perEpoch = Int((Double(batches) / Double(configuration.accumulateGradBatches)).rounded(.up))
+        var total = maxEpochs == -1 ? Int.max : perEpoch.multipliedReportingOverflow(by: maxEpochs).partialValue
+        if maxSteps != -1 { total = Swift.min(total, maxSteps) }
+        return total
+    }
+
+    // MARK: Sanity check
+
+    private func runSanityCheck() throws {
+        let steps = configuration.fastDevRun > 0 ? 0 : configuration.numSanityValSteps
+        guard steps != 0, evaluation.isEnabled else { return }
+        let t = trainer
+        t.stage = .sanityChecking
+        t.metrics.reset()
+        try t.callCallbacks(.other) { try $0.onSanityCheckStart(t, module) }
+        // As Lightning's isolate_rng: the sanity check uses up no random numbers.
+        let generator = try Generator.default(for: .cpu)
+        let state = try generator.state()
+        _ = try noGrad { try evaluation.run(limitOverride: steps == -1 ? nil : .count(steps)) }
+        try generator.setState(state)
+        try t.callCallbacks(.other) { try $0.onSanityCheckEnd(t, module) }
+        t.metrics.reset()
+        t.stage = nil
+    }
+
+    // MARK: Training
+
+    private func runTraining() throws {
+        let t = trainer
+        t.stage = .training
+        if trainLoader == nil { trainLoader = try t.callModule(.other) { try data.train() } }
+        guard trainLoader != nil else {
+            throw LightningError.configuration("No training data: implement trainDataloader() in \(module.typeName) or in a data module, or pass trainDataloaders to fit")
+        }
+        t.numTrainingBatches = trainLimit.resolve(trainLoader!.batchCount)
+        try t.callCallbacks(.onTrainStart) { try $0.onTrainStart(t, module) }
+        try t.callModule(.onTrainStart) { try module.onTrainStart() }
+        module.train()
+        while !done {
+            try runEpoch()
+        }
+        try t.callCallbacks(.other) { try $0.onTrainEnd(t, module) }
+        try t.callModule(.other) { try module.onTrainEnd() }
+    }
+
+    private func shouldReloadTrainLoader(epoch: Int) -> Bool {
+        let n = configuration.reloadDataloadersEveryNEpochs
+        return n > 0 && epoch > 0 && epoch % n == 0
+    }
+
+    private func runEpoch() throws {
+        let t = trainer
+        if shouldReloadTrainLoader(epoch: t.currentEpoch) {
+            trainLoader = try t.callModule(.other) { try data.train() }
+            t.numTrainingBatches = trainLimit.resolve(trainLoader?.batchCount)
+        }
+        t.metrics.training.reset()
+        try t.callCallbacks(.onTrainEpochStart) { try $0.onTrainEpochStart(t, module) }
+        try t.callModule(.onTrainEpochStart) { try module.onTrainEpochStart() }
+
+        let limit = t.numTrainingBatches ?? Int.max
+        var batchIndex = resumeBatchIndex
+        var iterator = try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: batchIndex)
+        resumeBatchIndex = 0
+        var next = batchIndex < limit ? try iterator.next() : nil
+        let epochStart = Date()
+        while let raw = next {
+            next = batchIndex + 1 < limit ? try iterator.next() : nil
+            t.isLastBatch = next == nil
+            let batch = try t.prepare(raw, module, data, dataloaderIndex: 0)
+
+            try t.callCallbacks(.onTrainBatchStart) { try $0.onTrainBatchStart(t, module, batch: batch, batchIndex: batchIndex) }
+            let response = try t.callModule(.onTrainBatchStart) { try module.onTrainBatchStart(batch, batchIndex: batchIndex) }
+            if response == -1 { break }
+
+            let accumulating = isAccumulating(batchIndex)
+            let outputs = try module.automaticOptimization
+                ? automaticStep(batch, batchIndex: batchIndex, accumulating: accumulating)
+                : manualStep(batch, batchIndex: batchIndex)
+            // Non-plateau schedulers: step ones after a real step; epoch ones on the epoch's last batch.
+            if !accumulating { try stepSchedulers(.step, plateau: false, index: batchIndex + 1) }
+            if t.isLastBatch { try stepSchedulers(.epoch, plateau: false, index: t.currentEpoch + 1) }
+
+            try t.callCallbacks(.onTrainBatchEnd) { try $0.onTrainBatchEnd(t, module, outputs: outputs, batch: batch, batchIndex: batchIndex) }
+            try t.callModule(.onTrainBatchEnd) { try module.onTrainBatchEnd(outputs, batch: batch, batchIndex: batchIndex) }
+            if !(accumulating && module.automaticOptimization) {
+                try t.logTrainingStep(force: configuration.fastDevRun > 0)
+            }
+
+            if shouldValidate(batchIndex: batchIndex, epochStart: epochStart) {
+                if !accumulating { try t.callModule(.other) { try module.onValidationModelZeroGrad() } }
+                // Validation inside fit always runs under no-grad (not inference mode), as in Lightning.
+                _ = try noGrad { try evaluation.run(limitOverride: nil) }
+                t.stage = .training
+            }
+            // Plateau step schedulers read the metrics of a validation that just ran.
+            if !accumulating { try stepSchedulers(.step, plateau: true, index: batchIndex + 1) }
+            if !accumulating { t.batchesThatStepped += 1 }
+            batchIndex += 1
+            totalBatchIndex += 1
+            try checkTime()
+            if maxStepsReached || (t.shouldStop && canStopEarly) { break }
+        }
+
+        // Epoch end: non-monitoring callbacks, the module, then monitoring callbacks (they see what the
+        // module logged), then epoch schedulers, then the epoch row at the last step.
+        try t.finishEpochMetrics(t.metrics.training, step: t.batchesThatStepped - 1, write: false)
+        try t.callCallbacks(.onTrainEpochEnd) { callback in
+            if !(callback is any MonitoringCallback) { try callback.onTrainEpochEnd(t, module) }
+        }
+        try t.callModule(.onTrainEpochEnd) { try module.onTrainEpochEnd() }
+        try t.finishEpochMetrics(t.metrics.training, step: t.batchesThatStepped - 1, write: false)
+        try t.callCallbacks(.onTrainEpochEnd) { callback in
+            if callback is any MonitoringCallback { try callback.onTrainEpochEnd(t, module) }
+        }
+        try stepSchedulers(.epoch, plateau: true, index: t.currentEpoch + 1)
+        try t.finishEpochMetrics(t.metrics.training, step: t.batchesThatStepped - 1, write: true)
+        t.currentEpoch += 1
+    }
+
+    private func isAccumulating(_ batchIndex: Int) -> Bool {
+        let k = configuration.accumulateGradBatches
+        return !((batchIndex + 1) % k == 0 || trainer.isLastBatch)
+    }
+
+    private func shouldValidate(batchIndex: Int, epochStart: Date) -> Bool {
+        guard evaluation.isEnabled else { return false }
+        if let every = configuration.checkValEveryNEpoch, (trainer.currentEpoch + 1) % every != 0 { return false }
+        if trainer.shouldStop && canStopEarly { return true }
+        if case .seconds(let seconds) = configuration.valCheckInterval {
+            return trainer.isLastBatch || Date().timeIntervalSince(trainer.lastValidationTime ?? epochStart) >= seconds
+        }
+        guard let every = valCheckBatch else { return trainer.isLastBatch }
+        let iteration = configuration.checkValEveryNEpoch == nil ? totalBatchIndex : batchIndex
+        return (iteration + 1) % every == 0
+    }
+
+    private func checkTime() throws {
+        guard let maxTime = configuration.maxTime else { return }
+        if Date().timeIntervalSince(trainer.startTime) >= maxTime { trainer.shouldStop = true }
+    }
+
+    // MARK: Optimization
+
+    /// What the closures of one optimization step record.
+    private final class StepRecord {
+        var outputs = StepOutputs(loss: nil)
+        var closureCalls = 0
+        var skipped = false
+    }
+
+    /// Training step, zero-grad (on the first batch of an accumulation window) and backward: the
+    /// closure of Lightning's automatic optimization.
+    private func trainingClosure(_ batch: M.Batch, batchIndex: Int, record: StepRecord) throws -> Tensor? {
+        let t = trainer
+        let result = try t.precisionPlugin.forwardContext {
+            try t.callModule(.trainingStep) { try module.trainingStep(batch, batchIndex: batchIndex) }
+        }
+        guard var loss = result.loss else {
+            record.outputs = StepOutputs(loss: nil, extras: result.extras)
+            return nil
+        }
+        let k = configuration.accumulateGradBatches
+        if k > 1 { loss = try loss / Double(k) }
+        record.outputs = StepOutputs(loss: loss, extras: result.extras)
+        if batchIndex % k == 0, let optimizer {
+            try t.callCallbacks(.onBeforeZeroGrad) { try $0.onBeforeZeroGrad(t, module, optimizer: optimizer) }
+            try t.callModule(.onBeforeZeroGrad) { try module.onBeforeZeroGrad(optimizer) }
+            try t.callModule(.optimizerZeroGrad) {
+                try module.optimizerZeroGrad(epoch: t.currentEpoch, batchIndex: batchIndex, optimizer: optimizer)
+            }
+        }
+        try t.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(t, module, loss: loss) }
+        try t.callModule(.onBeforeBackward) { try module.onBeforeBackward(loss) }
+        try t.callModule(.backward) { try module.backward(loss) }
+        try t.callCallbacks(.onAfterBackward) { try $0.onAfterBackward(t, module) }
+        try t.callModule(.onAfterBackward) { try module.onAfterBackward() }
+        return loss
+    }
+
+    /// The closure handed to `optimizerStep` on a real step: the training closure, then the
+    /// pre-step hooks and clipping once the gradients exist (Lightning's `_after_closure`).
+    private func stepClosure(_ batch: M.Batch, batchIndex: Int, optimizer: Optimizer, record: StepRecord) throws -> Tensor? {
+        let t = trainer
+        record.closureCalls += 1
+        let loss = try trainingClosure(batch, batchIndex: batchIndex, record: record)
+        record.skipped = loss == nil
+        try t.callCallbacks(.onBeforeOptimizerStep) { try $0.onBeforeOptimizerStep(t, module, optimizer: optimizer) }
+        try t.callModule(.onBeforeOptimizerStep) { try module.onBeforeOptimizerStep(optimizer) }
+        try t.callModule(.configureGradientClipping) {
+            try module.configureGradientClipping(optimizer, clipValue: configuration.gradientClipVal,
+                                                 algorithm: configuration.gradientClipAlgorithm)
+        }
+        return loss
+    }
+
+    /// One batch of automatic optimization (Lightning's `_AutomaticOptimization.run`).
+    private func automaticStep(_ batch: M.Batch, batchIndex: Int, accumulating: Bool) throws -> StepOutputs {
+        let t = trainer
+        let record = StepRecord()
+        guard let optimizer, !accumulating else {
+            _ = try trainingClosure(batch, batchIndex: batchIndex, record: record)
+            return record.outputs
+        }
+        try t.callModule(.optimizerStep) {
+            try module.optimizerStep(epoch: t.currentEpoch, batchIndex: batchIndex, optimizer: optimizer) {
+                try self.stepClosure(batch, batchIndex: batchIndex, optimizer: optimizer, record: record)
+            }
+        }
+        guard record.closureCalls == 1 else {
+            throw LightningError.configuration(record.closureCalls == 0
+                ? "optimizerStep(epoch:batchIndex:optimizer:closure:) in \(module.typeName) must call the closure (pass it to optimizer.step(closure:)); it runs the training step and backward"
+                : "the closure of optimizerStep was called \(record.closureCalls) times; call it exactly once")
+        }
+        if !record.skipped { t.globalStep += 1 }
+        return record.outputs
+    }
+
+    /// One batch of manual optimization: the module steps its optimizers itself.
+    private func manualStep(_ batch: M.Batch, batchIndex: Int) throws -> StepOutputs {
+        let t = trainer
+        let result = try t.precisionPlugin.forwardContext {
+            try t.callModule(.trainingStep) { try module.trainingStep(batch, batchIndex: batchIndex) }
+        }
+        return StepOutputs(loss: try result.loss?.detach(), extras: result.extras)
+    }
+
+    /// Steps the schedulers of `interval` whose kind matches `plateau` and whose frequency divides
+    /// `index` (the 1-based batch of the epoch, or epoch), as Lightning's `_update_learning_rates`.
+    private func stepSchedulers(_ interval: SchedulerInterval, plateau: Bool, index: Int) throws {
+        guard module.automaticOptimization else { return }
+        let t = trainer
+        for config in t.lrSchedulerConfigs where config.interval == interval && config.isPlateau == plateau {
+            guard index % Swift.max(config.frequency, 1) == 0 else { continue }
+            var metric: Double?
+            if config.isPlateau, let monitor = config.monitor {
+                guard let value = t.callbackMetrics[monitor] else {
+                    if config.strict {
+                        throw LightningError.configuration("ReduceLROnPlateau conditioned on metric \(monitor) which is not available. Available metrics are: \(t.callbackMetrics.keys.sorted()). Condition can be set using `monitor` key in lr scheduler dict")
+                    }
+                    Swift.print("warning: ReduceLROnPlateau conditioned on metric \(monitor) which is not available but strict is set to false. Skipping learning rate update.")
+                    continue
+                }
+                metric = value
+            }
+            try t.callModule(.other) { try module.lrSchedulerStep(config.scheduler, metric: metric) }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Torch
+
+/// `Trainer.predict`: Lightning's `_PredictionLoop`. Logging is not allowed here.
+final class PredictionLoop<M: LightningModule> {
+    unowned let trainer: Trainer
+    let module: M
+    let data: RunData<M>
+
+    init(trainer: Trainer, module: M, data: RunData<M>) {
+        self.trainer = trainer
+        self.module = module
+        self.data = data
+    }
+
+    /// The outputs of every batch, one list per loader.
+    func run() throws -> [[M.PredictOutput]] {
+        let t = trainer
+        guard M.PredictOutput.self != NotImplemented.self else {
+            throw LightningError.configuration("\(module.typeName) does not implement predictStep(_:batchIndex:); implement it to run Trainer.predict")
+        }
+        let loaders = try t.callModule(.other) { try data.predict() }
+        guard !loaders.isEmpty else {
+            throw LightningError.configuration("No predict data: implement predictDataloader() in \(module.typeName) or in a data module, or pass dataloaders to predict")
+        }
+        let limit = t.configuration.fastDevRun > 0 ? .count(t.configuration.fastDevRun) : t.configuration.limitPredictBatches
+        let counts = loaders.map { limit.resolve($0.batchCount) ?? Int.max }
+        t.numPredictBatches = counts
+        t.stage = .predicting
+        try t.callModule(.other) { try module.onPredictModelEval() }
+        try t.callCallbacks(.predictStep) { try $0.onPredictStart(t, module) }
+        try t.callModule(.predictStep) { try module.onPredictStart() }
+        try t.callCallbacks(.predictStep) { try $0.onPredictEpochStart(t, module) }
+        try t.callModule(.predictStep) { try module.onPredictEpochStart() }
+        var outputs: [[M.PredictOutput]] = []
+        for (dataloaderIndex, loader) in loaders.enumerated() {
+            var iterator = try loader.makeBatchIterator(epoch: 0, skipping: 0)
+            var batchIndex = 0
+            var loaderOutputs: [M.PredictOutput] = []
+            while batchIndex < counts[dataloaderIndex], let raw = try iterator.next() {
+                let batch = try t.prepare(raw, module, data, dataloaderIndex: dataloaderIndex)
+                try t.callCallbacks(.predictStep) { try $0.onPredictBatchStart(t, module, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+                try t.callModule(.predictStep) { try module.onPredictBatchStart(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+                let output = try t.precisionPlugin.forwardContext {
+                    try t.callModule(.predictStep) { try module.predictStep(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+                }
+                loaderOutputs.append(output)
+                try t.callCallbacks(.predictStep) { try $0.onPredictBatchEnd(t, module, outputs: output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+                try t.callModule(.predictStep) { try module.onPredictBatchEnd(output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+                batchIndex += 1
+            }
+            outputs.append(loaderOutputs)
+        }
+        try t.callCallbacks(.predictStep) { try $0.onPredictEpochEnd(t, module) }
+        try t.callModule(.predictStep) { try module.onPredictEpochEnd() }
+        try t.callCallbacks(.predictStep) { try $0.onPredictEnd(t, module) }
+        try t.callModule(.predictStep) { try module.onPredictEnd() }
+        return outputs
+    }
+}

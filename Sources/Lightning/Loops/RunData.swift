@@ -1,0 +1,70 @@
+import Torch
+
+/// Where a run's loaders and data hooks come from: the data module when one is given (its hooks
+/// run before the module's), otherwise the module, otherwise loaders passed to the entry point.
+struct RunData<M: LightningModule> {
+    var prepareData: () throws -> Void = {}
+    var setup: (Stage) throws -> Void = { _ in }
+    var teardown: (Stage) throws -> Void = { _ in }
+    var train: () throws -> (any BatchLoader<M.Batch>)?
+    var val: () throws -> [any BatchLoader<M.Batch>]
+    var test: () throws -> [any BatchLoader<M.Batch>]
+    var predict: () throws -> [any BatchLoader<M.Batch>]
+    var transfer: ((M.Batch, Device, Int) throws -> M.Batch?)? = nil
+    var hyperparameters: Hyperparameters = [:]
+
+    /// The module's own loaders and hooks, overridden by explicit loaders where given.
+    init(module: M, train: (any BatchLoader<M.Batch>)? = nil, val: [any BatchLoader<M.Batch>]? = nil,
+         test: [any BatchLoader<M.Batch>]? = nil, predict: [any BatchLoader<M.Batch>]? = nil) {
+        self.train = train.map { loader in { loader } } ?? module.trainDataloader
+        self.val = val.map { loaders in { loaders } } ?? module.valDataloaders
+        self.test = test.map { loaders in { loaders } } ?? module.testDataloaders
+        self.predict = predict.map { loaders in { loaders } } ?? module.predictDataloaders
+    }
+
+    /// The data module's loaders and hooks.
+    init<D: LightningDataModule>(module: M, datamodule: D) where D.Batch == M.Batch {
+        self.init(module: module)
+        prepareData = datamodule.prepareData
+        setup = { try datamodule.setup(stage: $0) }
+        teardown = { try datamodule.teardown(stage: $0) }
+        train = datamodule.trainDataloader
+        val = datamodule.valDataloaders
+        test = datamodule.testDataloaders
+        predict = datamodule.predictDataloaders
+        transfer = { try datamodule.transferBatchToDevice($0, device: $1, dataloaderIndex: $2) }
+        hyperparameters = datamodule.hyperparameters
+    }
+}
+
+extension Trainer {
+    /// Lightning's batch pipeline: precision input conversion, then on-before-transfer, transfer to
+    /// the device (the data module's hook wins), on-after-transfer.
+    func prepare<M: LightningModule>(_ batch: M.Batch, _ module: M, _ data: RunData<M>, dataloaderIndex: Int) throws -> M.Batch {
+        var batch = try precisionPlugin.convertInput(batch)
+        batch = try callModule(.other) { try module.onBeforeBatchTransfer(batch, dataloaderIndex: dataloaderIndex) }
+        if let transferred = try data.transfer?(batch, device, dataloaderIndex) {
+            batch = transferred
+        } else {
+            batch = try callModule(.other) { try module.transferBatchToDevice(batch, device: device, dataloaderIndex: dataloaderIndex) }
+        }
+        batch = try callModule(.other) { try module.onAfterBatchTransfer(batch, dataloaderIndex: dataloaderIndex) }
+        currentBatchSizeOverride = batchSize(of: batch)
+        return batch
+    }
+
+    /// The first dimension of the first tensor in a batch, for weighting logged means.
+    func batchSize(of batch: Any) -> Int? {
+        if let tensor = batch as? Tensor { return tensor.shape.first ?? 1 }
+        if let (a, _) = batch as? (Tensor, Tensor) { return a.shape.first ?? 1 }
+        if let (a, _, _) = batch as? (Tensor, Tensor, Tensor) { return a.shape.first ?? 1 }
+        if let list = batch as? [Tensor], let first = list.first { return first.shape.first ?? 1 }
+        if let dictionary = batch as? [String: Tensor], let key = dictionary.keys.sorted().first {
+            return dictionary[key]!.shape.first ?? 1
+        }
+        for child in Mirror(reflecting: batch).children {
+            if let tensor = child.value as? Tensor { return tensor.shape.first ?? 1 }
+        }
+        return nil
+    }
+}

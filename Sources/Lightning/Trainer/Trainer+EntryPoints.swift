@@ -1,0 +1,123 @@
+import Foundation
+import Torch
+
+// fit, validate, test and predict.
+
+extension Trainer {
+    /// Trains `model` on its own loaders (or those given), validating as configured.
+    ///
+    /// ```swift
+    /// try trainer.fit(model, trainDataloaders: trainLoader, valDataloaders: [valLoader])
+    /// ```
+    public func fit<M: LightningModule>(_ model: M, trainDataloaders: (any BatchLoader<M.Batch>)? = nil,
+                                        valDataloaders: [any BatchLoader<M.Batch>]? = nil) throws {
+        try fit(model, data: RunData(module: model, train: trainDataloaders, val: valDataloaders))
+    }
+
+    /// Trains `model` on `datamodule`'s loaders. The batch types must agree: this does not compile
+    /// when they differ.
+    public func fit<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D) throws where D.Batch == M.Batch {
+        try fit(model, data: RunData(module: model, datamodule: datamodule))
+    }
+
+    /// Runs one validation epoch; returns the logged epoch metrics of each validation loader.
+    @discardableResult
+    public func validate<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil, verbose: Bool = true) throws -> [[String: Double]] {
+        try evaluate(model, data: RunData(module: model, val: dataloaders), stage: .validate, verbose: verbose)
+    }
+
+    @discardableResult
+    public func validate<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D, verbose: Bool = true) throws -> [[String: Double]] where D.Batch == M.Batch {
+        try evaluate(model, data: RunData(module: model, datamodule: datamodule), stage: .validate, verbose: verbose)
+    }
+
+    /// Runs one test epoch; returns the logged epoch metrics of each test loader.
+    @discardableResult
+    public func test<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil, verbose: Bool = true) throws -> [[String: Double]] {
+        try evaluate(model, data: RunData(module: model, test: dataloaders), stage: .test, verbose: verbose)
+    }
+
+    @discardableResult
+    public func test<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D, verbose: Bool = true) throws -> [[String: Double]] where D.Batch == M.Batch {
+        try evaluate(model, data: RunData(module: model, datamodule: datamodule), stage: .test, verbose: verbose)
+    }
+
+    /// Runs `predictStep` over the predict loaders; returns the outputs, one list per loader.
+    public func predict<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil) throws -> [[M.PredictOutput]] {
+        try predict(model, data: RunData(module: model, predict: dataloaders))
+    }
+
+    public func predict<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D) throws -> [[M.PredictOutput]] where D.Batch == M.Batch {
+        try predict(model, data: RunData(module: model, datamodule: datamodule))
+    }
+
+    // MARK: Shared set-up
+
+    private func beginRun<M: LightningModule>(_ model: M, stage: Stage) {
+        callbacks = assembleCallbacks(modelCallbacks: model.configureCallbacks(), stage: stage)
+        currentEpoch = 0
+        globalStep = 0
+        batchesThatStepped = 0
+        shouldStop = false
+        metrics.reset()
+        startTime = Date()
+        lastValidationTime = nil
+    }
+
+    func fit<M: LightningModule>(_ model: M, data: RunData<M>) throws {
+        beginRun(model, stage: .fit)
+        try runEntryPoint(model) {
+            try FitLoop(trainer: self, module: model, data: data).run()
+        }
+    }
+
+    func evaluate<M: LightningModule>(_ model: M, data: RunData<M>, stage: Stage, verbose: Bool) throws -> [[String: Double]] {
+        beginRun(model, stage: stage)
+        return try runEntryPoint(model) {
+            try runStandalone(model, data: data, stage: stage) {
+                let loop = EvaluationLoop(trainer: self, module: model, data: data, stage: stage)
+                guard loop.isEnabled, try loop.hasData() else {
+                    throw LightningError.configuration(stage == .test
+                        ? "\(model.typeName) has no test data or no testStep: implement testStep and testDataloader (or pass dataloaders)"
+                        : "\(model.typeName) has no validation data or no validationStep: implement validationStep and valDataloader (or pass dataloaders)")
+                }
+                let results = try configuration.inferenceMode
+                    ? inferenceMode { try loop.run(limitOverride: nil) }
+                    : noGrad { try loop.run(limitOverride: nil) }
+                if verbose && isGlobalZero { Swift.print(ResultsTable(stage: stage, results: results).render()) }
+                return results
+            }
+        }
+    }
+
+    func predict<M: LightningModule>(_ model: M, data: RunData<M>) throws -> [[M.PredictOutput]] {
+        beginRun(model, stage: .predict)
+        return try runEntryPoint(model) {
+            try runStandalone(model, data: data, stage: .predict) {
+                let loop = PredictionLoop(trainer: self, module: model, data: data)
+                return try configuration.inferenceMode ? inferenceMode { try loop.run() } : noGrad { try loop.run() }
+            }
+        }
+    }
+
+    /// The frame around validate/test/predict: device, data set-up, hooks, teardown.
+    private func runStandalone<M: LightningModule, R>(_ model: M, data: RunData<M>, stage: Stage, _ body: () throws -> R) throws -> R {
+        device = try resolveDevice()
+        precisionPlugin = PrecisionPlugin(setting: configuration.precision, device: device)
+        try data.prepareData()
+        try callModule(.other) { try model.prepareData() }
+        try data.setup(stage)
+        try callCallbacks(.other) { try $0.setup(self, model, stage: stage) }
+        try callModule(.other) { try model.setup(stage: stage) }
+        try callModule(.other) { try model.configureModel() }
+        try model.to(device)
+        try precisionPlugin.convertModule(model)
+        let result = try body()
+        try data.teardown(stage)
+        try callCallbacks(.other) { try $0.teardown(self, model, stage: stage) }
+        try callModule(.other) { try model.teardown(stage: stage) }
+        for logger in loggers where isGlobalZero { try logger.finalize(status: "success") }
+        self.stage = nil
+        return result
+    }
+}

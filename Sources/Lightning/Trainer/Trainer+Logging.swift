@@ -1,0 +1,154 @@
+import Torch
+
+/// The Trainer's three views of logged values (Lightning's `callback_metrics`, `logged_metrics`,
+/// `progress_bar_metrics`), kept as tensors or numbers until read.
+final class MetricStore {
+    var callback: [String: MetricValue] = [:]
+    var logged: [String: MetricValue] = [:]
+    var progressBar: [String: MetricValue] = [:]
+    /// What the training loop and the evaluation loop logged this epoch.
+    let training = ResultCollection()
+    let evaluation = ResultCollection()
+
+    func read(_ values: [String: MetricValue]) throws -> [String: Double] {
+        try values.mapValues { try $0.doubleValue() }
+    }
+
+    func reset() {
+        callback.removeAll()
+        logged.removeAll()
+        progressBar.removeAll()
+        training.reset()
+        evaluation.reset()
+    }
+}
+
+extension LightningModule {
+    /// Records a metric, as Lightning's `self.log`: for callbacks (`trainer.callbackMetrics`), the
+    /// progress bar and the loggers.
+    ///
+    /// Defaults follow the hook: in `trainingStep` a value is logged per step; in
+    /// `validationStep`/`testStep` it is reduced over the epoch (mean weighted by batch size). With
+    /// both `onStep` and `onEpoch`, two series appear: `name_step` and `name_epoch`.
+    ///
+    /// ```swift
+    /// try log("train_loss", loss, progressBar: true)
+    /// try log("val_acc", accuracy, onEpoch: true)
+    /// ```
+    public func log(_ name: String, _ value: some Loggable, progressBar: Bool = false, logger: Bool = true,
+                    onStep: Bool? = nil, onEpoch: Bool? = nil, reduce: MetricReduction = .mean,
+                    syncDist: Bool = false, batchSize: Int? = nil) throws {
+        guard let context = LightningContext.current else {
+            // As Lightning: logging without a running trainer does nothing.
+            return
+        }
+        try context.trainer.record(name, try value.metricValue, progressBar: progressBar, logger: logger,
+                                   onStep: onStep, onEpoch: onEpoch, reduce: reduce, batchSize: batchSize)
+    }
+
+    /// Logs several values with the same settings, as Lightning's `self.log_dict`.
+    public func logDict(_ values: [String: any Loggable], progressBar: Bool = false, logger: Bool = true,
+                        onStep: Bool? = nil, onEpoch: Bool? = nil, reduce: MetricReduction = .mean,
+                        syncDist: Bool = false, batchSize: Int? = nil) throws {
+        for name in values.keys.sorted() {
+            try log(name, AnyLoggable(values[name]!), progressBar: progressBar, logger: logger, onStep: onStep,
+                    onEpoch: onEpoch, reduce: reduce, syncDist: syncDist, batchSize: batchSize)
+        }
+    }
+
+    /// The trainer running this module now, if any.
+    public var trainer: Trainer? { LightningContext.current?.trainer }
+    /// The trainer's current epoch (0 outside a run).
+    public var currentEpoch: Int { trainer?.currentEpoch ?? 0 }
+    /// The trainer's optimizer steps so far (0 outside a run).
+    public var globalStep: Int { trainer?.globalStep ?? 0 }
+
+    /// Prints on global rank 0 only (Lightning's `self.print`).
+    public func print(_ items: Any...) {
+        guard trainer?.isGlobalZero ?? true else { return }
+        Swift.print(items.map { "\($0)" }.joined(separator: " "))
+    }
+}
+
+private struct AnyLoggable: Loggable {
+    let base: any Loggable
+    init(_ base: any Loggable) { self.base = base }
+    var metricValue: MetricValue { get throws { try base.metricValue } }
+}
+
+extension Trainer {
+    /// Applies Lightning's rules to one `log` call and records it.
+    func record(_ name: String, _ value: MetricValue, progressBar: Bool, logger: Bool, onStep: Bool?, onEpoch: Bool?,
+                reduce: MetricReduction, batchSize: Int?) throws {
+        let hook = context.hook ?? .other
+        guard let rule = hook.loggingRule else {
+            throw LightningError.logging("You can't `log()` inside `\(hook == .other ? "this hook" : hook.rawValue)`. Log from the step methods or the epoch hooks, or write to your logger directly")
+        }
+        if configuration.barebones {
+            throw LightningError.logging("`log()` is not allowed with `barebones: true`; turn barebones off to log metrics")
+        }
+        let onStep = onStep ?? rule.onStep
+        let onEpoch = onEpoch ?? rule.onEpoch
+        guard onStep || onEpoch else {
+            throw LightningError.logging("`log(\"\(name)\", onStep: false, onEpoch: false)` logs nothing; set one of them")
+        }
+        if onStep && !rule.stepAllowed {
+            throw LightningError.logging("You can't `log(\"\(name)\", onStep: true)` inside `\(hook.rawValue)`: it runs once per epoch")
+        }
+        let results = hook.isTraining ? metrics.training : metrics.evaluation
+        try results.log(name, value: value, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, logger: logger,
+                        reduction: reduce, batchSize: batchSize ?? currentBatchSize ?? 1)
+        guard onStep else { return }
+        // Step values are visible at once to callbacks and the progress bar.
+        let key = onEpoch ? name + "_step" : name
+        metrics.callback[key] = value
+        if onEpoch { metrics.callback[name] = value }
+        if progressBar { metrics.progressBar[key] = value }
+    }
+
+    /// The batch size of the batch being processed: the first dimension of its first tensor.
+    var currentBatchSize: Int? { currentBatchSizeOverride }
+
+    /// Sends this step's training values to the loggers when a row is due.
+    func logTrainingStep(force: Bool) throws {
+        let step = batchesThatStepped
+        let due = (step + 1) % Swift.max(configuration.logEveryNSteps, 1) == 0 || shouldStop || force
+        defer { metrics.training.endStep() }
+        guard due, !loggers.isEmpty else { return }
+        var row: [(name: String, value: Double)] = []
+        for entry in metrics.training.entries where entry.onStep && entry.logger && entry.loggedThisStep {
+            let key = entry.onEpoch ? entry.name + "_step" : entry.name
+            metrics.logged[key] = entry.last
+            row.append((key, try entry.last.doubleValue()))
+        }
+        try writeRow(row, step: step)
+    }
+
+    /// Reduces a loop's epoch values into the callback, progress-bar and logged metrics, and writes
+    /// them to the loggers at `step`.
+    func finishEpochMetrics(_ results: ResultCollection, step: Int, write: Bool) throws {
+        var row: [(name: String, value: Double)] = []
+        for entry in results.entries where entry.onEpoch {
+            guard let value = try results.epochValue(entry) else { continue }
+            let key = entry.onStep ? entry.name + "_epoch" : entry.name
+            metrics.callback[entry.name] = value
+            metrics.callback[key] = value
+            if entry.progressBar {
+                metrics.progressBar[key] = value
+                if entry.onStep { metrics.progressBar[entry.name + "_step"] = nil }
+            }
+            if entry.logger {
+                metrics.logged[key] = value
+                row.append((key, try value.doubleValue()))
+            }
+        }
+        if write { try writeRow(row, step: step) }
+    }
+
+    private func writeRow(_ row: [(name: String, value: Double)], step: Int) throws {
+        guard !row.isEmpty, isGlobalZero else { return }
+        let entries = row + [("epoch", Double(currentEpoch))]
+        metrics.logged["epoch"] = .number(Double(currentEpoch))
+        for logger in loggers { try logger.logMetrics(entries, step: step) }
+    }
+}

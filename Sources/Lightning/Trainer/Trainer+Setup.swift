@@ -1,0 +1,134 @@
+import Foundation
+import Torch
+
+// Checking the settings, choosing the device, assembling callbacks and loggers.
+
+extension Trainer {
+    func validate(_ c: TrainerConfiguration) throws {
+        func fail(_ message: String) throws { throw LightningError.configuration(message) }
+        if !c.precision.isValid {
+            try fail("precision \"\(c.precision.rawValue)\" is not supported; use one of 64-true, 32-true, bf16-mixed, 16-mixed, bf16-true, 16-true (or 64, 32, 16, bf16)")
+        }
+        if c.accumulateGradBatches < 1 { try fail("accumulateGradBatches must be at least 1, got \(c.accumulateGradBatches)") }
+        if c.logEveryNSteps < 0 { try fail("logEveryNSteps must be 0 or more, got \(c.logEveryNSteps)") }
+        if c.maxSteps < -1 { try fail("maxSteps must be -1 (no limit) or a positive number, got \(c.maxSteps)") }
+        if let maxEpochs = c.maxEpochs, maxEpochs < -1 { try fail("maxEpochs must be -1 (no limit) or a positive number, got \(maxEpochs)") }
+        if c.fastDevRun < 0 { try fail("fastDevRun must be 0 (off) or a positive number of batches, got \(c.fastDevRun)") }
+        if let n = c.checkValEveryNEpoch, n < 1 { try fail("checkValEveryNEpoch must be at least 1, got \(n)") }
+        if case .fraction(let f) = c.valCheckInterval, !(f > 0 && f <= 1) {
+            try fail("valCheckInterval as a fraction must be in (0, 1], got \(f)")
+        }
+        if case .batches(let n) = c.valCheckInterval, n < 1 { try fail("valCheckInterval as a batch count must be at least 1, got \(n)") }
+        for (name, limit) in [("limitTrainBatches", c.limitTrainBatches), ("limitValBatches", c.limitValBatches),
+                              ("limitTestBatches", c.limitTestBatches), ("limitPredictBatches", c.limitPredictBatches),
+                              ("overfitBatches", c.overfitBatches)] {
+            switch limit {
+            case .fraction(let f) where f < 0 || f > 1: try fail("\(name) as a fraction must be in [0, 1], got \(f)")
+            case .count(let n) where n < 0: try fail("\(name) must not be negative, got \(n)")
+            default: break
+            }
+        }
+        if let clip = c.gradientClipVal, clip < 0 { try fail("gradientClipVal must not be negative, got \(clip)") }
+        if let profiler = c.profiler, !["simple", "advanced"].contains(profiler) {
+            try fail("profiler \"\(profiler)\" is unknown; use \"simple\" or \"advanced\"")
+        }
+        if c.barebones {
+            let conflicts = [
+                (c.enableCheckpointing, "enableCheckpointing"), (c.loggers.map { !$0.isEmpty } ?? true, "logger"),
+                (c.enableProgressBar, "enableProgressBar"), (c.enableModelSummary, "enableModelSummary"),
+                (c.numSanityValSteps != 0, "numSanityValSteps"), (c.fastDevRun > 0, "fastDevRun"),
+                (c.detectAnomaly, "detectAnomaly"), (c.profiler != nil, "profiler"),
+            ].filter(\.0).map(\.1)
+            if !conflicts.isEmpty {
+                try fail("barebones: true measures the raw loop and cannot be combined with \(conflicts.joined(separator: ", ")); set those off (enableCheckpointing: false, logger: [], enableProgressBar: false, enableModelSummary: false, numSanityValSteps: 0)")
+            }
+        }
+        let distributed = "needs a distributed strategy (DDP), which SwiftLightning does not have yet; use one device"
+        switch c.devices {
+        case .count(let n) where n < 1: try fail("devices must be at least 1, got \(n)")
+        case .count(let n) where n > 1: try fail("devices: \(n) \(distributed)")
+        case .indices(let list) where list.isEmpty: try fail("devices: [] names no device")
+        case .indices(let list) where list.count > 1: try fail("devices: \(list) \(distributed)")
+        default: break
+        }
+        if c.numNodes != 1 { try fail("numNodes: \(c.numNodes) \(distributed)") }
+    }
+
+    /// The default logger is a CSVLogger under `defaultRootDir` (Lightning picks TensorBoard when it
+    /// is installed; ours writes both formats natively, CSV is the plainer default).
+    func makeLoggers() throws -> [any Logger] {
+        if configuration.barebones || configuration.fastDevRun > 0 { return [] }
+        if let loggers = configuration.loggers { return loggers }
+        return [CSVLogger(saveDir: defaultRootDir)]
+    }
+
+    /// The device for the accelerator setting.
+    func resolveDevice() throws -> Device {
+        switch configuration.accelerator {
+        case "cpu":
+            return .cpu
+        case "gpu", "cuda":
+            guard CUDA.isAvailable else {
+                throw LightningError.configuration("accelerator \"\(configuration.accelerator)\" asks for a GPU, but CUDA is not available on this machine (no driver, or libtorch without CUDA); use accelerator: \"cpu\" or \"auto\"")
+            }
+            if case .indices(let indices) = configuration.devices, let first = indices.first { return .cuda(first) }
+            return .cuda(0)
+        case "auto":
+            return CUDA.isAvailable ? .cuda(0) : .cpu
+        default:
+            throw LightningError.configuration("accelerator \"\(configuration.accelerator)\" is unknown; use \"cpu\", \"gpu\", \"cuda\" or \"auto\"")
+        }
+    }
+
+    /// The trainer's callbacks merged with the model's (a model callback replaces a trainer callback
+    /// of the same type), the defaults added, checkpoint callbacks moved last (Lightning's order).
+    func assembleCallbacks(modelCallbacks: [any Callback], stage: Stage) -> [any Callback] {
+        var result = configuration.callbacks
+        if !modelCallbacks.isEmpty {
+            let modelTypes = Set(modelCallbacks.map { ObjectIdentifier(type(of: $0)) })
+            result.removeAll { modelTypes.contains(ObjectIdentifier(type(of: $0))) }
+            result += modelCallbacks
+        }
+        if configuration.enableProgressBar && !configuration.barebones && !result.contains(where: { $0 is ProgressBar }) {
+            result.append(ProgressBar())
+        }
+        if stage == .fit && configuration.enableModelSummary && !configuration.barebones
+            && !result.contains(where: { $0 is ModelSummary }) {
+            result.append(ModelSummary())
+        }
+        let checkpoints = result.filter { $0 is any CheckpointingCallback }
+        return result.filter { !($0 is any CheckpointingCallback) } + checkpoints
+    }
+
+    /// Calls a hook on every callback (in order) with the hook marked as running.
+    func callCallbacks(_ hook: Hook, _ body: (any Callback) throws -> Void) throws {
+        try context.running(hook) {
+            for callback in callbacks { try body(callback) }
+        }
+    }
+
+    /// Calls a module hook with the hook marked as running (for `log`'s rules).
+    func callModule<R>(_ hook: Hook, _ body: () throws -> R) throws -> R {
+        try context.running(hook, body)
+    }
+
+    /// Runs an entry point: installs the run context, and on an error calls `onException` on every
+    /// callback, finalises the loggers as failed, then rethrows the original error (Lightning's
+    /// `_call_and_handle_interrupt`).
+    func runEntryPoint<M: LightningModule, R>(_ module: M, _ body: () throws -> R) throws -> R {
+        try LightningContext.with(context) {
+            do {
+                return try body()
+            } catch {
+                for callback in callbacks {
+                    try? callback.onException(self, module, error: error)
+                }
+                for logger in loggers where isGlobalZero {
+                    try? logger.finalize(status: "failed")
+                }
+                stage = nil
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Torch
+
+/// The engineering: runs the loops of a ``LightningModule`` — training, validation, test,
+/// prediction — on the chosen device and precision, with logging, callbacks and checkpoints, as
+/// Lightning's `Trainer`.
+///
+/// ```swift
+/// let trainer = try Trainer(maxEpochs: 10, callbacks: [EarlyStopping(monitor: "val_loss")])
+/// try trainer.fit(model, datamodule: data)
+/// let results = try trainer.test(model, datamodule: data, ckptPath: "best")
+/// ```
+///
+/// Every argument is optional; nil means Lightning's default (see ``TrainerConfiguration``).
+/// `checkValEveryNEpoch: 0` stands for Lightning's `None` (validation driven by batch count only).
+public final class Trainer {
+    /// The settings this trainer was made with.
+    public let configuration: TrainerConfiguration
+
+    // MARK: Progress (Lightning §1.3)
+
+    /// Epochs finished (0-based index of the current epoch).
+    public internal(set) var currentEpoch = 0
+    /// Optimizer steps taken.
+    public internal(set) var globalStep = 0
+    /// Set to stop training at the next chance (EarlyStopping does); honoured after `minEpochs`/`minSteps`.
+    public var shouldStop = false
+    /// The stage now running.
+    public internal(set) var stage: RunningStage?
+    /// Training batches per epoch after limits (nil before fit, or for sources of unknown length).
+    public internal(set) var numTrainingBatches: Int?
+    /// Validation batches per loader after limits.
+    public internal(set) var numValBatches: [Int] = []
+    /// Sanity-check batches per validation loader.
+    public internal(set) var numSanityValBatches: [Int] = []
+    public internal(set) var numTestBatches: [Int] = []
+    public internal(set) var numPredictBatches: [Int] = []
+    /// True on the last batch of a training epoch.
+    public internal(set) var isLastBatch = false
+    /// The number of optimizer steps of the whole fit, as Lightning's `estimated_stepping_batches`
+    /// (for OneCycleLR); available from `configureOptimizers` on (it loads the training data if needed).
+    public var estimatedSteppingBatches: Int { (try? estimatedSteppingBatchesProvider?()) ?? 0 }
+
+    // MARK: Metrics
+
+    /// Every logged value, by name (and `_step`/`_epoch` names): what callbacks monitor.
+    public var callbackMetrics: [String: Double] { (try? metrics.read(metrics.callback)) ?? [:] }
+    /// What was sent to the loggers, by name.
+    public var loggedMetrics: [String: Double] { (try? metrics.read(metrics.logged)) ?? [:] }
+    /// What the progress bar shows, by name.
+    public var progressBarMetrics: [String: Double] { (try? metrics.read(metrics.progressBar)) ?? [:] }
+
+    // MARK: Objects
+
+    /// The callbacks of the current run (the trainer's and the model's), in the order they run.
+    public internal(set) var callbacks: [any Callback]
+    /// The loggers; the first one's `logDir` is where checkpoints go.
+    public internal(set) var loggers: [any Logger]
+    /// The optimizers of the current fit.
+    public internal(set) var optimizers: [Optimizer] = []
+    /// The schedulers of the current fit with their Lightning settings.
+    public internal(set) var lrSchedulerConfigs: [LRSchedulerConfiguration] = []
+    /// The device the model runs on.
+    public internal(set) var device: Device = .cpu
+    /// The precision in use.
+    public var precision: PrecisionSetting { configuration.precision }
+
+    // MARK: Paths
+
+    /// Where logs and checkpoints go when no logger or checkpoint folder says otherwise.
+    public var defaultRootDir: String { configuration.defaultRootDir ?? FileManager.default.currentDirectoryPath }
+    /// The first logger's folder, or `defaultRootDir`.
+    public var logDir: String { loggers.first?.logDir ?? defaultRootDir }
+
+    // MARK: Distribution (a single process until the distributed strategies arrive)
+
+    public var globalRank: Int { 0 }
+    public var localRank: Int { 0 }
+    public var nodeRank: Int { 0 }
+    public var worldSize: Int { 1 }
+    public var isGlobalZero: Bool { globalRank == 0 }
+
+    // MARK: Internal state
+
+    let metrics = MetricStore()
+    /// Optimizer steps taken, counted for logging (Lightning's `_batches_that_stepped`).
+    var batchesThatStepped = 0
+    var context: LightningContext!
+    var startTime = Date()
+    /// The batch size of the batch being processed (for weighting logged means).
+    var currentBatchSizeOverride: Int?
+    var estimatedSteppingBatchesProvider: (() throws -> Int)?
+    /// When the last validation ended (for time-based validation intervals).
+    var lastValidationTime: Date?
+    /// The precision's conversions and autocast region.
+    var precisionPlugin = PrecisionPlugin(setting: .float32, device: .cpu)
+
+    /// Creates a trainer from a configuration; throws when settings contradict each other.
+    public init(_ configuration: TrainerConfiguration) throws {
+        self.configuration = configuration
+        self.callbacks = configuration.callbacks
+        self.loggers = []
+        try validate(configuration)
+        self.loggers = try makeLoggers()
+        self.context = LightningContext(trainer: self)
+    }
+
+    /// Creates a trainer; every argument left nil takes Lightning's default.
+    public convenience init(
+        accelerator: String? = nil, strategy: String? = nil, devices: Devices? = nil, numNodes: Int? = nil,
+        precision: PrecisionSetting? = nil, logger: [any Logger]? = nil, callbacks: [any Callback]? = nil,
+        fastDevRun: Int? = nil, maxEpochs: Int? = nil, minEpochs: Int? = nil, maxSteps: Int? = nil, minSteps: Int? = nil,
+        maxTime: Double? = nil, limitTrainBatches: BatchLimit? = nil, limitValBatches: BatchLimit? = nil,
+        limitTestBatches: BatchLimit? = nil, limitPredictBatches: BatchLimit? = nil, overfitBatches: BatchLimit? = nil,
+        valCheckInterval: ValidationInterval? = nil, checkValEveryNEpoch: Int? = nil, numSanityValSteps: Int? = nil,
+        logEveryNSteps: Int? = nil, enableCheckpointing: Bool? = nil, enableProgressBar: Bool? = nil,
+        enableModelSummary: Bool? = nil, accumulateGradBatches: Int? = nil, gradientClipVal: Double? = nil,
+        gradientClipAlgorithm: GradientClipAlgorithm? = nil, deterministic: Bool? = nil, benchmark: Bool? = nil,
+        inferenceMode: Bool? = nil, profiler: String? = nil, detectAnomaly: Bool? = nil, barebones: Bool? = nil,
+        reloadDataloadersEveryNEpochs: Int? = nil, defaultRootDir: String? = nil
+    ) throws {
+        var c = TrainerConfiguration()
+        if let accelerator { c.accelerator = accelerator }
+        if let strategy { c.strategy = strategy }
+        if let devices { c.devices = devices }
+        if let numNodes { c.numNodes = numNodes }
+        if let precision { c.precision = precision }
+        if let logger { c.loggers = logger }
+        if let callbacks { c.callbacks = callbacks }
+        if let fastDevRun { c.fastDevRun = fastDevRun }
+        if let maxEpochs { c.maxEpochs = maxEpochs }
+        if let minEpochs { c.minEpochs = minEpochs }
+        if let maxSteps { c.maxSteps = maxSteps }
+        if let minSteps { c.minSteps = minSteps }
+        if let maxTime { c.maxTime = maxTime }
+        if let limitTrainBatches { c.limitTrainBatches = limitTrainBatches }
+        if let limitValBatches { c.limitValBatches = limitValBatches }
+        if let limitTestBatches { c.limitTestBatches = limitTestBatches }
+        if let limitPredictBatches { c.limitPredictBatches = limitPredictBatches }
+        if let overfitBatches { c.overfitBatches = overfitBatches }
+        if let valCheckInterval { c.valCheckInterval = valCheckInterval }
+        if let checkValEveryNEpoch { c.checkValEveryNEpoch = checkValEveryNEpoch == 0 ? nil : checkValEveryNEpoch }
+        if let numSanityValSteps { c.numSanityValSteps = numSanityValSteps }
+        if let logEveryNSteps { c.logEveryNSteps = logEveryNSteps }
+        if let enableCheckpointing { c.enableCheckpointing = enableCheckpointing }
+        if let enableProgressBar { c.enableProgressBar = enableProgressBar }
+        if let enableModelSummary { c.enableModelSummary = enableModelSummary }
+        if let accumulateGradBatches { c.accumulateGradBatches = accumulateGradBatches }
+        if let gradientClipVal { c.gradientClipVal = gradientClipVal }
+        if let gradientClipAlgorithm { c.gradientClipAlgorithm = gradientClipAlgorithm }
+        if let deterministic { c.deterministic = deterministic }
+        if let benchmark { c.benchmark = benchmark }
+        if let inferenceMode { c.inferenceMode = inferenceMode }
+        if let profiler { c.profiler = profiler }
+        if let detectAnomaly { c.detectAnomaly = detectAnomaly }
+        if let barebones { c.barebones = barebones }
+        if let reloadDataloadersEveryNEpochs { c.reloadDataloadersEveryNEpochs = reloadDataloadersEveryNEpochs }
+        if let defaultRootDir { c.defaultRootDir = defaultRootDir }
+        try self.init(c)
+    }
+
+    /// Prints on global rank 0 only (Lightning's `trainer.print`).
+    public func print(_ items: Any...) {
+        guard isGlobalZero else { return }
+        Swift.print(items.map { "\($0)" }.joined(separator: " "))
+    }
+}
+
+/// What the Trainer is doing now (Lightning's `trainer.state.stage`).
+public enum RunningStage: String, Sendable {
+    case training = "train"
+    case sanityChecking = "sanity_check"
+    case validating = "validate"
+    case testing = "test"
+    case predicting = "predict"
+}
