@@ -66,4 +66,37 @@ struct HookOrderTests {
         #expect(outputs.count == 1 && outputs[0].count == 2)
         expectSame(log.events, Self.scenario("e_predict").events)
     }
+
+    @Test func exceptionInTrainingStep() throws {
+        let log = EventLog()
+        let (module, data) = try make(log)
+        module.failAt = (0, 1)
+        let trainer = try Trainer(logger: [], callbacks: [RecordingCallback(log: log)], maxEpochs: 1, numSanityValSteps: 0,
+                                  enableProgressBar: false, enableModelSummary: false)
+        #expect(throws: RecordingModule.InjectedFailure.self) { try trainer.fit(module, datamodule: data) }
+        expectSame(log.events, Self.scenario("h_exception").events)
+    }
+
+    @Test func moduleOwnDataloaders() throws {
+        let log = EventLog()
+        let (module, data) = try make(log)
+        module.ownTrain = data.train
+        module.ownVal = data.val
+        let trainer = try Trainer(logger: [], callbacks: [RecordingCallback(log: log)], maxEpochs: 1, limitTrainBatches: 2,
+                                  limitValBatches: 1, numSanityValSteps: 1, enableCheckpointing: false,
+                                  enableProgressBar: false, enableModelSummary: false)
+        try trainer.fit(module)
+        expectSame(log.events, Self.scenario("i_module_dataloaders").events)
+    }
+
+    @Test func valueClippingAndEpochScheduler() throws {
+        let log = EventLog()
+        let (module, data) = try make(log)
+        module.scheduler = (1, 0.5, .epoch)
+        let trainer = try Trainer(logger: [], callbacks: [RecordingCallback(log: log)], maxEpochs: 1, limitTrainBatches: 2,
+                                  limitValBatches: 0, enableCheckpointing: false, enableProgressBar: false,
+                                  enableModelSummary: false, gradientClipVal: 0.5, gradientClipAlgorithm: .value)
+        try trainer.fit(module, datamodule: data)
+        expectSame(log.events, Self.scenario("j_clip_and_epoch_scheduler").events)
+    }
 }

@@ -35,6 +35,8 @@ public protocol LightningDataModule: AnyObject {
     func transferBatchToDevice(_ batch: Batch, device: Device, dataloaderIndex: Int) throws -> Batch?
     /// Saved in checkpoints (Lightning's `datamodule_hyper_parameters`).
     var hyperparameters: Hyperparameters { get }
+    /// Any error thrown in a Trainer entry point, after the callbacks' `onException`.
+    func onException(_ error: any Error) throws
 }
 
 extension LightningDataModule {
@@ -50,4 +52,5 @@ extension LightningDataModule {
     public func predictDataloaders() throws -> [any BatchLoader<Batch>] { try [predictDataloader()].compactMap { $0 } }
     public func transferBatchToDevice(_ batch: Batch, device: Device, dataloaderIndex: Int) throws -> Batch? { nil }
     public var hyperparameters: Hyperparameters { [:] }
+    public func onException(_ error: any Error) throws {}
 }

@@ -175,6 +175,9 @@ final class FitLoop<M: LightningModule> {
             throw LightningError.configuration("No training data: implement trainDataloader() in \(module.typeName) or in a data module, or pass trainDataloaders to fit")
         }
         t.numTrainingBatches = trainLimit.resolve(trainLoader!.batchCount)
+        // The fit loop sets up the validation data with the training data (fetched already if a
+        // sanity check ran), as Lightning's `_FitLoop.setup_data`.
+        if evaluation.isEnabled { _ = try evaluation.hasData() }
         try t.callCallbacks(.onTrainStart) { try $0.onTrainStart(t, module) }
         try t.callModule(.onTrainStart) { try module.onTrainStart() }
         module.train()

@@ -12,6 +12,7 @@ struct RunData<M: LightningModule> {
     var predict: () throws -> [any BatchLoader<M.Batch>]
     var transfer: ((M.Batch, Device, Int) throws -> M.Batch?)? = nil
     var hyperparameters: Hyperparameters = [:]
+    var onException: (any Error) throws -> Void = { _ in }
 
     /// The module's own loaders and hooks, overridden by explicit loaders where given.
     init(module: M, train: (any BatchLoader<M.Batch>)? = nil, val: [any BatchLoader<M.Batch>]? = nil,
@@ -34,6 +35,7 @@ struct RunData<M: LightningModule> {
         predict = datamodule.predictDataloaders
         transfer = { try datamodule.transferBatchToDevice($0, device: $1, dataloaderIndex: $2) }
         hyperparameters = datamodule.hyperparameters
+        onException = datamodule.onException
     }
 }
 

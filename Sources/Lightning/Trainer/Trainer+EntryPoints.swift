@@ -66,14 +66,14 @@ extension Trainer {
 
     func fit<M: LightningModule>(_ model: M, data: RunData<M>) throws {
         beginRun(model, stage: .fit)
-        try runEntryPoint(model) {
+        try runEntryPoint(model, data: data) {
             try FitLoop(trainer: self, module: model, data: data).run()
         }
     }
 
     func evaluate<M: LightningModule>(_ model: M, data: RunData<M>, stage: Stage, verbose: Bool) throws -> [[String: Double]] {
         beginRun(model, stage: stage)
-        return try runEntryPoint(model) {
+        return try runEntryPoint(model, data: data) {
             try runStandalone(model, data: data, stage: stage) {
                 let loop = EvaluationLoop(trainer: self, module: model, data: data, stage: stage)
                 guard loop.isEnabled, try loop.hasData() else {
@@ -92,7 +92,7 @@ extension Trainer {
 
     func predict<M: LightningModule>(_ model: M, data: RunData<M>) throws -> [[M.PredictOutput]] {
         beginRun(model, stage: .predict)
-        return try runEntryPoint(model) {
+        return try runEntryPoint(model, data: data) {
             try runStandalone(model, data: data, stage: .predict) {
                 let loop = PredictionLoop(trainer: self, module: model, data: data)
                 return try configuration.inferenceMode ? inferenceMode { try loop.run() } : noGrad { try loop.run() }

@@ -115,7 +115,7 @@ extension Trainer {
     /// Runs an entry point: installs the run context, and on an error calls `onException` on every
     /// callback, finalises the loggers as failed, then rethrows the original error (Lightning's
     /// `_call_and_handle_interrupt`).
-    func runEntryPoint<M: LightningModule, R>(_ module: M, _ body: () throws -> R) throws -> R {
+    func runEntryPoint<M: LightningModule, R>(_ module: M, data: RunData<M>, _ body: () throws -> R) throws -> R {
         try LightningContext.with(context) {
             do {
                 return try body()
@@ -123,6 +123,7 @@ extension Trainer {
                 for callback in callbacks {
                     try? callback.onException(self, module, error: error)
                 }
+                try? data.onException(error)
                 for logger in loggers where isGlobalZero {
                     try? logger.finalize(status: "failed")
                 }

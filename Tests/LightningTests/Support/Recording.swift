@@ -23,6 +23,15 @@ final class RecordingModule: Module, LightningModule {
     let log: EventLog
     var scheduler: (step: Int, gamma: Double, interval: SchedulerInterval)?
     var trainingSteps: [(epoch: Int, batchIndex: Int, globalStep: Int)] = []
+    /// The module's own loaders (scenario i); nil leaves the hooks at their defaults.
+    var ownTrain: [Pair]?
+    var ownVal: [Pair]?
+    /// Throw from trainingStep at this (epoch, batch) (scenario h).
+    var failAt: (epoch: Int, batchIndex: Int)?
+
+    struct InjectedFailure: Error, CustomStringConvertible {
+        var description: String { "failure injected in training_step" }
+    }
 
     init(log: EventLog, weight: [[Double]], bias: [Double]) throws {
         self.log = log
@@ -38,6 +47,7 @@ final class RecordingModule: Module, LightningModule {
     func trainingStep(_ batch: Pair, batchIndex: Int) throws -> Tensor {
         r("training_step", [("batch_idx", batchIndex)])
         trainingSteps.append((currentEpoch, batchIndex, globalStep))
+        if let failAt, failAt == (currentEpoch, batchIndex) { throw InjectedFailure() }
         return try forward(batch.0).mseLoss(target: batch.1)
     }
     func validationStep(_ batch: Pair, batchIndex: Int) throws -> Tensor {
@@ -63,6 +73,16 @@ final class RecordingModule: Module, LightningModule {
     }
     func configureCallbacks() -> [any Callback] { r("configure_callbacks"); return [] }
     func configureModel() throws { r("configure_model") }
+    func trainDataloader() throws -> (any BatchLoader<Pair>)? {
+        guard let ownTrain else { return nil }
+        r("train_dataloader")
+        return BatchList(ownTrain)
+    }
+    func valDataloader() throws -> (any BatchLoader<Pair>)? {
+        guard let ownVal else { return nil }
+        r("val_dataloader")
+        return BatchList(ownVal)
+    }
     func prepareData() throws { r("prepare_data") }
     func setup(stage: Stage) throws { r("setup", [("stage", stage)]) }
     func teardown(stage: Stage) throws { r("teardown", [("stage", stage)]) }
@@ -139,6 +159,11 @@ final class RecordingModule: Module, LightningModule {
     func onAfterBatchTransfer(_ batch: Pair, dataloaderIndex: Int) throws -> Pair { r("on_after_batch_transfer", [("dataloader_idx", dataloaderIndex)]); return batch }
 }
 
+/// The Python exception type the reference scenario raises for our injected failure.
+func pythonErrorType(_ error: any Error) -> String {
+    error is RecordingModule.InjectedFailure ? "RuntimeError" : String(describing: type(of: error))
+}
+
 /// Python's repr for the few argument values the fixture prints.
 func pythonRepr(_ value: Any?) -> String {
     switch value {
@@ -190,7 +215,7 @@ final class RecordingCallback: Callback {
     func onBeforeBackward(_ trainer: Trainer, _ module: any LightningModule, loss: Tensor) throws { r("on_before_backward") }
     func onAfterBackward(_ trainer: Trainer, _ module: any LightningModule) throws { r("on_after_backward") }
     func onBeforeOptimizerStep(_ trainer: Trainer, _ module: any LightningModule, optimizer: Optimizer) throws { r("on_before_optimizer_step") }
-    func onException(_ trainer: Trainer, _ module: any LightningModule, error: any Error) throws { r("on_exception") }
+    func onException(_ trainer: Trainer, _ module: any LightningModule, error: any Error) throws { r("on_exception", [("type", pythonErrorType(error))]) }
 }
 
 /// The reference data module: 8 training and 4 validation samples in batches of 2, unshuffled.
@@ -220,4 +245,5 @@ final class RecordingDataModule: LightningDataModule {
     func valDataloader() throws -> (any BatchLoader<Pair>)? { r("val_dataloader"); return BatchList(val) }
     func testDataloader() throws -> (any BatchLoader<Pair>)? { r("test_dataloader"); return BatchList(val) }
     func predictDataloader() throws -> (any BatchLoader<Pair>)? { r("predict_dataloader"); return BatchList(val) }
+    func onException(_ error: any Error) throws { r("on_exception", [("type", pythonErrorType(error))]) }
 }
