@@ -56,6 +56,15 @@ public protocol Callback: AnyObject {
     func onBeforeOptimizerStep(_ trainer: Trainer, _ module: any LightningModule, optimizer: Optimizer) throws
     /// Any error thrown in a Trainer entry point, before it reaches the caller.
     func onException(_ trainer: Trainer, _ module: any LightningModule, error: any Error) throws
+
+    /// The callback's state saved in `checkpoint["callbacks"][stateKey]`; nil saves nothing.
+    func stateDict() -> PickleValue?
+    /// Restores what ``stateDict()`` returned.
+    func loadStateDict(_ state: PickleValue) throws
+    /// Edit the checkpoint while it is being saved.
+    func onSaveCheckpoint(_ trainer: Trainer, _ module: any LightningModule, checkpoint: inout Checkpoint) throws
+    /// Read a checkpoint while it is being loaded.
+    func onLoadCheckpoint(_ trainer: Trainer, _ module: any LightningModule, checkpoint: Checkpoint) throws
 }
 
 extension Callback {
@@ -96,11 +105,21 @@ extension Callback {
     public func onAfterBackward(_ trainer: Trainer, _ module: any LightningModule) throws {}
     public func onBeforeOptimizerStep(_ trainer: Trainer, _ module: any LightningModule, optimizer: Optimizer) throws {}
     public func onException(_ trainer: Trainer, _ module: any LightningModule, error: any Error) throws {}
+    public func stateDict() -> PickleValue? { nil }
+    public func loadStateDict(_ state: PickleValue) throws {}
+    public func onSaveCheckpoint(_ trainer: Trainer, _ module: any LightningModule, checkpoint: inout Checkpoint) throws {}
+    public func onLoadCheckpoint(_ trainer: Trainer, _ module: any LightningModule, checkpoint: Checkpoint) throws {}
 }
 
 /// Callbacks that act on monitored metrics at the end of a training epoch (ModelCheckpoint,
 /// EarlyStopping) run after the module's `onTrainEpochEnd`, so they see what it logged.
 public protocol MonitoringCallback: Callback {}
 
-/// Callbacks that write checkpoints run last among the callbacks, as in Lightning.
-public protocol CheckpointingCallback: MonitoringCallback {}
+/// Callbacks that write checkpoints run last among the callbacks, as in Lightning; the Trainer asks
+/// them for the paths behind `ckptPath: "best"` and `"last"`.
+public protocol CheckpointingCallback: MonitoringCallback {
+    /// The best checkpoint so far, or "".
+    var bestModelPath: String { get }
+    /// The latest `last*.ckpt`, or "".
+    var lastModelPath: String { get }
+}

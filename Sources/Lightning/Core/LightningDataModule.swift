@@ -37,6 +37,9 @@ public protocol LightningDataModule: AnyObject {
     var hyperparameters: Hyperparameters { get }
     /// Any error thrown in a Trainer entry point, after the callbacks' `onException`.
     func onException(_ error: any Error) throws
+    /// State saved in checkpoints under the data module's type name; nil saves nothing.
+    func stateDict() -> PickleValue?
+    func loadStateDict(_ state: PickleValue) throws
 }
 
 extension LightningDataModule {
@@ -53,4 +56,6 @@ extension LightningDataModule {
     public func transferBatchToDevice(_ batch: Batch, device: Device, dataloaderIndex: Int) throws -> Batch? { nil }
     public var hyperparameters: Hyperparameters { [:] }
     public func onException(_ error: any Error) throws {}
+    public func stateDict() -> PickleValue? { nil }
+    public func loadStateDict(_ state: PickleValue) throws {}
 }

@@ -100,6 +100,8 @@ extension LightningModule {
         try moveBatch(batch, to: device)
     }
     public func onAfterBatchTransfer(_ batch: Batch, dataloaderIndex: Int) throws -> Batch { batch }
+    public func onSaveCheckpoint(_ checkpoint: inout Checkpoint) throws {}
+    public func onLoadCheckpoint(_ checkpoint: Checkpoint) throws {}
 }
 
 extension LightningModule {

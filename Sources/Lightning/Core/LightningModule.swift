@@ -154,6 +154,13 @@ public protocol LightningModule: Module {
     /// of tensors, pairs and triples of tensors, and ``DeviceTransferable`` types.
     func transferBatchToDevice(_ batch: Batch, device: Device, dataloaderIndex: Int) throws -> Batch
     func onAfterBatchTransfer(_ batch: Batch, dataloaderIndex: Int) throws -> Batch
+
+    // MARK: Checkpoint hooks
+
+    /// Edit the checkpoint before it is written (after the callbacks' `onSaveCheckpoint`).
+    func onSaveCheckpoint(_ checkpoint: inout Checkpoint) throws
+    /// Read what `onSaveCheckpoint` added, when a checkpoint is loaded.
+    func onLoadCheckpoint(_ checkpoint: Checkpoint) throws
 }
 
 /// The outputs of a training step as callbacks and `onTrainBatchEnd` see them (the loss already

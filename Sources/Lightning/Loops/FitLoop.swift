@@ -15,11 +15,16 @@ final class FitLoop<M: LightningModule> {
     var resumeBatchIndex = 0
     /// Batches seen across all epochs (for `checkValEveryNEpoch: nil`).
     var totalBatchIndex = 0
+    /// Lightning's loop counters, saved in checkpoints.
+    var progress = LoopProgress()
+    /// The checkpoint to resume from, if any.
+    let resumeFrom: Checkpoint?
 
-    init(trainer: Trainer, module: M, data: RunData<M>) {
+    init(trainer: Trainer, module: M, data: RunData<M>, resumeFrom: Checkpoint?) {
         self.trainer = trainer
         self.module = module
         self.data = data
+        self.resumeFrom = resumeFrom
         self.evaluation = EvaluationLoop(trainer: trainer, module: module, data: data, stage: .validate)
     }
 
@@ -84,6 +89,8 @@ final class FitLoop<M: LightningModule> {
         try t.callModule(.other) { try module.setup(stage: .fit) }
 
         try t.callModule(.other) { try module.configureModel() }
+        t.checkpointSource = CheckpointSource(dump: { [unowned self] in try self.dumpCheckpoint(weightsOnly: $0) })
+        if let resumeFrom { try restoreModelAndCallbacks(resumeFrom) }
         try module.to(t.device)
         try t.precisionPlugin.convertModule(module)
         t.estimatedSteppingBatchesProvider = { [unowned self] in try self.estimatedSteppingBatches() }
@@ -95,6 +102,7 @@ final class FitLoop<M: LightningModule> {
         if !hyperparameters.isEmpty {
             for logger in t.loggers where t.isGlobalZero { try logger.logHyperparams(hyperparameters) }
         }
+        if let resumeFrom { try restoreTrainingState(resumeFrom) }
         try module.zeroGrad()
 
         try runSanityCheck()
@@ -150,7 +158,9 @@ final class FitLoop<M: LightningModule> {
 
     private func runSanityCheck() throws {
         let steps = configuration.fastDevRun > 0 ? 0 : configuration.numSanityValSteps
-        guard steps != 0, evaluation.isEnabled else { return }
+        // Lightning skips the sanity check when resuming mid-epoch only.
+        let resumingMidEpoch = resumeFrom != nil && resumeBatchIndex > 0
+        guard steps != 0, evaluation.isEnabled, !resumingMidEpoch else { return }
         let t = trainer
         t.stage = .sanityChecking
         t.metrics.reset()
@@ -200,6 +210,8 @@ final class FitLoop<M: LightningModule> {
             t.numTrainingBatches = trainLimit.resolve(trainLoader?.batchCount)
         }
         t.metrics.training.reset()
+        if resumeBatchIndex == 0 { progress.startEpoch() }
+        progress.epochStarted = t.currentEpoch + 1
         try t.callCallbacks(.onTrainEpochStart) { try $0.onTrainEpochStart(t, module) }
         try t.callModule(.onTrainEpochStart) { try module.onTrainEpochStart() }
 
@@ -226,6 +238,9 @@ final class FitLoop<M: LightningModule> {
             if !accumulating { try stepSchedulers(.step, plateau: false, index: batchIndex + 1) }
             if t.isLastBatch { try stepSchedulers(.epoch, plateau: false, index: t.currentEpoch + 1) }
 
+            progress.batchesTotal += 1
+            progress.batchesThisEpoch += 1
+            progress.lastBatchSeen = t.isLastBatch
             try t.callCallbacks(.onTrainBatchEnd) { try $0.onTrainBatchEnd(t, module, outputs: outputs, batch: batch, batchIndex: batchIndex) }
             try t.callModule(.onTrainBatchEnd) { try module.onTrainBatchEnd(outputs, batch: batch, batchIndex: batchIndex) }
             if !(accumulating && module.automaticOptimization) {
@@ -249,6 +264,7 @@ final class FitLoop<M: LightningModule> {
 
         // Epoch end: non-monitoring callbacks, the module, then monitoring callbacks (they see what the
         // module logged), then epoch schedulers, then the epoch row at the last step.
+        progress.epochProcessed = t.currentEpoch + 1
         try t.finishEpochMetrics(t.metrics.training, step: t.batchesThatStepped - 1, write: false)
         try t.callCallbacks(.onTrainEpochEnd) { callback in
             if !(callback is any MonitoringCallback) { try callback.onTrainEpochEnd(t, module) }
@@ -261,6 +277,7 @@ final class FitLoop<M: LightningModule> {
         try stepSchedulers(.epoch, plateau: true, index: t.currentEpoch + 1)
         try t.finishEpochMetrics(t.metrics.training, step: t.batchesThatStepped - 1, write: true)
         t.currentEpoch += 1
+        progress.epochsCompleted = t.currentEpoch
     }
 
     private func isAccumulating(_ batchIndex: Int) -> Bool {
@@ -309,6 +326,8 @@ final class FitLoop<M: LightningModule> {
         if k > 1 { loss = try loss / Double(k) }
         record.outputs = StepOutputs(loss: loss, extras: result.extras)
         if batchIndex % k == 0, let optimizer {
+            progress.zeroGrads += 1
+            progress.zeroGradsThisEpoch += 1
             try t.callCallbacks(.onBeforeZeroGrad) { try $0.onBeforeZeroGrad(t, module, optimizer: optimizer) }
             try t.callModule(.onBeforeZeroGrad) { try module.onBeforeZeroGrad(optimizer) }
             try t.callModule(.optimizerZeroGrad) {
@@ -357,7 +376,11 @@ final class FitLoop<M: LightningModule> {
                 ? "optimizerStep(epoch:batchIndex:optimizer:closure:) in \(module.typeName) must call the closure (pass it to optimizer.step(closure:)); it runs the training step and backward"
                 : "the closure of optimizerStep was called \(record.closureCalls) times; call it exactly once")
         }
-        if !record.skipped { t.globalStep += 1 }
+        if !record.skipped {
+            t.globalStep += 1
+            progress.optimizerSteps += 1
+            progress.optimizerStepsThisEpoch += 1
+        }
         return record.outputs
     }
 
@@ -389,6 +412,8 @@ final class FitLoop<M: LightningModule> {
                 metric = value
             }
             try t.callModule(.other) { try module.lrSchedulerStep(config.scheduler, metric: metric) }
+            progress.schedulerStepsTotal += 1
+            progress.schedulerStepsThisEpoch += 1
         }
     }
 }

@@ -13,6 +13,10 @@ struct RunData<M: LightningModule> {
     var transfer: ((M.Batch, Device, Int) throws -> M.Batch?)? = nil
     var hyperparameters: Hyperparameters = [:]
     var onException: (any Error) throws -> Void = { _ in }
+    var stateDict: () -> PickleValue? = { nil }
+    var loadStateDict: (PickleValue) throws -> Void = { _ in }
+    /// The checkpoint key of the data module's state (its type name, as Lightning's `__qualname__`).
+    var stateKey = ""
 
     /// The module's own loaders and hooks, overridden by explicit loaders where given.
     init(module: M, train: (any BatchLoader<M.Batch>)? = nil, val: [any BatchLoader<M.Batch>]? = nil,
@@ -36,6 +40,9 @@ struct RunData<M: LightningModule> {
         transfer = { try datamodule.transferBatchToDevice($0, device: $1, dataloaderIndex: $2) }
         hyperparameters = datamodule.hyperparameters
         onException = datamodule.onException
+        stateDict = datamodule.stateDict
+        loadStateDict = datamodule.loadStateDict
+        stateKey = String(describing: D.self)
     }
 }
 

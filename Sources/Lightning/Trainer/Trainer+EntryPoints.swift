@@ -9,15 +9,18 @@ extension Trainer {
     /// ```swift
     /// try trainer.fit(model, trainDataloaders: trainLoader, valDataloaders: [valLoader])
     /// ```
+    ///
+    /// - Parameter ckptPath: Resume from this checkpoint: a path, `"last"` (the newest `last.ckpt` of
+    ///   the checkpoint callbacks) or `"best"`. Resuming mid-epoch continues with exactly the next batch.
     public func fit<M: LightningModule>(_ model: M, trainDataloaders: (any BatchLoader<M.Batch>)? = nil,
-                                        valDataloaders: [any BatchLoader<M.Batch>]? = nil) throws {
-        try fit(model, data: RunData(module: model, train: trainDataloaders, val: valDataloaders))
+                                        valDataloaders: [any BatchLoader<M.Batch>]? = nil, ckptPath: String? = nil) throws {
+        try fit(model, data: RunData(module: model, train: trainDataloaders, val: valDataloaders), ckptPath: ckptPath)
     }
 
     /// Trains `model` on `datamodule`'s loaders. The batch types must agree: this does not compile
     /// when they differ.
-    public func fit<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D) throws where D.Batch == M.Batch {
-        try fit(model, data: RunData(module: model, datamodule: datamodule))
+    public func fit<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D, ckptPath: String? = nil) throws where D.Batch == M.Batch {
+        try fit(model, data: RunData(module: model, datamodule: datamodule), ckptPath: ckptPath)
     }
 
     /// Runs one validation epoch; returns the logged epoch metrics of each validation loader.
@@ -64,11 +67,45 @@ extension Trainer {
         lastValidationTime = nil
     }
 
-    func fit<M: LightningModule>(_ model: M, data: RunData<M>) throws {
+    func fit<M: LightningModule>(_ model: M, data: RunData<M>, ckptPath: String?) throws {
         beginRun(model, stage: .fit)
         try runEntryPoint(model, data: data) {
-            try FitLoop(trainer: self, module: model, data: data).run()
+            let checkpoint = try ckptPath.map { try loadCheckpoint(at: try resolveCheckpointPath($0)) }
+            try FitLoop(trainer: self, module: model, data: data, resumeFrom: checkpoint).run()
         }
+    }
+
+    /// A path for `ckptPath`: `"best"` and `"last"` come from the checkpoint callbacks.
+    func resolveCheckpointPath(_ ckptPath: String) throws -> String {
+        let checkpointers = callbacks.compactMap { $0 as? any CheckpointingCallback }
+        switch ckptPath {
+        case "best":
+            guard let path = checkpointers.map(\.bestModelPath).first(where: { !$0.isEmpty }) else {
+                throw LightningError.checkpoint("ckptPath \"best\" needs a ModelCheckpoint that has saved a best model; none has")
+            }
+            return path
+        case "last":
+            let candidates = checkpointers.map(\.lastModelPath).filter { !$0.isEmpty && FileManager.default.fileExists(atPath: $0) }
+            let newest = candidates.max {
+                let a = (try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast
+                let b = (try? FileManager.default.attributesOfItem(atPath: $1)[.modificationDate] as? Date) ?? .distantPast
+                return a < b
+            }
+            guard let newest else {
+                throw LightningError.checkpoint("ckptPath \"last\" found no last.ckpt: give ModelCheckpoint(saveLast: true), or pass the checkpoint's path")
+            }
+            return newest
+        default:
+            guard FileManager.default.fileExists(atPath: ckptPath) else {
+                throw LightningError.checkpoint("the checkpoint \(ckptPath) does not exist; check the path")
+            }
+            return ckptPath
+        }
+    }
+
+    /// Reads a checkpoint file through the CheckpointIO plugin.
+    func loadCheckpoint(at path: String) throws -> Checkpoint {
+        try checkpointIO.load(from: path)
     }
 
     func evaluate<M: LightningModule>(_ model: M, data: RunData<M>, stage: Stage, verbose: Bool) throws -> [[String: Double]] {

@@ -90,6 +90,9 @@ public final class Trainer {
     /// The batch size of the batch being processed (for weighting logged means).
     var currentBatchSizeOverride: Int?
     var estimatedSteppingBatchesProvider: (() throws -> Int)?
+    /// The run that `saveCheckpoint` saves (set by fit, kept after it ends).
+    var checkpointSource: CheckpointSource?
+    lazy var defaultCheckpointIO: any CheckpointIO = TorchCheckpointIO()
     /// When the last validation ended (for time-based validation intervals).
     var lastValidationTime: Date?
     /// The precision's conversions and autocast region.

@@ -137,6 +137,8 @@ public struct TrainerConfiguration {
     public var reloadDataloadersEveryNEpochs: Int = 0
     /// nil: the current directory.
     public var defaultRootDir: String? = nil
+    /// nil: checkpoints in PyTorch's `.pt` format, written atomically.
+    public var checkpointIO: (any CheckpointIO)? = nil
 
     public init() {}
 }
