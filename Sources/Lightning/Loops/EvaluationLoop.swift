@@ -44,6 +44,9 @@ final class EvaluationLoop<M: LightningModule> {
         if loaders == nil || reload {
             loaders = try trainer.callModule(.other) { try isTest ? data.test() : data.val() }
             loadedEpoch = trainer.currentEpoch
+            let counts = try loaders!.map { try limit.resolve($0.batchCount, name: isTest ? "limit_test_batches" : "limit_val_batches",
+                                                               loader: isTest ? "test_dataloader" : "val_dataloader") ?? Int.max }
+            if isTest { trainer.numTestBatches = counts } else { trainer.numValBatches = counts }
         }
         return loaders!
     }
@@ -55,15 +58,15 @@ final class EvaluationLoop<M: LightningModule> {
         let t = trainer
         let loaders = try ensureLoaders()
         guard !loaders.isEmpty else { return [] }
-        let counts = loaders.map { (limitOverride ?? limit).resolve($0.batchCount) ?? Int.max }
+        var counts = isTest ? t.numTestBatches : t.numValBatches
+        if let limitOverride {
+            // The sanity check runs at most `limitOverride` batches of what the limit allows.
+            counts = zip(loaders, counts).map { Swift.min(limitOverride.resolve($0.0.batchCount) ?? Int.max, $0.1) }
+        }
         if t.stage == .sanityChecking {
             t.numSanityValBatches = counts
-        } else if isTest {
-            t.numTestBatches = counts
-            t.stage = .testing
         } else {
-            t.numValBatches = counts
-            t.stage = .validating
+            t.stage = isTest ? .testing : .validating
         }
         t.metrics.evaluation.reset()
         t.context.saveTrainingModes(of: module)

@@ -180,14 +180,20 @@ final class FitLoop<M: LightningModule> {
     private func runTraining() throws {
         let t = trainer
         t.stage = .training
+        // As Lightning's `_FitLoop.setup_data`: a zero training limit fetches no training data.
+        if trainLimit.isZero {
+            t.numTrainingBatches = 0
+            return
+        }
         if trainLoader == nil { trainLoader = try t.callModule(.other) { try data.train() } }
         guard trainLoader != nil else {
             throw LightningError.configuration("No training data: implement trainDataloader() in \(module.typeName) or in a data module, or pass trainDataloaders to fit")
         }
-        t.numTrainingBatches = trainLimit.resolve(trainLoader!.batchCount)
+        t.numTrainingBatches = try trainLimit.resolve(trainLoader!.batchCount, name: "limit_train_batches", loader: "train_dataloader")
         // The fit loop sets up the validation data with the training data (fetched already if a
         // sanity check ran), as Lightning's `_FitLoop.setup_data`.
         if evaluation.isEnabled { _ = try evaluation.hasData() }
+        if t.numSanityValBatches.isEmpty { t.numSanityValBatches = t.numValBatches.map { _ in 0 } }
         try t.callCallbacks(.onTrainStart) { try $0.onTrainStart(t, module) }
         try t.callModule(.onTrainStart) { try module.onTrainStart() }
         module.train()
@@ -207,7 +213,7 @@ final class FitLoop<M: LightningModule> {
         let t = trainer
         if shouldReloadTrainLoader(epoch: t.currentEpoch) {
             trainLoader = try t.callModule(.other) { try data.train() }
-            t.numTrainingBatches = trainLimit.resolve(trainLoader?.batchCount)
+            t.numTrainingBatches = try trainLimit.resolve(trainLoader?.batchCount, name: "limit_train_batches", loader: "train_dataloader")
         }
         t.metrics.training.reset()
         if resumeBatchIndex == 0 { progress.startEpoch() }

@@ -21,6 +21,15 @@ public enum BatchLimit: Equatable, Sendable, ExpressibleByFloatLiteral, Expressi
     }
 
     var isZero: Bool { self == .count(0) || self == .fraction(0) }
+
+    /// Like ``resolve(_:)``, but a fraction that leaves no batch is an error, as in Lightning.
+    func resolve(_ available: Int?, name: String, loader: String) throws -> Int? {
+        if case .fraction(let f) = self, f > 0, f < 1, let available, available > 0, Double(available) * f < 1 {
+            let minimum = 1.0 / Double(available)
+            throw LightningError.configuration("You requested to check \(f) of the `\(loader)` but \(f) * \(available) < 1. Please increase the `\(name)` argument. Try at least `\(name)=\(minimum)`")
+        }
+        return resolve(available)
+    }
 }
 
 /// When validation runs inside an epoch (Lightning's `val_check_interval`).
