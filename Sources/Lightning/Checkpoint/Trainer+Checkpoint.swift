@@ -62,8 +62,8 @@ extension FitLoop {
             checkpoint["datamodule_hparams_name"] = .string("kwargs")
             checkpoint["datamodule_hyper_parameters"] = data.hyperparameters.pickleValue
         }
-        try t.callCallbacks(.other) { try $0.onSaveCheckpoint(t, module, checkpoint: &checkpoint) }
-        try t.callModule(.other) { try module.onSaveCheckpoint(&checkpoint) }
+        try t.callCallbacks(.named("on_save_checkpoint")) { try $0.onSaveCheckpoint(t, module, checkpoint: &checkpoint) }
+        try t.callModule(.named("on_save_checkpoint")) { try module.onSaveCheckpoint(&checkpoint) }
         return checkpoint
     }
 
@@ -71,13 +71,13 @@ extension FitLoop {
     /// Lightning's `restore_model` and `restore_callbacks`.
     func restoreModelAndCallbacks(_ checkpoint: Checkpoint) throws {
         let t = trainer
-        try t.callModule(.other) { try module.onLoadCheckpoint(checkpoint) }
+        try t.callModule(.named("on_load_checkpoint")) { try module.onLoadCheckpoint(checkpoint) }
         guard let weights = checkpoint["state_dict"] else {
             throw LightningError.checkpoint("the checkpoint has no `state_dict`; it was not written by Lightning or SwiftLightning")
         }
         try module.loadStateDict(try StateDict(weights))
         if let state = checkpoint[data.stateKey] { try data.loadStateDict(state) }
-        try t.callCallbacks(.other) { try $0.onLoadCheckpoint(t, module, checkpoint: checkpoint) }
+        try t.callCallbacks(.named("on_load_checkpoint")) { try $0.onLoadCheckpoint(t, module, checkpoint: checkpoint) }
         if case .dict(let states) = checkpoint["callbacks"] ?? .none {
             for callback in t.callbacks {
                 if let state = states.first(where: { $0.key.stringValue == callback.stateKey })?.value {

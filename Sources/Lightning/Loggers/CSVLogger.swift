@@ -59,7 +59,11 @@ public final class CSVLogger: Logger {
         self.hyperparameters = self.hyperparameters.merging(hyperparameters)
         try createFolder()
         var yaml = ""
-        for (key, value) in self.hyperparameters { yaml += "\(key): \(yamlValue(value))\n" }
+        // PyYAML's `dump` (which Lightning uses) sorts the keys.
+        for (key, value) in self.hyperparameters.sorted(by: { $0.key < $1.key }) {
+            let text = yamlValue(value)
+            yaml += "\(key):" + (text.hasPrefix("\n") ? text : " " + text) + "\n"
+        }
         if self.hyperparameters.isEmpty { yaml = "{}\n" }
         try writeAtomically(yaml, to: (logDir! as NSString).appendingPathComponent("hparams.yaml"))
     }

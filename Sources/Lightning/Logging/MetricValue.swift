@@ -35,9 +35,11 @@ extension Tensor: Loggable {
     }
 }
 
-extension Double: Loggable { public var metricValue: MetricValue { .number(self) } }
-extension Float: Loggable { public var metricValue: MetricValue { .number(Double(self)) } }
-extension Int: Loggable { public var metricValue: MetricValue { .number(Double(self)) } }
+// Numbers become float32 tensors, as Lightning makes Python numbers tensors of the default dtype, so
+// epoch reductions round exactly as Lightning's do. Log a float64 tensor for double precision.
+extension Double: Loggable { public var metricValue: MetricValue { get throws { .tensor(try Tensor(scalar: Float(self))) } } }
+extension Float: Loggable { public var metricValue: MetricValue { get throws { .tensor(try Tensor(scalar: self)) } } }
+extension Int: Loggable { public var metricValue: MetricValue { get throws { .tensor(try Tensor(scalar: Float(self))) } } }
 
 /// How values logged during an epoch are combined at its end (Lightning's `reduce_fx`).
 public enum MetricReduction: String, Sendable {

@@ -45,44 +45,35 @@ final class ResultCollection {
         }
     }
 
+    /// Lightning's `_ResultMetric.update`: Σ value·batch size (mean), Σ value (sum), running max or
+    /// min — tensor ops in the value's dtype, so the results round as Lightning's do.
     private func accumulate(_ index: Int, _ value: MetricValue, _ batchSize: Int) throws {
         let entry = entries[index]
-        let weight = Double(batchSize)
-        func combine(_ old: MetricValue?, _ new: MetricValue, _ f: (Tensor, Tensor) throws -> Tensor, _ g: (Double, Double) -> Double) throws -> MetricValue {
-            guard let old else { return new }
-            switch (old, new) {
-            case (.number(let a), .number(let b)): return .number(g(a, b))
-            case (.tensor(let a), .tensor(let b)): return .tensor(try f(a, b))
-            case (.tensor(let a), .number(let b)): return .tensor(try f(a, Tensor(scalar: b).to(a.device, dtype: a.dtype)))
-            case (.number(let a), .tensor(let b)): return .tensor(try f(Tensor(scalar: a).to(b.device, dtype: b.dtype), b))
-            }
+        guard case .tensor(let v) = value else {
+            throw LightningError.logging("internal: logged values are tensors")
         }
+        let previous: Tensor? = if case .tensor(let t) = entry.accumulated { t } else { nil }
+        let updated: Tensor
         switch entry.reduction {
         case .mean:
-            let weighted: MetricValue
-            switch value {
-            case .number(let v): weighted = .number(v * weight)
-            case .tensor(let t): weighted = .tensor(try t.to(dtype: .float64) * weight)
-            }
-            entries[index].accumulated = try combine(entry.accumulated, weighted, { try $0 + $1 }, +)
-            entries[index].weight += weight
+            let weighted = try v * batchSize
+            updated = try previous.map { try $0 + weighted } ?? weighted
+            entries[index].weight += Double(batchSize)
         case .sum:
-            entries[index].accumulated = try combine(entry.accumulated, value, { try $0 + $1 }, +)
+            updated = try previous.map { try $0 + v } ?? v
         case .max:
-            entries[index].accumulated = try combine(entry.accumulated, value, { try $0.maximum($1) }, Swift.max)
+            updated = try previous.map { try $0.maximum(v) } ?? v
         case .min:
-            entries[index].accumulated = try combine(entry.accumulated, value, { try $0.minimum($1) }, Swift.min)
+            updated = try previous.map { try $0.minimum(v) } ?? v
         }
+        entries[index].accumulated = .tensor(updated)
     }
 
     /// The epoch value of an entry (its reduction over the epoch).
     func epochValue(_ entry: Entry) throws -> MetricValue? {
         guard let accumulated = entry.accumulated else { return nil }
-        guard entry.reduction == .mean else { return accumulated }
-        switch accumulated {
-        case .number(let sum): return .number(sum / Swift.max(entry.weight, 1))
-        case .tensor(let sum): return .tensor(try sum / Swift.max(entry.weight, 1))
-        }
+        guard entry.reduction == .mean, case .tensor(let sum) = accumulated else { return accumulated }
+        return .tensor(try sum / Swift.max(entry.weight, 1))
     }
 
     /// Marks the step's values as reported.

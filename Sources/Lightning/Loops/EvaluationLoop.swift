@@ -10,6 +10,8 @@ final class EvaluationLoop<M: LightningModule> {
     let stage: Stage
     private var loaders: [any BatchLoader<M.Batch>]?
     private var loadedEpoch = -1
+    /// Batches whose step values went to the loggers, across this loop's runs (their row's step).
+    private var loggedSteps = 0
 
     init(trainer: Trainer, module: M, data: RunData<M>, stage: Stage) {
         self.trainer = trainer
@@ -42,7 +44,7 @@ final class EvaluationLoop<M: LightningModule> {
         let n = configuration.reloadDataloadersEveryNEpochs
         let reload = n > 0 && trainer.stage != .sanityChecking && trainer.currentEpoch - loadedEpoch >= n && loadedEpoch >= 0
         if loaders == nil || reload {
-            loaders = try trainer.callModule(.other) { try isTest ? data.test() : data.val() }
+            loaders = try trainer.callModule(isTest ? .named("test_dataloader") : .named("val_dataloader")) { try isTest ? data.test() : data.val() }
             loadedEpoch = trainer.currentEpoch
             let counts = try loaders!.map { try limit.resolve($0.batchCount, name: isTest ? "limit_test_batches" : "limit_val_batches",
                                                                loader: isTest ? "test_dataloader" : "val_dataloader") ?? Int.max }
@@ -72,13 +74,13 @@ final class EvaluationLoop<M: LightningModule> {
         t.context.saveTrainingModes(of: module)
 
         if isTest {
-            try t.callModule(.other) { try module.onTestModelEval() }
+            try t.callModule(.named("on_test_model_eval")) { try module.onTestModelEval() }
             try t.callCallbacks(.onTestStart) { try $0.onTestStart(t, module) }
             try t.callModule(.onTestStart) { try module.onTestStart() }
             try t.callCallbacks(.onTestEpochStart) { try $0.onTestEpochStart(t, module) }
             try t.callModule(.onTestEpochStart) { try module.onTestEpochStart() }
         } else {
-            try t.callModule(.other) { try module.onValidationModelEval() }
+            try t.callModule(.named("on_validation_model_eval")) { try module.onValidationModelEval() }
             try t.callCallbacks(.onValidationStart) { try $0.onValidationStart(t, module) }
             try t.callModule(.onValidationStart) { try module.onValidationStart() }
             try t.callCallbacks(.onValidationEpochStart) { try $0.onValidationEpochStart(t, module) }
@@ -91,6 +93,12 @@ final class EvaluationLoop<M: LightningModule> {
             while batchIndex < counts[dataloaderIndex], let raw = try iterator.next() {
                 let batch = try t.prepare(raw, module, data, dataloaderIndex: dataloaderIndex)
                 try step(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex)
+                if t.stage != .sanityChecking {
+                    try t.logEvaluationStep(step: loggedSteps)
+                    loggedSteps += 1
+                } else {
+                    t.metrics.evaluation.endStep()
+                }
                 batchIndex += 1
             }
         }
@@ -107,13 +115,13 @@ final class EvaluationLoop<M: LightningModule> {
         try t.finishEpochMetrics(t.metrics.evaluation, step: t.batchesThatStepped, write: !sanity)
         let results = try epochResults()
         if isTest {
-            try t.callCallbacks(.other) { try $0.onTestEnd(t, module) }
-            try t.callModule(.other) { try module.onTestEnd() }
-            try t.callModule(.other) { try module.onTestModelTrain() }
+            try t.callCallbacks(.named("on_test_end")) { try $0.onTestEnd(t, module) }
+            try t.callModule(.named("on_test_end")) { try module.onTestEnd() }
+            try t.callModule(.named("on_test_model_train")) { try module.onTestModelTrain() }
         } else {
-            try t.callCallbacks(.other) { try $0.onValidationEnd(t, module) }
-            try t.callModule(.other) { try module.onValidationEnd() }
-            try t.callModule(.other) { try module.onValidationModelTrain() }
+            try t.callCallbacks(.named("on_validation_end")) { try $0.onValidationEnd(t, module) }
+            try t.callModule(.named("on_validation_end")) { try module.onValidationEnd() }
+            try t.callModule(.named("on_validation_model_train")) { try module.onValidationModelTrain() }
         }
         t.lastValidationTime = Date()
         return Array(repeating: results, count: Swift.max(loaders.count, 1))
@@ -144,7 +152,7 @@ final class EvaluationLoop<M: LightningModule> {
     /// The epoch values this evaluation logged, by their logged names.
     private func epochResults() throws -> [String: Double] {
         var results: [String: Double] = [:]
-        for entry in trainer.metrics.evaluation.entries where entry.onEpoch {
+        for entry in trainer.metrics.evaluation.entries where entry.onEpoch && entry.logger {
             guard let value = try trainer.metrics.evaluation.epochValue(entry) else { continue }
             results[entry.onStep ? entry.name + "_epoch" : entry.name] = try value.doubleValue()
         }

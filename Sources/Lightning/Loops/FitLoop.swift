@@ -83,12 +83,12 @@ final class FitLoop<M: LightningModule> {
         if let benchmark = configuration.benchmark { CUDA.cudnnBenchmark = benchmark }
 
         try data.prepareData()
-        try t.callModule(.other) { try module.prepareData() }
+        try t.callModule(.named("prepare_data")) { try module.prepareData() }
         try data.setup(.fit)
-        try t.callCallbacks(.other) { try $0.setup(t, module, stage: .fit) }
-        try t.callModule(.other) { try module.setup(stage: .fit) }
+        try t.callCallbacks(.named("setup")) { try $0.setup(t, module, stage: .fit) }
+        try t.callModule(.named("setup")) { try module.setup(stage: .fit) }
 
-        try t.callModule(.other) { try module.configureModel() }
+        try t.callModule(.named("configure_model")) { try module.configureModel() }
         t.checkpointSource = CheckpointSource(dump: { [unowned self] in try self.dumpCheckpoint(weightsOnly: $0) })
         if let resumeFrom { try restoreModelAndCallbacks(resumeFrom) }
         try module.to(t.device)
@@ -96,8 +96,8 @@ final class FitLoop<M: LightningModule> {
         t.estimatedSteppingBatchesProvider = { [unowned self] in try self.estimatedSteppingBatches() }
         try configureOptimizers()
 
-        try t.callCallbacks(.other) { try $0.onFitStart(t, module) }
-        try t.callModule(.other) { try module.onFitStart() }
+        try t.callCallbacks(.named("on_fit_start")) { try $0.onFitStart(t, module) }
+        try t.callModule(.named("on_fit_start")) { try module.onFitStart() }
         let hyperparameters = module.hyperparameters.merging(data.hyperparameters)
         if !hyperparameters.isEmpty {
             for logger in t.loggers where t.isGlobalZero { try logger.logHyperparams(hyperparameters) }
@@ -108,11 +108,11 @@ final class FitLoop<M: LightningModule> {
         try runSanityCheck()
         try detectAnomalyIfAsked { try runTraining() }
 
-        try t.callCallbacks(.other) { try $0.onFitEnd(t, module) }
-        try t.callModule(.other) { try module.onFitEnd() }
+        try t.callCallbacks(.named("on_fit_end")) { try $0.onFitEnd(t, module) }
+        try t.callModule(.named("on_fit_end")) { try module.onFitEnd() }
         try data.teardown(.fit)
-        try t.callCallbacks(.other) { try $0.teardown(t, module, stage: .fit) }
-        try t.callModule(.other) { try module.teardown(stage: .fit) }
+        try t.callCallbacks(.named("teardown")) { try $0.teardown(t, module, stage: .fit) }
+        try t.callModule(.named("teardown")) { try module.teardown(stage: .fit) }
         for logger in t.loggers where t.isGlobalZero { try logger.finalize(status: "success") }
         t.stage = nil
     }
@@ -122,7 +122,7 @@ final class FitLoop<M: LightningModule> {
     }
 
     private func configureOptimizers() throws {
-        let configured = try trainer.callModule(.other) { try module.configureOptimizers() }.optimizerConfiguration
+        let configured = try trainer.callModule(.named("configure_optimizers")) { try module.configureOptimizers() }.optimizerConfiguration
         if module.automaticOptimization && configured.optimizers.count > 1 {
             throw LightningError.configuration("Training with multiple optimizers is only supported with manual optimization. Set `automaticOptimization` to false in \(module.typeName), then step the optimizers yourself in trainingStep")
         }
@@ -146,7 +146,7 @@ final class FitLoop<M: LightningModule> {
     }
 
     private func estimatedSteppingBatches() throws -> Int {
-        if trainLoader == nil { trainLoader = try trainer.callModule(.other) { try data.train() } }
+        if trainLoader == nil { trainLoader = try trainer.callModule(.named("train_dataloader")) { try data.train() } }
         let batches = trainLimit.resolve(trainLoader?.batchCount) ?? Int.max
         let perEpoch = Int((Double(batches) / Double(configuration.accumulateGradBatches)).rounded(.up))
         var total = maxEpochs == -1 ? Int.max : perEpoch.multipliedReportingOverflow(by: maxEpochs).partialValue
@@ -164,13 +164,13 @@ final class FitLoop<M: LightningModule> {
         let t = trainer
         t.stage = .sanityChecking
         t.metrics.reset()
-        try t.callCallbacks(.other) { try $0.onSanityCheckStart(t, module) }
+        try t.callCallbacks(.named("on_sanity_check_start")) { try $0.onSanityCheckStart(t, module) }
         // As Lightning's isolate_rng: the sanity check uses up no random numbers.
         let generator = try Generator.default(for: .cpu)
         let state = try generator.state()
         _ = try noGrad { try evaluation.run(limitOverride: steps == -1 ? nil : .count(steps)) }
         try generator.setState(state)
-        try t.callCallbacks(.other) { try $0.onSanityCheckEnd(t, module) }
+        try t.callCallbacks(.named("on_sanity_check_end")) { try $0.onSanityCheckEnd(t, module) }
         t.metrics.reset()
         t.stage = nil
     }
@@ -185,7 +185,7 @@ final class FitLoop<M: LightningModule> {
             t.numTrainingBatches = 0
             return
         }
-        if trainLoader == nil { trainLoader = try t.callModule(.other) { try data.train() } }
+        if trainLoader == nil { trainLoader = try t.callModule(.named("train_dataloader")) { try data.train() } }
         guard trainLoader != nil else {
             throw LightningError.configuration("No training data: implement trainDataloader() in \(module.typeName) or in a data module, or pass trainDataloaders to fit")
         }
@@ -200,8 +200,8 @@ final class FitLoop<M: LightningModule> {
         while !done {
             try runEpoch()
         }
-        try t.callCallbacks(.other) { try $0.onTrainEnd(t, module) }
-        try t.callModule(.other) { try module.onTrainEnd() }
+        try t.callCallbacks(.named("on_train_end")) { try $0.onTrainEnd(t, module) }
+        try t.callModule(.named("on_train_end")) { try module.onTrainEnd() }
     }
 
     private func shouldReloadTrainLoader(epoch: Int) -> Bool {
@@ -212,7 +212,7 @@ final class FitLoop<M: LightningModule> {
     private func runEpoch() throws {
         let t = trainer
         if shouldReloadTrainLoader(epoch: t.currentEpoch) {
-            trainLoader = try t.callModule(.other) { try data.train() }
+            trainLoader = try t.callModule(.named("train_dataloader")) { try data.train() }
             t.numTrainingBatches = try trainLimit.resolve(trainLoader?.batchCount, name: "limit_train_batches", loader: "train_dataloader")
         }
         t.metrics.training.reset()
@@ -254,7 +254,7 @@ final class FitLoop<M: LightningModule> {
             }
 
             if shouldValidate(batchIndex: batchIndex, epochStart: epochStart) {
-                if !accumulating { try t.callModule(.other) { try module.onValidationModelZeroGrad() } }
+                if !accumulating { try t.callModule(.named("on_validation_model_zero_grad")) { try module.onValidationModelZeroGrad() } }
                 // Validation inside fit always runs under no-grad (not inference mode), as in Lightning.
                 _ = try noGrad { try evaluation.run(limitOverride: nil) }
                 t.stage = .training
@@ -417,7 +417,7 @@ final class FitLoop<M: LightningModule> {
                 }
                 metric = value
             }
-            try t.callModule(.other) { try module.lrSchedulerStep(config.scheduler, metric: metric) }
+            try t.callModule(.named("lr_scheduler_step")) { try module.lrSchedulerStep(config.scheduler, metric: metric) }
             progress.schedulerStepsTotal += 1
             progress.schedulerStepsThisEpoch += 1
         }

@@ -18,7 +18,7 @@ final class PredictionLoop<M: LightningModule> {
         guard M.PredictOutput.self != NotImplemented.self else {
             throw LightningError.configuration("\(module.typeName) does not implement predictStep(_:batchIndex:); implement it to run Trainer.predict")
         }
-        let loaders = try t.callModule(.other) { try data.predict() }
+        let loaders = try t.callModule(.named("predict_dataloader")) { try data.predict() }
         guard !loaders.isEmpty else {
             throw LightningError.configuration("No predict data: implement predictDataloader() in \(module.typeName) or in a data module, or pass dataloaders to predict")
         }
@@ -26,7 +26,7 @@ final class PredictionLoop<M: LightningModule> {
         let counts = loaders.map { limit.resolve($0.batchCount) ?? Int.max }
         t.numPredictBatches = counts
         t.stage = .predicting
-        try t.callModule(.other) { try module.onPredictModelEval() }
+        try t.callModule(.named("on_predict_model_eval")) { try module.onPredictModelEval() }
         try t.callCallbacks(.predictStep) { try $0.onPredictStart(t, module) }
         try t.callModule(.predictStep) { try module.onPredictStart() }
         try t.callCallbacks(.predictStep) { try $0.onPredictEpochStart(t, module) }

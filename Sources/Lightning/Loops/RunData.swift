@@ -51,13 +51,13 @@ extension Trainer {
     /// the device (the data module's hook wins), on-after-transfer.
     func prepare<M: LightningModule>(_ batch: M.Batch, _ module: M, _ data: RunData<M>, dataloaderIndex: Int) throws -> M.Batch {
         var batch = try precisionPlugin.convertInput(batch)
-        batch = try callModule(.other) { try module.onBeforeBatchTransfer(batch, dataloaderIndex: dataloaderIndex) }
+        batch = try callModule(.named("on_before_batch_transfer")) { try module.onBeforeBatchTransfer(batch, dataloaderIndex: dataloaderIndex) }
         if let transferred = try data.transfer?(batch, device, dataloaderIndex) {
             batch = transferred
         } else {
-            batch = try callModule(.other) { try module.transferBatchToDevice(batch, device: device, dataloaderIndex: dataloaderIndex) }
+            batch = try callModule(.named("transfer_batch_to_device")) { try module.transferBatchToDevice(batch, device: device, dataloaderIndex: dataloaderIndex) }
         }
-        batch = try callModule(.other) { try module.onAfterBatchTransfer(batch, dataloaderIndex: dataloaderIndex) }
+        batch = try callModule(.named("on_after_batch_transfer")) { try module.onAfterBatchTransfer(batch, dataloaderIndex: dataloaderIndex) }
         currentBatchSizeOverride = batchSize(of: batch)
         return batch
     }

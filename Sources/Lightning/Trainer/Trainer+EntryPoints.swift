@@ -58,9 +58,12 @@ extension Trainer {
 
     private func beginRun<M: LightningModule>(_ model: M, stage: Stage) {
         callbacks = assembleCallbacks(modelCallbacks: model.configureCallbacks(), stage: stage)
-        currentEpoch = 0
-        globalStep = 0
-        batchesThatStepped = 0
+        if stage == .fit {
+            // Evaluation keeps the counters of an earlier fit (a validate after fit logs at its epoch).
+            currentEpoch = 0
+            globalStep = 0
+            batchesThatStepped = 0
+        }
         shouldStop = false
         metrics.reset()
         startTime = Date()
@@ -142,17 +145,17 @@ extension Trainer {
         device = try resolveDevice()
         precisionPlugin = PrecisionPlugin(setting: configuration.precision, device: device)
         try data.prepareData()
-        try callModule(.other) { try model.prepareData() }
+        try callModule(.named("prepare_data")) { try model.prepareData() }
         try data.setup(stage)
-        try callCallbacks(.other) { try $0.setup(self, model, stage: stage) }
-        try callModule(.other) { try model.setup(stage: stage) }
-        try callModule(.other) { try model.configureModel() }
+        try callCallbacks(.named("setup")) { try $0.setup(self, model, stage: stage) }
+        try callModule(.named("setup")) { try model.setup(stage: stage) }
+        try callModule(.named("configure_model")) { try model.configureModel() }
         try model.to(device)
         try precisionPlugin.convertModule(model)
         let result = try body()
         try data.teardown(stage)
-        try callCallbacks(.other) { try $0.teardown(self, model, stage: stage) }
-        try callModule(.other) { try model.teardown(stage: stage) }
+        try callCallbacks(.named("teardown")) { try $0.teardown(self, model, stage: stage) }
+        try callModule(.named("teardown")) { try model.teardown(stage: stage) }
         for logger in loggers where isGlobalZero { try logger.finalize(status: "success") }
         self.stage = nil
         return result

@@ -82,7 +82,7 @@ extension Trainer {
                 reduce: MetricReduction, batchSize: Int?) throws {
         let hook = context.hook ?? .other
         guard let rule = hook.loggingRule else {
-            throw LightningError.logging("You can't `log()` inside `\(hook == .other ? "this hook" : hook.rawValue)`. Log from the step methods or the epoch hooks, or write to your logger directly")
+            throw LightningError.logging("You can't `log()` inside `\(hook.rawValue)`. Log from the step methods or the epoch hooks, or write to a Logger directly with logMetrics")
         }
         if configuration.barebones {
             throw LightningError.logging("`log()` is not allowed with `barebones: true`; turn barebones off to log metrics")
@@ -90,10 +90,13 @@ extension Trainer {
         let onStep = onStep ?? rule.onStep
         let onEpoch = onEpoch ?? rule.onEpoch
         guard onStep || onEpoch else {
-            throw LightningError.logging("`log(\"\(name)\", onStep: false, onEpoch: false)` logs nothing; set one of them")
+            throw LightningError.logging("`log(\"\(name)\", onStep: false, onEpoch: false)` is not useful: it logs nothing; set one of them")
         }
         if onStep && !rule.stepAllowed {
-            throw LightningError.logging("You can't `log(\"\(name)\", onStep: true)` inside `\(hook.rawValue)`: it runs once per epoch")
+            throw LightningError.logging("You can't `log(\"\(name)\", onStep: true)` inside `\(hook.rawValue)`, must be one of (false): it runs once per epoch")
+        }
+        if name.contains("/dataloader_idx_") {
+            throw LightningError.logging("You called `log` with the key `\(name)` but it should not contain information about `dataloader_idx`")
         }
         let results = hook.isTraining ? metrics.training : metrics.evaluation
         try results.log(name, value: value, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, logger: logger,
@@ -124,6 +127,22 @@ extension Trainer {
         try writeRow(row, step: step)
     }
 
+    /// Writes the step values an evaluation batch logged (Lightning's `update_eval_step_metrics`):
+    /// their own row at `step`, the evaluation loop's batch counter, without an `epoch` entry.
+    func logEvaluationStep(step: Int) throws {
+        defer { metrics.evaluation.endStep() }
+        var row: [(name: String, value: Double)] = []
+        for entry in metrics.evaluation.entries where entry.onStep && entry.loggedThisStep {
+            let key = entry.onEpoch ? entry.name + "_step" : entry.name
+            if entry.logger {
+                metrics.logged[key] = entry.last
+                row.append((key, try entry.last.doubleValue()))
+            }
+        }
+        guard !row.isEmpty, isGlobalZero else { return }
+        for logger in loggers { try logger.logMetrics(row, step: step) }
+    }
+
     /// Reduces a loop's epoch values into the callback, progress-bar and logged metrics, and writes
     /// them to the loggers at `step`.
     func finishEpochMetrics(_ results: ResultCollection, step: Int, write: Bool) throws {
@@ -133,13 +152,16 @@ extension Trainer {
             let key = entry.onStep ? entry.name + "_epoch" : entry.name
             metrics.callback[entry.name] = value
             metrics.callback[key] = value
-            if entry.progressBar {
-                metrics.progressBar[key] = value
-                if entry.onStep { metrics.progressBar[entry.name + "_step"] = nil }
-            }
+            if entry.progressBar { metrics.progressBar[key] = value }
             if entry.logger {
                 metrics.logged[key] = value
                 row.append((key, try value.doubleValue()))
+            }
+        }
+        if results === metrics.evaluation {
+            // Once an evaluation epoch ends, its per-batch values leave the callback metrics.
+            for entry in results.entries where entry.onStep {
+                metrics.callback[entry.onEpoch ? entry.name + "_step" : entry.name] = nil
             }
         }
         if write { try writeRow(row, step: step) }
@@ -148,7 +170,6 @@ extension Trainer {
     private func writeRow(_ row: [(name: String, value: Double)], step: Int) throws {
         guard !row.isEmpty, isGlobalZero else { return }
         let entries = row + [("epoch", Double(currentEpoch))]
-        metrics.logged["epoch"] = .number(Double(currentEpoch))
         for logger in loggers { try logger.logMetrics(entries, step: step) }
     }
 }
