@@ -12,6 +12,13 @@ let a = try Tensor.randn([4, 4])
 let b = try Tensor.randn([4, 4])
 let v = try Tensor.randn([16])
 
+// `OpOverheadBenchmark N add`: only N additions, no warm-up or timing, for instruction counting
+// under callgrind (Benchmarks/count-op-instructions.sh).
+if CommandLine.arguments.count > 2, CommandLine.arguments[2] == "add" {
+    for _ in 0..<iterations { _ = try a.add(b) }
+    exit(0)
+}
+
 let cases: [(String, () throws -> Tensor)] = [
     ("add 4x4", { try a.add(b) }),
     ("matmul 4x4", { try a.matmul(b) }),
