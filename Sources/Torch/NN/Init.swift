@@ -77,14 +77,14 @@ public enum Init {
     /// Fills with values from U(a, b).
     @discardableResult
     public static func uniform_(_ tensor: Tensor, a: Double = 0, b: Double = 1, generator: Generator? = nil) throws(TorchError) -> Tensor {
-        try noGrad { () throws(TorchError) in try tensor.uniform_(from: a, to: b, generator: generator) }
+        _ = try noGrad { () throws(TorchError) in try tensor.uniform_(from: a, to: b, generator: generator) }
         return tensor
     }
 
     /// Fills with values from N(mean, std²).
     @discardableResult
     public static func normal_(_ tensor: Tensor, mean: Double = 0, std: Double = 1, generator: Generator? = nil) throws(TorchError) -> Tensor {
-        try noGrad { () throws(TorchError) in try tensor.normal_(mean: mean, std: std, generator: generator) }
+        _ = try noGrad { () throws(TorchError) in try tensor.normal_(mean: mean, std: std, generator: generator) }
         return tensor
     }
 
@@ -110,7 +110,7 @@ public enum Init {
     /// Fills with `value`.
     @discardableResult
     public static func constant_(_ tensor: Tensor, _ value: Double) throws(TorchError) -> Tensor {
-        try noGrad { () throws(TorchError) in try tensor.fill_(value: value) }
+        _ = try noGrad { () throws(TorchError) in try tensor.fill_(value: value) }
         return tensor
     }
 
@@ -123,7 +123,7 @@ public enum Init {
     /// Fills with zeros.
     @discardableResult
     public static func zeros_(_ tensor: Tensor) throws(TorchError) -> Tensor {
-        try noGrad { () throws(TorchError) in try tensor.zero_() }
+        _ = try noGrad { () throws(TorchError) in try tensor.zero_() }
         return tensor
     }
 
@@ -167,7 +167,7 @@ public enum Init {
         let gain = calculateGain(nonlinearity, param: a)
         let std = gain / Double(fan).squareRoot()
         let bound = (3.0).squareRoot() * std
-        try noGrad { () throws(TorchError) in try tensor.uniform_(from: -bound, to: bound, generator: generator) }
+        _ = try noGrad { () throws(TorchError) in try tensor.uniform_(from: -bound, to: bound, generator: generator) }
         return tensor
     }
 
@@ -181,7 +181,7 @@ public enum Init {
         let fan = try fan(tensor, mode)
         let gain = calculateGain(nonlinearity, param: a)
         let std = gain / Double(fan).squareRoot()
-        try noGrad { () throws(TorchError) in try tensor.normal_(mean: 0, std: std, generator: generator) }
+        _ = try noGrad { () throws(TorchError) in try tensor.normal_(mean: 0, std: std, generator: generator) }
         return tensor
     }
 
@@ -243,8 +243,9 @@ enum InitializationScope {
 /// let model = try skipInit { try Linear(4096, 4096) }
 /// try model.loadStateDict(state)
 /// ```
-public func skipInit<Result>(_ body: () throws -> Result) rethrows -> Result {
-    try InitializationScope.$skipped.withValue(true) { try body() }
+public func skipInit<Value, Failure: Error>(_ body: () throws(Failure) -> Value) throws(Failure) -> Value {
+    let result = InitializationScope.$skipped.withValue(true) { Result { () throws(Failure) in try body() } }
+    return try result.get()
 }
 
 /// Whether layers built now should run their default initialisation (false inside ``skipInit(_:)``).

@@ -55,6 +55,12 @@ public final class Linear: Module, UnaryLayer {
     public override var extraDescription: String {
         "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(pythonBool(bias != nil))"
     }
+
+    /// The class name PyTorch shows for this layer (MultiheadAttention's `out_proj` is a
+    /// `NonDynamicallyQuantizableLinear` there).
+    var pythonTypeName = "Linear"
+
+    public override var typeName: String { pythonTypeName }
 }
 
 /// y = x₁ᵀ A x₂ + b for each output feature (PyTorch's `nn.Bilinear`).
