@@ -159,7 +159,6 @@ public final class CosineSimilarity: Module {
         try Functional.cosineSimilarity(x1, x2, dim: dim, eps: eps)
     }
     public func callAsFunction(_ x1: Tensor, _ x2: Tensor) throws(TorchError) -> Tensor { try forward(x1, x2) }
-    public override var extraDescription: String { "dim=\(dim), eps=\(pythonFloat(eps))" }
 }
 
 /// The `p`-norm distance of two inputs along the last dimension (PyTorch's `nn.PairwiseDistance`).

@@ -207,10 +207,6 @@ public final class RNN: RecurrentLayer {
     public func callAsFunction(_ input: Tensor, _ hx: Tensor? = nil) throws(TorchError) -> (output: Tensor, hidden: Tensor) {
         try forward(input, hx)
     }
-
-    public override var extraDescription: String {
-        super.extraDescription + (nonlinearity == .relu ? ", nonlinearity=relu" : "")
-    }
 }
 
 /// A multi-layer long short-term memory network (PyTorch's `nn.LSTM`), on ATen's fused `lstm`
