@@ -111,6 +111,7 @@ enum NNTable {
         "conv2d_circular": .layer { try Conv2d(2, 3, kernelSize: 3, padding: 1, paddingMode: .circular) },
         "conv2d_replicate": .layer { try Conv2d(2, 3, kernelSize: 3, padding: [2, 1], paddingMode: .replicate) },
         "conv2d_unbatched": .layer { try Conv2d(2, 3, kernelSize: 3) },
+        "conv2d_float64": .layer { try Conv2d(2, 3, kernelSize: 3, padding: 1, dtype: .float64) },
         "conv3d": .layer { try Conv3d(2, 3, kernelSize: 2, stride: [1, 2, 1]) },
         "conv_transpose1d": .layer { try ConvTranspose1d(3, 2, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1) },
         "conv_transpose2d": .layer { try ConvTranspose2d(4, 2, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1) },
@@ -274,6 +275,14 @@ enum NNTable {
             return attentionOutputs(try m(x, x, x, keyPaddingMask: c.pad))
         },
 
+        "mha_float64": .module({ try MultiheadAttention(8, 2, batchFirst: true, dtype: .float64) }) { m, c in
+            let x = try c.x
+            return attentionOutputs(try m(x, x, x, keyPaddingMask: c.pad))
+        },
+        "transformer_encoder_float64": .module({
+            try TransformerEncoder(TransformerEncoderLayer(8, 2, dimFeedforward: 16, dropout: 0, activation: .gelu, dtype: .float64),
+                                   numLayers: 2, enableNestedTensor: false)
+        }) { m, c in [try m(c.x)] },
         "transformer_encoder_layer": .layer { try TransformerEncoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16, dropout: 0) },
         "transformer_encoder_layer_norm_first_gelu": .module({
             try TransformerEncoderLayer(8, 2, dimFeedforward: 12, dropout: 0, activation: .gelu, layerNormEps: 1e-6, batchFirst: true, normFirst: true)
@@ -306,6 +315,7 @@ enum NNTable {
         "lstm_dropout_train": .module({ try LSTM(4, 5, numLayers: 3, dropout: 0.4) }) { m, c in lstmOutputs(try m(c.x)) },
         "lstm_unbatched": .module({ try LSTM(4, 5, numLayers: 2, batchFirst: true) }) { m, c in lstmOutputs(try m(c.x)) },
         "lstm_eval": .module({ try LSTM(4, 5, numLayers: 2, dropout: 0.5) }) { m, c in lstmOutputs(try m(c.x)) },
+        "lstm_float64": .module({ try LSTM(3, 4, numLayers: 2, bidirectional: true, dtype: .float64) }) { m, c in lstmOutputs(try m(c.x)) },
         "gru": .module({ try GRU(4, 5) }) { m, c in rnnOutputs(try m(c.x)) },
         "gru_deep_bidirectional": .module({ try GRU(3, 4, numLayers: 2, batchFirst: true, bidirectional: true) }) { m, c in
             rnnOutputs(try m(c.x))

@@ -125,6 +125,7 @@ module("conv2d_valid", lambda: nn.Conv2d(2, 3, 3, padding="valid"), T("x", 1, 2,
 module("conv2d_circular", lambda: nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"), T("x", 1, 2, 5, 5))
 module("conv2d_replicate", lambda: nn.Conv2d(2, 3, 3, padding=(2, 1), padding_mode="replicate"), T("x", 1, 2, 4, 5))
 module("conv2d_unbatched", lambda: nn.Conv2d(2, 3, 3), T("x", 2, 5, 5))
+module("conv2d_float64", lambda: nn.Conv2d(2, 3, 3, padding=1, dtype=torch.float64), T("x", 1, 2, 4, 4), dtype="float64")
 module("conv3d", lambda: nn.Conv3d(2, 3, 2, stride=(1, 2, 1)), T("x", 1, 2, 3, 4, 3))
 module("conv_transpose1d", lambda: nn.ConvTranspose1d(3, 2, 3, stride=2, padding=1, output_padding=1), T("x", 2, 3, 5))
 module("conv_transpose2d", lambda: nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1), T("x", 2, 4, 3, 3))
@@ -304,6 +305,9 @@ module("mha_fast_path", lambda: nn.MultiheadAttention(8, 2, batch_first=True), T
        Bool("pad", 2, 5, values=[0, 0, 0, 1, 1, 0, 0, 0, 0, 0]),
        run=lambda m, x, pad: list(m(x, x, x, key_padding_mask=pad)), mode="eval", no_grad=True)
 
+module("mha_float64", lambda: nn.MultiheadAttention(8, 2, batch_first=True, dtype=torch.float64), T("x", 2, 4, 8),
+       Bool("pad", 2, 4, values=[0, 0, 0, 1, 0, 0, 0, 0]), run=lambda m, x, pad: list(m(x, x, x, key_padding_mask=pad)), dtype="float64")
+
 group("transformer")
 module("transformer_encoder_layer", lambda: nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0), T("x", 5, 2, 8))
 module("transformer_encoder_layer_norm_first_gelu",
@@ -334,6 +338,11 @@ module("transformer_encoder_nested_fast_path",
        T("x", 2, 5, 8), Bool("pad", 2, 5, values=[0, 0, 0, 1, 1, 0, 0, 0, 0, 0]),
        run=lambda m, x, pad: m(x, src_key_padding_mask=pad), mode="eval", no_grad=True)
 
+module("transformer_encoder_float64",
+       lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, activation="gelu",
+                                                                dtype=torch.float64), num_layers=2, enable_nested_tensor=False),
+       T("x", 4, 2, 8), dtype="float64")
+
 group("recurrent")
 
 
@@ -352,6 +361,8 @@ module("lstm_no_bias", lambda: nn.LSTM(3, 4, bias=False), T("x", 4, 2, 3), run=_
 module("lstm_dropout_train", lambda: nn.LSTM(4, 5, num_layers=3, dropout=0.4), T("x", 5, 3, 4), seed=41, run=_rnn_run)
 module("lstm_unbatched", lambda: nn.LSTM(4, 5, num_layers=2, batch_first=True), T("x", 6, 4), run=_rnn_run)
 module("lstm_eval", lambda: nn.LSTM(4, 5, num_layers=2, dropout=0.5), T("x", 5, 2, 4), run=_rnn_run, mode="eval")
+module("lstm_float64", lambda: nn.LSTM(3, 4, num_layers=2, bidirectional=True, dtype=torch.float64), T("x", 5, 2, 3),
+       run=_rnn_run, dtype="float64")
 module("gru", lambda: nn.GRU(4, 5), T("x", 6, 2, 4), run=_rnn_run)
 module("gru_deep_bidirectional", lambda: nn.GRU(3, 4, num_layers=2, bidirectional=True, batch_first=True),
        T("x", 2, 5, 3), run=_rnn_run)
