@@ -70,7 +70,9 @@ enum NNParity {
             if pause > 0 { Thread.sleep(forTimeInterval: pause) }
             let problems: [String]
             do {
-                problems = try runOnce(fixture, implementation)
+                problems = try usesGlobalGenerator
+                    ? GlobalGeneratorLock.withLock { try runOnce(fixture, implementation) }
+                    : runOnce(fixture, implementation)
             } catch {
                 problems = ["\(id): \(error)"]
             }
