@@ -86,7 +86,7 @@ public final class Hardtanh: Module, UnaryLayer {
     public let maxVal: Double
     public let inplace: Bool
     public init(minVal: Double = -1, maxVal: Double = 1, inplace: Bool = false) throws(TorchError) {
-        guard maxVal > minVal else { throw TorchError("max_val must be greater than min_val") }
+        guard maxVal > minVal else { throw TorchError("max_val (\(pythonFloat(maxVal))) must be greater than min_val (\(pythonFloat(minVal)))") }
         self.minVal = minVal
         self.maxVal = maxVal
         self.inplace = inplace

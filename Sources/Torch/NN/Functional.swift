@@ -315,7 +315,8 @@ extension Functional {
     public static func tanh(_ input: Tensor) throws(TorchError) -> Tensor { try input.tanh() }
     public static func sigmoid(_ input: Tensor) throws(TorchError) -> Tensor { try input.sigmoid() }
     public static func hardtanh(_ input: Tensor, minVal: Double = -1, maxVal: Double = 1) throws(TorchError) -> Tensor {
-        try input.hardtanh(minVal: minVal, maxVal: maxVal)
+        guard minVal <= maxVal else { throw TorchError("min_val cannot be greater than max_val") }
+        return try input.hardtanh(minVal: minVal, maxVal: maxVal)
     }
     public static func hardswish(_ input: Tensor) throws(TorchError) -> Tensor { try input.hardswish() }
     public static func hardsigmoid(_ input: Tensor) throws(TorchError) -> Tensor { try input.hardsigmoid() }
