@@ -17,7 +17,8 @@ struct NNParityTests {
     func fixturesLoad() throws {
         let cases = try NNFixtures.loaded.get()
         #expect(cases.count > 0)
-        print("nn parity fixtures: \(cases.count) cases from \(NNFixtures.directory.path)")
+        print("nn parity fixtures: \(cases.count) cases from \(NNFixtures.directory.path); drawn values compared "
+              + (NNParity.drawsAreBitExact ? "bit for bit" : "within the float tolerance (CPU kernels differ from the fixtures')"))
     }
 
     @Test("Swift matches PyTorch", .tags(.parity), arguments: NNFixtures.ids())

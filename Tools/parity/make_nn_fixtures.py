@@ -16,6 +16,10 @@ Three kinds of case:
 - "init": an empty tensor filled by a torch.nn.init function, either after torch.manual_seed(seed)
   ("generator": false) or from torch.Generator().manual_seed(seed) ("generator": true).
 
+Random draws (initial weights, init functions) depend on ATen's CPU kernels: AVX2 and AVX-512 draw
+the same values (recorded as "cpuCapability"); without them values differ by an ulp or so, and the
+Swift tests then compare draws within the float tolerance instead of bit for bit.
+
 The JSON style is that of Tools/parity/generate_fixtures.py (whose helpers this script reuses):
 {"format": 1, "torch": ..., "group": ..., "cases": [...]}, tensors as {"name", "dtype", "shape",
 "data"} with floats at full float64 precision (float32 values are exact), NaN/inf as strings. Inputs
@@ -697,8 +701,8 @@ def main() -> None:
     os.makedirs(opts.out, exist_ok=True)
     total = 0
     for name, entries in files.items():
-        doc = {"format": 1, "generator": "Tools/parity/make_nn_fixtures.py", "torch": torch.__version__, "group": name,
-               "cases": entries}
+        doc = {"format": 1, "generator": "Tools/parity/make_nn_fixtures.py", "torch": torch.__version__,
+               "cpuCapability": torch.backends.cpu.get_cpu_capability(), "group": name, "cases": entries}
         path = os.path.join(opts.out, f"{name}.json")
         with open(path, "w") as f:
             json.dump(doc, f, separators=(",", ":"), allow_nan=False)
