@@ -12,7 +12,7 @@ OUT="$(mktemp -d "${TMPDIR:-/tmp}/swiftlightning-parity.XXXXXX")"
 trap 'rm -rf "$OUT"' EXIT
 
 Scripts/generate-fixtures.sh --out "$OUT"
-if diff -rq -x tokenizer -x bert Tests/TorchTests/Fixtures "$OUT" > /dev/null; then  # tokenizer/, bert/: Scripts/bert-live.sh
+if diff -rq -x tokenizer -x bert -x nn_layers Tests/TorchTests/Fixtures "$OUT" > /dev/null; then  # tokenizer/, bert/: Scripts/bert-live.sh; nn_layers/: Scripts/nn-parity-live.sh
     echo "[parity] the committed fixtures are up to date"
 else
     echo "[parity] note: the committed fixtures differ from what Python produces now; run Scripts/generate-fixtures.sh and commit"

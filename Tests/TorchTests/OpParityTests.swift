@@ -43,7 +43,7 @@ struct RandomParityTests {
     func random(_ id: String) {
         var first: [String] = []
         for attempt in 1...3 {
-            let problems = Parity.check(id, implementations: OpTable.implementations)
+            let problems = GlobalGeneratorLock.withLock { Parity.check(id, implementations: OpTable.implementations) }
             if problems.isEmpty {
                 if attempt > 1 { print("note: \(id) matched on try \(attempt); another test drew random numbers in between") }
                 return

@@ -39,6 +39,11 @@ extension Module {
             contents.buffers.append((buffer.explicitKey ?? snakeCase(name), buffer.storedTensor, buffer.isPersistent))
         case let keyed as any KeyedStorage:
             collectModules(keyed.storedValue, key: keyed.explicitKey, into: &contents)
+        case let table as ParameterTable:
+            // Parameters registered by name: their keys are used as given.
+            for (key, tensor) in table.entries { contents.parameters.append((key, tensor)) }
+        case let table as any ModuleTableStorage:
+            for (key, module) in table.storedModules { contents.children.append((key, module)) }
         default:
             collectModules(value, key: snakeCase(name), into: &contents)
         }

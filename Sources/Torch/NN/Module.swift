@@ -56,14 +56,32 @@ extension Module: CustomStringConvertible {
         if children.isEmpty { return "\(typeName)(\(extraDescription))" }
         var lines = ["\(typeName)("]
         if !extraDescription.isEmpty { lines.append("  " + extraDescription) }
-        for (name, child) in children {
-            let text = child.description.replacingOccurrences(of: "\n", with: "\n  ")
-            lines.append("  (\(name)): \(text)")
+        // Each entry: its label, such as "(0): ", and the child's text.
+        var entries = children.map { (label: "(\($0.0)): ", text: $0.1.description) }
+        if self is any CollapsesRepeatedChildren {
+            // ModuleList shows a run of identical children once: "(0-5): 6 x Layer(...)".
+            var runs: [(label: String, text: String)] = []
+            var start = 0
+            for index in entries.indices where index == entries.count - 1 || entries[index + 1].text != entries[index].text {
+                let label = start == index
+                    ? "(\(children[index].0)): "
+                    : "(\(children[start].0)-\(children[index].0)): \(index - start + 1) x "
+                runs.append((label, entries[index].text))
+                start = index + 1
+            }
+            entries = runs
+        }
+        for (label, text) in entries {
+            lines.append("  " + label + text.replacingOccurrences(of: "\n", with: "\n  "))
         }
         lines.append(")")
         return lines.joined(separator: "\n")
     }
 }
+
+/// Marks a container whose description shows runs of identical children once, as PyTorch's
+/// `ModuleList.__repr__` does.
+protocol CollapsesRepeatedChildren {}
 
 /// A module with one tensor input and one tensor output, callable as a function.
 ///
