@@ -326,6 +326,17 @@ ts_error ts_generator_set_state(ts_generator g, ts_tensor state) {
 
 void ts_set_num_threads(int32_t n) { at::set_num_threads(n); }
 int32_t ts_get_num_threads(void) { return at::get_num_threads(); }
+void ts_set_thread_intraop_threads(int32_t n) {
+    // at::set_num_threads would also change the process-wide default that new threads copy; the
+    // OpenMP and MKL settings below are per calling thread. at::get_num_threads() first runs ATen's
+    // lazy per-thread initialisation, which would otherwise overwrite them on the first parallel op.
+    (void)at::get_num_threads();
+    using SetThreads = void (*)(int);
+    static auto omp_set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+    static auto mkl_set_local = reinterpret_cast<int (*)(int)>(dlsym(RTLD_DEFAULT, "mkl_set_num_threads_local"));
+    if (omp_set) omp_set(n);
+    if (mkl_set_local) mkl_set_local(n);
+}
 ts_error ts_set_num_interop_threads(int32_t n) { CTORCH_GUARD(at::set_num_interop_threads(n)) }
 int32_t ts_get_num_interop_threads(void) { return at::get_num_interop_threads(); }
 ts_error ts_set_deterministic_algorithms(bool enabled, bool warn_only) {
