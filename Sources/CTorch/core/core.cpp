@@ -333,7 +333,7 @@ void ts_set_thread_intraop_threads(int32_t n) {
     (void)at::get_num_threads();
     using SetThreads = void (*)(int);
     static auto omp_set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
-    static auto mkl_set_local = reinterpret_cast<int (*)(int)>(dlsym(RTLD_DEFAULT, "mkl_set_num_threads_local"));
+    static auto mkl_set_local = reinterpret_cast<int (*)(int)>(dlsym(RTLD_DEFAULT, "MKL_Set_Num_Threads_Local"));
     if (omp_set) omp_set(n);
     if (mkl_set_local) mkl_set_local(n);
 }

@@ -13,7 +13,7 @@
 /// let augmented = images.map { (image: Tensor) in
 ///     let generator = try Generator(seed: WorkerInfo.current?.sampleSeed ?? 0)
 ///     let flip = try Tensor.rand([1], generator: generator).item(Float.self) < 0.5
-///     return flip ? try image.flip(dims: [2]) : image
+///     return flip ? try image.flip([2]) : image
 /// }
 /// ```
 public struct WorkerInfo: Sendable, Equatable {
