@@ -13,12 +13,12 @@ import Foundation
 /// Starts a detached worker thread running `body`.
 func startWorkerThread(name: String, _ body: @escaping @Sendable () -> Void) {
     let thread = Thread {
+        ts_set_current_thread_name(name)
         // PyTorch's workers run torch.set_num_threads(1); here that is per thread, so the
         // caller's thread keeps its intra-op parallelism.
         ts_set_thread_intraop_threads(1)
         body()
     }
-    thread.name = name
     thread.stackSize = 8 << 20
     thread.start()
 }
@@ -84,7 +84,7 @@ final class MapWorkerPool<Batch>: @unchecked Sendable {
         self.timeout = timeout
         liveWorkers = numWorkers
         for id in 0..<numWorkers {
-            startWorkerThread(name: "DataLoader worker \(id)") { [self] in workerLoop(id: id) }
+            startWorkerThread(name: "DataLoader w\(id)") { [self] in workerLoop(id: id) }
         }
     }
 
@@ -209,7 +209,7 @@ final class StreamWorkerPool<Batch>: @unchecked Sendable {
         active = Array(0..<numWorkers)
         liveWorkers = numWorkers
         for id in 0..<numWorkers {
-            startWorkerThread(name: "DataLoader worker \(id)") { [self] in workerLoop(id: id) }
+            startWorkerThread(name: "DataLoader w\(id)") { [self] in workerLoop(id: id) }
         }
     }
 
