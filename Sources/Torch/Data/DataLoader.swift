@@ -29,7 +29,8 @@
 /// **Workers** are threads, not processes: each reads whole batches (samples and collation) with one
 /// intra-op thread, as PyTorch's worker processes do, and at most `prefetchFactor * numWorkers`
 /// batches are read ahead. Batches come out in sampler order whatever the workers' timing. The
-/// dataset's subscript must be safe to call from several threads at once (see ``Dataset``). An
+/// dataset's subscript and the collate function must be safe to call from several threads at once
+/// (see ``Dataset``). An
 /// error in any worker reaches the caller of `next()` as a ``DataLoaderError`` naming the index and
 /// batch; the iteration then ends. Releasing the iterator, or ``Iterator/close()``, stops the
 /// workers and waits for them: no thread outlives its iteration (with `persistentWorkers` they
@@ -159,7 +160,9 @@ public final class DataLoader<Batch> {
 
     /// A loader over an iterable dataset: consecutive samples are collated into batches. With
     /// workers, each worker runs its own pass (see ``IterableDataset``) and batches alternate
-    /// between workers, as in PyTorch.
+    /// between workers, as in PyTorch. Worker threads start with each epoch's passes, so
+    /// `persistentWorkers` only keeps PyTorch's single base seed. A resumed position re-reads and
+    /// skips the batches already handed out.
     public init<D: IterableDataset>(
         _ dataset: D,
         batchSize: Int = 1,
@@ -484,7 +487,8 @@ extension DataLoader {
         private let loader: DataLoader
         private let record: EpochRecord
         private var produce: () throws(DataLoaderError) -> Batch?
-        private var stop: () -> Void
+        /// Stops the workers; the argument says whether to wait for them.
+        private var stop: (Bool) -> Void
         private let countWorkers: () -> Int
         private var closed = false
 
@@ -504,27 +508,27 @@ extension DataLoader {
                         position += 1
                         return try fetch(plan[position - 1], batchContext)
                     }
-                    stop = {}
+                    stop = { _ in }
                     countWorkers = { 0 }
                 } else if loader.persistentWorkers {
                     let pool = loader.persistentPool ?? MapWorkerPool(numWorkers: loader.numWorkers, prefetchFactor: loader.prefetchFactor, timeout: loader.timeout, fetch: fetch)
                     loader.persistentPool = pool
                     let generation = pool.begin(plan: plan, start: record.skip, epoch: record.epoch, baseSeed: record.baseSeed)
                     produce = { () throws(DataLoaderError) -> Batch? in try pool.next(generation: generation) }
-                    stop = { pool.cancel(generation: generation) }
-                    countWorkers = { pool.runningWorkers }
+                    stop = { _ in pool.cancel(generation: generation) }
+                    countWorkers = { 0 }  // the loader's threads, counted by persistentWorkersRunning
                 } else {
                     let pool = MapWorkerPool(numWorkers: loader.numWorkers, prefetchFactor: loader.prefetchFactor, timeout: loader.timeout, fetch: fetch)
                     let generation = pool.begin(plan: plan, start: record.skip, epoch: record.epoch, baseSeed: record.baseSeed)
                     produce = { () throws(DataLoaderError) -> Batch? in try pool.next(generation: generation) }
-                    stop = { pool.shutdown() }
+                    stop = { wait in pool.shutdown(wait: wait) }
                     countWorkers = { pool.runningWorkers }
                 }
             case .iterable(let makeStream):
                 if loader.numWorkers == 0 {
                     let stream = try makeStream(nil, context)
                     produce = stream
-                    stop = {}
+                    stop = { _ in }
                     countWorkers = { 0 }
                 } else {
                     let numWorkers = loader.numWorkers
@@ -535,7 +539,7 @@ extension DataLoader {
                         return try makeStream(info, workerContext)
                     }
                     produce = { () throws(DataLoaderError) -> Batch? in try pool.next() }
-                    stop = { pool.shutdown() }
+                    stop = { wait in pool.shutdown(wait: wait) }
                     countWorkers = { pool.runningWorkers }
                 }
             }
@@ -553,7 +557,8 @@ extension DataLoader {
             do {
                 batch = try producerNext()
             } catch {
-                close()
+                // After a timeout a worker may be stuck in a read: do not wait for it.
+                close(waitForWorkers: error.stage != .timeout)
                 throw error
             }
             guard let batch else {
@@ -572,14 +577,20 @@ extension DataLoader {
         /// Stops this iteration now: worker threads finish the batch they are reading and exit
         /// (persistent workers go idle). Called when the iterator is released.
         public func close() {
-            guard !closed else { return }
-            closed = true
-            stop()
-            produce = { nil }
-            stop = {}
+            close(waitForWorkers: true)
         }
 
-        /// Worker threads of this iteration still running (0 once it is closed or finished).
+        private func close(waitForWorkers: Bool) {
+            guard !closed else { return }
+            closed = true
+            stop(waitForWorkers)
+            produce = { nil }
+            stop = { _ in }
+        }
+
+        /// Worker threads of this iteration still running: 0 once it is closed or finished (but for a
+        /// worker left reading after a timeout), and always 0 with persistent workers, which belong to
+        /// the loader (``DataLoader/persistentWorkersRunning``).
         public var runningWorkers: Int {
             countWorkers()
         }

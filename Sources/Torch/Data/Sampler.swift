@@ -6,7 +6,9 @@
 /// Unlike PyTorch's lazy iterators, a sampler draws a whole epoch at once with ``epochIndices()``.
 /// A random sampler's ``stateDict()`` is the state of the generator that the next draw uses; the
 /// DataLoader saves it at the start of each epoch so that a run resumed mid-epoch draws the same
-/// order again.
+/// order again. A custom sampler with randomness should implement ``stateDict()`` and
+/// ``loadStateDict(_:)`` the same way (the defaults save nothing, so a resumed epoch would be
+/// drawn afresh).
 ///
 /// ```swift
 /// final class EvenFirst: Sampler {

@@ -134,12 +134,14 @@ final class MapWorkerPool<Batch>: @unchecked Sendable {
         return try result.get()
     }
 
-    /// Stops the workers and waits until every one has exited (a batch being read is finished first).
-    func shutdown() {
+    /// Stops the workers. With `wait`, returns once every one has exited (a batch being read is
+    /// finished first); without (after a timeout, when a read may never return), a worker still
+    /// reading exits as soon as that read returns.
+    func shutdown(wait: Bool = true) {
         condition.lock()
         stopping = true
         condition.broadcast()
-        while liveWorkers > 0 { condition.wait() }
+        while wait && liveWorkers > 0 { condition.wait() }
         let stale = results
         results = [:]
         condition.unlock()
@@ -237,13 +239,14 @@ final class StreamWorkerPool<Batch>: @unchecked Sendable {
         return nil
     }
 
-    func shutdown() {
+    /// Stops the workers (see ``MapWorkerPool/shutdown(wait:)``).
+    func shutdown(wait: Bool = true) {
         condition.lock()
         stopping = true
         condition.broadcast()
-        while liveWorkers > 0 { condition.wait() }
+        while wait && liveWorkers > 0 { condition.wait() }
         let stale = queues
-        queues = []
+        queues = queues.map { _ in [] }
         condition.unlock()
         _ = stale
     }
