@@ -16,23 +16,23 @@ struct DataResumeTests {
         }
     }
 
-    static func makeLoader(numWorkers: Int, seed: UInt64 = 123) throws -> DataLoader<Tensor> {
-        try DataLoader(noisyRows(), batchSize: 4, shuffle: true, numWorkers: numWorkers, generator: Generator(seed: seed))
+    static func makeLoader(numWorkers: Int, persistent: Bool = false) throws -> DataLoader<Tensor> {
+        try DataLoader(noisyRows(), batchSize: 4, shuffle: true, numWorkers: numWorkers, persistentWorkers: persistent, generator: Generator(seed: 123))
     }
 
     static func roundTrip(_ state: DataLoaderState) throws -> DataLoaderState {
         try JSONDecoder().decode(DataLoaderState.self, from: JSONEncoder().encode(state))
     }
 
-    @Test(arguments: [0, 2])
-    func resumedMidEpochYieldsTheSameBatches(numWorkers: Int) throws {
+    @Test(arguments: [(0, false), (2, false), (2, true)])
+    func resumedMidEpochYieldsTheSameBatches(numWorkers: Int, persistent: Bool) throws {
         // Uninterrupted: three epochs.
-        let reference = try Self.makeLoader(numWorkers: numWorkers)
+        let reference = try Self.makeLoader(numWorkers: numWorkers, persistent: persistent)
         let full = try (0..<3).map { _ in try floats(reference) }
         #expect(full[0] != full[1])
 
         // Interrupted: epoch 0 whole, then 5 batches of epoch 1, then the process "stops".
-        let interrupted = try Self.makeLoader(numWorkers: numWorkers)
+        let interrupted = try Self.makeLoader(numWorkers: numWorkers, persistent: persistent)
         #expect(try floats(interrupted) == full[0])
         let iterator = try interrupted.makeIterator()
         var head: [[Float]] = []
@@ -44,7 +44,7 @@ struct DataResumeTests {
         #expect(saved.batchesYielded == 5)
 
         // Resumed in a fresh loader (a new process would build it the same way).
-        let resumed = try Self.makeLoader(numWorkers: numWorkers)
+        let resumed = try Self.makeLoader(numWorkers: numWorkers, persistent: persistent)
         try resumed.loadStateDict(saved)
         #expect(resumed.epoch == 1)
         #expect(try floats(resumed) == Array(full[1].dropFirst(5)))

@@ -203,7 +203,7 @@ public final class DataLoader<Batch> {
                 var context = context
                 context.batchIndex = batchesMade
                 while samples.count < batchSize {
-                    let info = context.workerInfo(sample: samplesRead)
+                    let info = context.streamWorkerInfo(sample: samplesRead)
                     let sample: D.Element?
                     do {
                         sample = try WorkerInfo.$storage.withValue(info) { try iterator.next() }
@@ -385,15 +385,12 @@ extension DataLoader {
     /// sampler), or replays them from a saved state.
     private func beginEpoch(resume: DataLoaderState?) throws -> EpochRecord {
         let epoch = resume?.epoch ?? nextEpoch
-        if let saved = resume?.generatorState, let generator {
-            try generator.setState(generatorStateTensor(saved))
-        }
-        let generatorState = try generator?.state().bytes()
-
         let baseSeed: UInt64
         if let resume {
-            // Advance our generator as the original draw did; the saved value is authoritative.
-            if let generator { _ = try Self.drawBaseSeed(generator) }
+            // The saved generator state is the one after the base seed was drawn.
+            if let saved = resume.generatorState, let generator {
+                try generator.setState(generatorStateTensor(saved))
+            }
             baseSeed = resume.baseSeed
         } else if persistentWorkers, let persistentBaseSeed {
             baseSeed = persistentBaseSeed  // PyTorch draws it once for persistent workers
@@ -401,6 +398,7 @@ extension DataLoader {
             baseSeed = try Self.drawBaseSeed(generator)
         }
         if persistentWorkers { persistentBaseSeed = baseSeed }
+        let generatorState = try generator?.state().bytes()
 
         var samplerState: SamplerState?
         var plan: [[Int]]?

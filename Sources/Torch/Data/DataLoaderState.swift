@@ -12,7 +12,8 @@ public struct DataLoaderState: Codable, Equatable, Sendable {
     /// The epoch's base seed (PyTorch's `_base_seed`, drawn from the loader's generator when an
     /// epoch starts; the per-sample seeds of ``WorkerInfo`` derive from it).
     public var baseSeed: UInt64
-    /// The loader generator's state before the epoch's draws; nil without a generator.
+    /// The loader generator's state after the epoch's base seed was drawn, before the sampler drew
+    /// the order; nil without a generator.
     public var generatorState: [UInt8]?
     /// The sampler's state right before it drew the epoch's order; nil for iterable datasets.
     public var samplerState: SamplerState?

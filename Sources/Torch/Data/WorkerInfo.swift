@@ -7,7 +7,8 @@
 /// Random transforms should draw from ``sampleSeed`` rather than the global generator: the global
 /// generator is shared by all threads, so its draws depend on thread timing, whereas
 /// ``sampleSeed`` depends only on the epoch's base seed and the sample's position in the epoch, so
-/// the same augmented batches come back whatever the number of workers, and after a resume.
+/// the same augmented batches come back whatever the number of workers, and after a resume. (For
+/// an iterable dataset it depends on the worker and the sample's position in that worker's pass.)
 ///
 /// ```swift
 /// let augmented = images.map { (image: Tensor) in

@@ -42,12 +42,19 @@ struct BatchContext: Sendable {
     var worker: Int?
     var numWorkers: Int
 
-    /// The WorkerInfo of sample `position` within this batch (or within a worker's stream).
+    /// The WorkerInfo of sample `position` within batch `batchIndex` of the epoch (map-style).
     func workerInfo(sample position: Int) -> WorkerInfo {
+        info(sampleSeed: mixSeed(mixSeed(mixSeed(baseSeed, epoch), batchIndex), position))
+    }
+
+    /// The WorkerInfo of the `position`-th sample of this worker's pass (iterable datasets).
+    func streamWorkerInfo(sample position: Int) -> WorkerInfo {
+        info(sampleSeed: mixSeed(mixSeed(mixSeed(baseSeed, epoch), -1 - (worker ?? 0)), position))
+    }
+
+    private func info(sampleSeed: UInt64) -> WorkerInfo {
         let id = worker ?? 0
-        return WorkerInfo(
-            id: id, numWorkers: numWorkers, seed: baseSeed &+ UInt64(id),
-            sampleSeed: mixSeed(mixSeed(mixSeed(baseSeed, epoch), batchIndex), position))
+        return WorkerInfo(id: id, numWorkers: numWorkers, seed: baseSeed &+ UInt64(id), sampleSeed: sampleSeed)
     }
 }
 
