@@ -48,6 +48,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),
+        .executableTarget(name: "DataLoaderBenchmark", dependencies: ["Torch"], path: "Benchmarks/DataLoader/Swift"),
     ],
     cxxLanguageStandard: .cxx17
 )

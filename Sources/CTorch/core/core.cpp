@@ -16,6 +16,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <mutex>
+#include <pthread.h>
 
 namespace ctorch {
 
@@ -326,6 +327,27 @@ ts_error ts_generator_set_state(ts_generator g, ts_tensor state) {
 
 void ts_set_num_threads(int32_t n) { at::set_num_threads(n); }
 int32_t ts_get_num_threads(void) { return at::get_num_threads(); }
+void ts_set_current_thread_name(const char *name) {
+    char truncated[16] = {0};  // Linux keeps 15 characters and the terminator
+    std::strncpy(truncated, name, sizeof(truncated) - 1);
+#if defined(__APPLE__)
+    pthread_setname_np(truncated);
+#else
+    pthread_setname_np(pthread_self(), truncated);
+#endif
+}
+
+void ts_set_thread_intraop_threads(int32_t n) {
+    // at::set_num_threads would also change the process-wide default that new threads copy; the
+    // OpenMP and MKL settings below are per calling thread. at::get_num_threads() first runs ATen's
+    // lazy per-thread initialisation, which would otherwise overwrite them on the first parallel op.
+    (void)at::get_num_threads();
+    using SetThreads = void (*)(int);
+    static auto omp_set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+    static auto mkl_set_local = reinterpret_cast<int (*)(int)>(dlsym(RTLD_DEFAULT, "MKL_Set_Num_Threads_Local"));
+    if (omp_set) omp_set(n);
+    if (mkl_set_local) mkl_set_local(n);
+}
 ts_error ts_set_num_interop_threads(int32_t n) { CTORCH_GUARD(at::set_num_interop_threads(n)) }
 int32_t ts_get_num_interop_threads(void) { return at::get_num_interop_threads(); }
 ts_error ts_set_deterministic_algorithms(bool enabled, bool warn_only) {

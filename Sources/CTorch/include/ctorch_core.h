@@ -187,6 +187,11 @@ ts_error ts_generator_set_state(ts_generator generator, ts_tensor state);
 
 void ts_set_num_threads(int32_t n);
 int32_t ts_get_num_threads(void);
+/// Sets the intra-op thread count of the calling thread only (OpenMP and MKL), as PyTorch's
+/// DataLoader workers do with torch.set_num_threads(1) in their own processes.
+void ts_set_thread_intraop_threads(int32_t n);
+/// Names the calling thread (for debuggers and backtraces; Linux keeps 15 characters).
+void ts_set_current_thread_name(const char *name);
 ts_error ts_set_num_interop_threads(int32_t n);
 int32_t ts_get_num_interop_threads(void);
 ts_error ts_set_deterministic_algorithms(bool enabled, bool warn_only);
