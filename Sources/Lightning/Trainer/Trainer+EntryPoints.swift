@@ -70,7 +70,9 @@ extension Trainer {
     func fit<M: LightningModule>(_ model: M, data: RunData<M>, ckptPath: String?) throws {
         beginRun(model, stage: .fit)
         try runEntryPoint(model, data: data) {
-            let checkpoint = try ckptPath.map { try loadCheckpoint(at: try resolveCheckpointPath($0)) }
+            let resolved = try ckptPath.map { try resolveCheckpointPath($0) }
+            self.ckptPath = resolved
+            let checkpoint = try resolved.map { try loadCheckpoint(at: $0) }
             try FitLoop(trainer: self, module: model, data: data, resumeFrom: checkpoint).run()
         }
     }
