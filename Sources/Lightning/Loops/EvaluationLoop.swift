@@ -51,11 +51,16 @@ final class EvaluationLoop<M: LightningModule> {
     /// Runs one evaluation epoch over every loader in turn; returns the epoch metrics per loader
     /// (what `Trainer.validate`/`test` return).
     @discardableResult
-    func run(limitOverride: BatchLimit?) throws -> [[String: Double]] {
+    /// - Parameter maxBatches: At most this many batches per loader, within the limit (the sanity
+    ///   check's `numSanityValSteps`: Lightning runs `min(numSanityValSteps, limited batches)`).
+    func run(maxBatches: Int?) throws -> [[String: Double]] {
         let t = trainer
         let loaders = try ensureLoaders()
         guard !loaders.isEmpty else { return [] }
-        let counts = loaders.map { (limitOverride ?? limit).resolve($0.batchCount) ?? Int.max }
+        let counts = loaders.map { loader -> Int in
+            let limited = limit.resolve(loader.batchCount) ?? Int.max
+            return maxBatches.map { Swift.min($0, limited) } ?? limited
+        }
         if t.stage == .sanityChecking {
             t.numSanityValBatches = counts
         } else if isTest {

@@ -168,7 +168,7 @@ final class FitLoop<M: LightningModule> {
         // As Lightning's isolate_rng: the sanity check uses up no random numbers.
         let generator = try Generator.default(for: .cpu)
         let state = try generator.state()
-        _ = try noGrad { try evaluation.run(limitOverride: steps == -1 ? nil : .count(steps)) }
+        _ = try noGrad { try evaluation.run(maxBatches: steps == -1 ? nil : steps) }
         try generator.setState(state)
         try t.callCallbacks(.other) { try $0.onSanityCheckEnd(t, module) }
         t.metrics.reset()
@@ -250,7 +250,7 @@ final class FitLoop<M: LightningModule> {
             if shouldValidate(batchIndex: batchIndex, epochStart: epochStart) {
                 if !accumulating { try t.callModule(.other) { try module.onValidationModelZeroGrad() } }
                 // Validation inside fit always runs under no-grad (not inference mode), as in Lightning.
-                _ = try noGrad { try evaluation.run(limitOverride: nil) }
+                _ = try noGrad { try evaluation.run(maxBatches: nil) }
                 t.stage = .training
             }
             // Plateau step schedulers read the metrics of a validation that just ran.

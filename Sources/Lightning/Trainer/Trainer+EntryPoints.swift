@@ -121,8 +121,8 @@ extension Trainer {
                         : "\(model.typeName) has no validation data or no validationStep: implement validationStep and valDataloader (or pass dataloaders)")
                 }
                 let results = try configuration.inferenceMode
-                    ? inferenceMode { try loop.run(limitOverride: nil) }
-                    : noGrad { try loop.run(limitOverride: nil) }
+                    ? inferenceMode { try loop.run(maxBatches: nil) }
+                    : noGrad { try loop.run(maxBatches: nil) }
                 if verbose && isGlobalZero { Swift.print(ResultsTable(stage: stage, results: results).render()) }
                 return results
             }
