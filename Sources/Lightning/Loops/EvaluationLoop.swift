@@ -37,6 +37,9 @@ final class EvaluationLoop<M: LightningModule> {
     /// Fetches the loaders (once) and says whether there are any.
     func hasData() throws -> Bool { try !ensureLoaders().isEmpty }
 
+    /// The batches each loader runs, after the limit (Lightning's `num_val_batches`).
+    func batchCounts() throws -> [Int] { try ensureLoaders().map { limit.resolve($0.batchCount) ?? Int.max } }
+
     @discardableResult
     private func ensureLoaders() throws -> [any BatchLoader<M.Batch>] {
         let n = configuration.reloadDataloadersEveryNEpochs

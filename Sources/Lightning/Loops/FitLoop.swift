@@ -187,7 +187,9 @@ final class FitLoop<M: LightningModule> {
         t.numTrainingBatches = trainLimit.resolve(trainLoader!.batchCount)
         // The fit loop sets up the validation data with the training data (fetched already if a
         // sanity check ran), as Lightning's `_FitLoop.setup_data`.
-        if evaluation.isEnabled { _ = try evaluation.hasData() }
+        // `numValBatches` is known from here on (callbacks such as ModelCheckpoint read it before the
+        // first validation), as in Lightning.
+        if evaluation.isEnabled, try evaluation.hasData() { t.numValBatches = try evaluation.batchCounts() }
         try t.callCallbacks(.onTrainStart) { try $0.onTrainStart(t, module) }
         try t.callModule(.onTrainStart) { try module.onTrainStart() }
         module.train()
