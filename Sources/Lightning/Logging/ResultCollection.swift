@@ -62,7 +62,9 @@ final class ResultCollection {
             let weighted: MetricValue
             switch value {
             case .number(let v): weighted = .number(v * weight)
-            case .tensor(let t): weighted = .tensor(try t.to(dtype: .float64) * weight)
+            // As Lightning's `_ResultMetric`: float64 values accumulate in float64, everything else in
+            // float32 (so a float32 loss has a float32 epoch mean, bit for bit).
+            case .tensor(let t): weighted = .tensor(try t.to(dtype: t.dtype == .float64 ? .float64 : .float32) * weight)
             }
             entries[index].accumulated = try combine(entry.accumulated, weighted, { try $0 + $1 }, +)
             entries[index].weight += weight
