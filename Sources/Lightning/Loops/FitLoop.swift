@@ -17,14 +17,16 @@ final class FitLoop<M: LightningModule> {
     var totalBatchIndex = 0
     /// Lightning's loop counters, saved in checkpoints.
     var progress = LoopProgress()
-    /// The checkpoint to resume from, if any.
-    let resumeFrom: Checkpoint?
+    /// The checkpoint file to resume from, if any; read after `configureModel`, as Lightning does.
+    let resumePath: String?
+    /// The checkpoint read from `resumePath`.
+    private(set) var resumeFrom: Checkpoint?
 
-    init(trainer: Trainer, module: M, data: RunData<M>, resumeFrom: Checkpoint?) {
+    init(trainer: Trainer, module: M, data: RunData<M>, resumePath: String?) {
         self.trainer = trainer
         self.module = module
         self.data = data
-        self.resumeFrom = resumeFrom
+        self.resumePath = resumePath
         self.evaluation = EvaluationLoop(trainer: trainer, module: module, data: data, stage: .validate)
     }
 
@@ -90,7 +92,11 @@ final class FitLoop<M: LightningModule> {
 
         try t.callModule(.other) { try module.configureModel() }
         t.checkpointSource = CheckpointSource(dump: { [unowned self] in try self.dumpCheckpoint(weightsOnly: $0) })
-        if let resumeFrom { try restoreModelAndCallbacks(resumeFrom) }
+        if let resumePath {
+            let checkpoint = try t.loadCheckpoint(at: resumePath)
+            resumeFrom = checkpoint
+            try restoreModelAndCallbacks(checkpoint)
+        }
         try module.to(t.device)
         try t.precisionPlugin.convertModule(module)
         t.estimatedSteppingBatchesProvider = { [unowned self] in try self.estimatedSteppingBatches() }
@@ -214,8 +220,11 @@ final class FitLoop<M: LightningModule> {
         t.metrics.training.reset()
         if resumeBatchIndex == 0 { progress.startEpoch() }
         progress.epochStarted = t.currentEpoch + 1
-        try t.callCallbacks(.onTrainEpochStart) { try $0.onTrainEpochStart(t, module) }
-        try t.callModule(.onTrainEpochStart) { try module.onTrainEpochStart() }
+        // An epoch resumed in its middle has started already: Lightning skips its start hooks.
+        if resumeBatchIndex == 0 {
+            try t.callCallbacks(.onTrainEpochStart) { try $0.onTrainEpochStart(t, module) }
+            try t.callModule(.onTrainEpochStart) { try module.onTrainEpochStart() }
+        }
 
         let limit = t.numTrainingBatches ?? Int.max
         var batchIndex = resumeBatchIndex

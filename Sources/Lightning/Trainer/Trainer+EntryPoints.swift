@@ -72,8 +72,7 @@ extension Trainer {
         try runEntryPoint(model, data: data) {
             let resolved = try ckptPath.map { try resolveCheckpointPath($0) }
             self.ckptPath = resolved
-            let checkpoint = try resolved.map { try loadCheckpoint(at: $0) }
-            try FitLoop(trainer: self, module: model, data: data, resumeFrom: checkpoint).run()
+            try FitLoop(trainer: self, module: model, data: data, resumePath: resolved).run()
         }
     }
 
