@@ -232,6 +232,26 @@ struct ModelCheckpointTests {
             == "/ckpt/x=1e-05-y=1e+16-z=123.0-x=1.0e-05-z=+0123.00-z=12300.000000%.ckpt")
     }
 
+    @Test func bestKModelsYAML() throws {
+        let root = try temporaryFolder("ckpt-yaml")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let checkpoint = try ModelCheckpoint(dirpath: root, monitor: "val_loss", saveTopK: -1)
+        func score(_ value: Double) throws -> PickleValue { .tensor(try Tensor(scalar: value)) }
+        try checkpoint.loadStateDict(.dict([
+            (.string("dirpath"), .string(checkpoint.dirpath!)), (.string("best_model_path"), .string("")),
+            (.string("best_model_score"), .none),
+            (.string("best_k_models"), .dict([
+                (.string("/r/ckpts/model-step=8.ckpt"), try score(0.699999988079071)),
+                (.string("/r/ckpts/model-step=12.ckpt"), try score(1e-05)), (.string("x: y"), try score(.infinity)),
+                (.string("val/acc=0.6.ckpt"), try score(0.6000000238418579)), (.string("-v1"), try score(.nan)),
+            ])),
+        ]))
+        try checkpoint.toYAML()
+        // PyYAML's yaml.dump of the same dictionary.
+        #expect(try String(contentsOfFile: root + "/best_k_models.yaml", encoding: .utf8)
+            == "-v1: .nan\n/r/ckpts/model-step=12.ckpt: 1.0e-05\n/r/ckpts/model-step=8.ckpt: 0.699999988079071\nval/acc=0.6.ckpt: 0.6000000238418579\n'x: y': .inf\n")
+    }
+
     @Test func stateKeys() throws {
         #expect(try ModelCheckpoint().stateKey == "ModelCheckpoint{'monitor': None, 'mode': 'min', 'every_n_train_steps': 0, 'every_n_epochs': 1, 'train_time_interval': None}")
         #expect(try ModelCheckpoint(monitor: "it's", mode: .max, trainTimeInterval: 3600.5).stateKey

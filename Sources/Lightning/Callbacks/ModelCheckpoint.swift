@@ -322,6 +322,33 @@ open class ModelCheckpoint: CheckpointingCallback {
         if let path = state["best_model_path"]?.stringValue { bestModelPath = path }
     }
 
+    /// Writes `bestKModels` as YAML (`path: score` lines, sorted), by default to
+    /// `<dirpath>/best_k_models.yaml` (Lightning's `to_yaml`).
+    public func toYAML(_ path: String? = nil) throws {
+        guard let target = path ?? dirpath.map({ Self.join($0, "best_k_models.yaml") }) else {
+            throw LightningError.configuration("ModelCheckpoint.toYAML needs a path, or a dirpath (resolved when fit starts)")
+        }
+        func scalar(_ text: String) -> String {
+            let chars = Array(text)
+            let special = ",[]{}#&*!|>'\"%@`"
+            let indicatorStart = chars.first.map { "-?:".contains($0) && (chars.count == 1 || chars[1] == " ") } ?? false
+            let plain = !text.isEmpty && !special.contains(chars[0]) && !indicatorStart && !text.contains(": ") && !text.contains(" #")
+                && !text.hasSuffix(":") && text.trimmingCharacters(in: .whitespaces) == text && Double(text) == nil
+                && !["true", "false", "yes", "no", "on", "off", "null", "~"].contains(text.lowercased())
+            return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+        }
+        func number(_ value: Double) -> String {
+            if value.isNaN { return ".nan" }
+            if value.isInfinite { return value < 0 ? "-.inf" : ".inf" }
+            let text = PythonFormat.repr(value).lowercased()
+            return !text.contains(".") && text.contains("e") ? text.replacingOccurrences(of: "e", with: ".0e") : text
+        }
+        let entries = bestKModelsInOrder.sorted { $0.path < $1.path }
+        let text = entries.isEmpty ? "{}\n" : entries.map { "\(scalar($0.path)): \(number($0.score))\n" }.joined()
+        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: target, atomically: true, encoding: .utf8)
+    }
+
     // MARK: Names
 
     /// The path for `metrics` under this callback's template (or `filename`), with version `ver`.
