@@ -6,7 +6,7 @@ import Torch
 /// top-k bookkeeping and state).
 ///
 /// ```swift
-/// let checkpoint = try ModelCheckpoint(monitor: "val_loss", saveTopK: 2, filename: "{epoch}-{val_loss:.2f}")
+/// let checkpoint = try ModelCheckpoint(filename: "{epoch}-{val_loss:.2f}", monitor: "val_loss", saveTopK: 2)
 /// let trainer = try Trainer(maxEpochs: 10, callbacks: [checkpoint])
 /// try trainer.fit(model, datamodule: data)
 /// print(checkpoint.bestModelPath, checkpoint.bestModelScore ?? .nan)  // .../epoch=7-val_loss=0.21.ckpt
