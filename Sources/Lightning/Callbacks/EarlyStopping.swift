@@ -6,7 +6,7 @@ import Torch
 ///
 /// ```swift
 /// let early = EarlyStopping(monitor: "val_loss", minDelta: 0.001, patience: 5)
-/// let trainer = try Trainer(maxEpochs: 100, callbacks: [early])
+/// let trainer = try Trainer(callbacks: [early], maxEpochs: 100)
 /// try trainer.fit(model, datamodule: data)
 /// print(early.stoppedEpoch, early.stoppingReason, early.stoppingReasonMessage ?? "")
 /// ```

@@ -4,7 +4,7 @@ import Torch
 /// Trainer's loggers (Lightning's `LearningRateMonitor`).
 ///
 /// ```swift
-/// let trainer = try Trainer(maxEpochs: 10, callbacks: [LearningRateMonitor(loggingInterval: .step)])
+/// let trainer = try Trainer(callbacks: [LearningRateMonitor(loggingInterval: .step)], maxEpochs: 10)
 /// // metrics.csv gains a column "lr-SGD" (or the scheduler configuration's `name`)
 /// ```
 ///

@@ -7,7 +7,7 @@ import Torch
 ///
 /// ```swift
 /// let checkpoint = try ModelCheckpoint(filename: "{epoch}-{val_loss:.2f}", monitor: "val_loss", saveTopK: 2)
-/// let trainer = try Trainer(maxEpochs: 10, callbacks: [checkpoint])
+/// let trainer = try Trainer(callbacks: [checkpoint], maxEpochs: 10)
 /// try trainer.fit(model, datamodule: data)
 /// print(checkpoint.bestModelPath, checkpoint.bestModelScore ?? .nan)  // .../epoch=7-val_loss=0.21.ckpt
 /// ```
