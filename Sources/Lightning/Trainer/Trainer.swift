@@ -6,7 +6,7 @@ import Torch
 /// Lightning's `Trainer`.
 ///
 /// ```swift
-/// let trainer = try Trainer(maxEpochs: 10, callbacks: [EarlyStopping(monitor: "val_loss")])
+/// let trainer = try Trainer(callbacks: [EarlyStopping(monitor: "val_loss")], maxEpochs: 10)
 /// try trainer.fit(model, datamodule: data)
 /// let results = try trainer.test(model, datamodule: data, ckptPath: "best")
 /// ```
