@@ -49,9 +49,12 @@ final class ResultCollection {
     /// min — tensor ops in the value's dtype, so the results round as Lightning's do.
     private func accumulate(_ index: Int, _ value: MetricValue, _ batchSize: Int) throws {
         let entry = entries[index]
-        guard case .tensor(let v) = value else {
+        guard case .tensor(let logged) = value else {
             throw LightningError.logging("internal: logged values are tensors")
         }
+        // As Lightning's `_ResultMetric.update`: float64 values reduce in float64, every other dtype
+        // in float32 (so a float32 loss has a float32 epoch mean, bit for bit).
+        let v = logged.dtype == .float64 || logged.dtype == .float32 ? logged : try logged.to(dtype: .float32)
         let previous: Tensor? = if case .tensor(let t) = entry.accumulated { t } else { nil }
         let updated: Tensor
         switch entry.reduction {

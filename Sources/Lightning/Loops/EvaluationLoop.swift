@@ -39,6 +39,9 @@ final class EvaluationLoop<M: LightningModule> {
     /// Fetches the loaders (once) and says whether there are any.
     func hasData() throws -> Bool { try !ensureLoaders().isEmpty }
 
+    /// The batches each loader runs, after the limit (Lightning's `num_val_batches`).
+    func batchCounts() throws -> [Int] { try ensureLoaders().map { limit.resolve($0.batchCount) ?? Int.max } }
+
     @discardableResult
     private func ensureLoaders() throws -> [any BatchLoader<M.Batch>] {
         let n = configuration.reloadDataloadersEveryNEpochs
@@ -56,14 +59,16 @@ final class EvaluationLoop<M: LightningModule> {
     /// Runs one evaluation epoch over every loader in turn; returns the epoch metrics per loader
     /// (what `Trainer.validate`/`test` return).
     @discardableResult
-    func run(limitOverride: BatchLimit?) throws -> [[String: Double]] {
+    /// - Parameter maxBatches: At most this many batches per loader, within the limit (the sanity
+    ///   check's `numSanityValSteps`: Lightning runs `min(numSanityValSteps, limited batches)`).
+    func run(maxBatches: Int?) throws -> [[String: Double]] {
         let t = trainer
         let loaders = try ensureLoaders()
         guard !loaders.isEmpty else { return [] }
         var counts = isTest ? t.numTestBatches : t.numValBatches
-        if let limitOverride {
-            // The sanity check runs at most `limitOverride` batches of what the limit allows.
-            counts = zip(loaders, counts).map { Swift.min(limitOverride.resolve($0.0.batchCount) ?? Int.max, $0.1) }
+        if let maxBatches {
+            // The sanity check runs at most `maxBatches` batches of what the limit allows.
+            counts = counts.map { Swift.min(maxBatches, $0) }
         }
         if t.stage == .sanityChecking {
             t.numSanityValBatches = counts

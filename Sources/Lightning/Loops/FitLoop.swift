@@ -17,14 +17,16 @@ final class FitLoop<M: LightningModule> {
     var totalBatchIndex = 0
     /// Lightning's loop counters, saved in checkpoints.
     var progress = LoopProgress()
-    /// The checkpoint to resume from, if any.
-    let resumeFrom: Checkpoint?
+    /// The checkpoint file to resume from, if any; read after `configureModel`, as Lightning does.
+    let resumePath: String?
+    /// The checkpoint read from `resumePath`.
+    private(set) var resumeFrom: Checkpoint?
 
-    init(trainer: Trainer, module: M, data: RunData<M>, resumeFrom: Checkpoint?) {
+    init(trainer: Trainer, module: M, data: RunData<M>, resumePath: String?) {
         self.trainer = trainer
         self.module = module
         self.data = data
-        self.resumeFrom = resumeFrom
+        self.resumePath = resumePath
         self.evaluation = EvaluationLoop(trainer: trainer, module: module, data: data, stage: .validate)
     }
 
@@ -90,7 +92,11 @@ final class FitLoop<M: LightningModule> {
 
         try t.callModule(.named("configure_model")) { try module.configureModel() }
         t.checkpointSource = CheckpointSource(dump: { [unowned self] in try self.dumpCheckpoint(weightsOnly: $0) })
-        if let resumeFrom { try restoreModelAndCallbacks(resumeFrom) }
+        if let resumePath {
+            let checkpoint = try t.loadCheckpoint(at: resumePath)
+            resumeFrom = checkpoint
+            try restoreModelAndCallbacks(checkpoint)
+        }
         try module.to(t.device)
         try t.precisionPlugin.convertModule(module)
         t.estimatedSteppingBatchesProvider = { [unowned self] in try self.estimatedSteppingBatches() }
@@ -168,7 +174,7 @@ final class FitLoop<M: LightningModule> {
         // As Lightning's isolate_rng: the sanity check uses up no random numbers.
         let generator = try Generator.default(for: .cpu)
         let state = try generator.state()
-        _ = try noGrad { try evaluation.run(limitOverride: steps == -1 ? nil : .count(steps)) }
+        _ = try noGrad { try evaluation.run(maxBatches: steps == -1 ? nil : steps) }
         try generator.setState(state)
         try t.callCallbacks(.named("on_sanity_check_end")) { try $0.onSanityCheckEnd(t, module) }
         t.metrics.reset()
@@ -192,7 +198,9 @@ final class FitLoop<M: LightningModule> {
         t.numTrainingBatches = try trainLimit.resolve(trainLoader!.batchCount, name: "limit_train_batches", loader: "train_dataloader")
         // The fit loop sets up the validation data with the training data (fetched already if a
         // sanity check ran), as Lightning's `_FitLoop.setup_data`.
-        if evaluation.isEnabled { _ = try evaluation.hasData() }
+        // `numValBatches` is known from here on (callbacks such as ModelCheckpoint read it before the
+        // first validation), as in Lightning.
+        if evaluation.isEnabled, try evaluation.hasData() { t.numValBatches = try evaluation.batchCounts() }
         if t.numSanityValBatches.isEmpty { t.numSanityValBatches = t.numValBatches.map { _ in 0 } }
         try t.callCallbacks(.onTrainStart) { try $0.onTrainStart(t, module) }
         try t.callModule(.onTrainStart) { try module.onTrainStart() }
@@ -218,8 +226,11 @@ final class FitLoop<M: LightningModule> {
         t.metrics.training.reset()
         if resumeBatchIndex == 0 { progress.startEpoch() }
         progress.epochStarted = t.currentEpoch + 1
-        try t.callCallbacks(.onTrainEpochStart) { try $0.onTrainEpochStart(t, module) }
-        try t.callModule(.onTrainEpochStart) { try module.onTrainEpochStart() }
+        // An epoch resumed in its middle has started already: Lightning skips its start hooks.
+        if resumeBatchIndex == 0 {
+            try t.callCallbacks(.onTrainEpochStart) { try $0.onTrainEpochStart(t, module) }
+            try t.callModule(.onTrainEpochStart) { try module.onTrainEpochStart() }
+        }
 
         let limit = t.numTrainingBatches ?? Int.max
         var batchIndex = resumeBatchIndex
@@ -256,7 +267,7 @@ final class FitLoop<M: LightningModule> {
             if shouldValidate(batchIndex: batchIndex, epochStart: epochStart) {
                 if !accumulating { try t.callModule(.named("on_validation_model_zero_grad")) { try module.onValidationModelZeroGrad() } }
                 // Validation inside fit always runs under no-grad (not inference mode), as in Lightning.
-                _ = try noGrad { try evaluation.run(limitOverride: nil) }
+                _ = try noGrad { try evaluation.run(maxBatches: nil) }
                 t.stage = .training
             }
             // Plateau step schedulers read the metrics of a validation that just ran.

@@ -73,8 +73,9 @@ extension Trainer {
     func fit<M: LightningModule>(_ model: M, data: RunData<M>, ckptPath: String?) throws {
         beginRun(model, stage: .fit)
         try runEntryPoint(model, data: data) {
-            let checkpoint = try ckptPath.map { try loadCheckpoint(at: try resolveCheckpointPath($0)) }
-            try FitLoop(trainer: self, module: model, data: data, resumeFrom: checkpoint).run()
+            let resolved = try ckptPath.map { try resolveCheckpointPath($0) }
+            self.ckptPath = resolved
+            try FitLoop(trainer: self, module: model, data: data, resumePath: resolved).run()
         }
     }
 
@@ -122,8 +123,8 @@ extension Trainer {
                         : "\(model.typeName) has no validation data or no validationStep: implement validationStep and valDataloader (or pass dataloaders)")
                 }
                 let results = try configuration.inferenceMode
-                    ? inferenceMode { try loop.run(limitOverride: nil) }
-                    : noGrad { try loop.run(limitOverride: nil) }
+                    ? inferenceMode { try loop.run(maxBatches: nil) }
+                    : noGrad { try loop.run(maxBatches: nil) }
                 if verbose && isGlobalZero { Swift.print(ResultsTable(stage: stage, results: results).render()) }
                 return results
             }

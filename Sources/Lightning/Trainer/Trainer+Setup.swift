@@ -28,6 +28,9 @@ extension Trainer {
             default: break
             }
         }
+        if !c.enableCheckpointing && c.callbacks.contains(where: { $0 is any CheckpointingCallback }) {
+            try fail("Trainer was configured with enableCheckpointing: false but found a ModelCheckpoint in callbacks; remove it or set enableCheckpointing: true")
+        }
         if let clip = c.gradientClipVal, clip < 0 { try fail("gradientClipVal must not be negative, got \(clip)") }
         if let profiler = c.profiler, !["simple", "advanced"].contains(profiler) {
             try fail("profiler \"\(profiler)\" is unknown; use \"simple\" or \"advanced\"")
@@ -95,6 +98,10 @@ extension Trainer {
         if stage == .fit && configuration.enableModelSummary && !configuration.barebones
             && !result.contains(where: { $0 is ModelSummary }) {
             result.append(ModelSummary())
+        }
+        if stage == .fit && configuration.enableCheckpointing && !configuration.barebones && configuration.fastDevRun == 0
+            && !result.contains(where: { $0 is any CheckpointingCallback }) {
+            result.append(defaultModelCheckpoint)
         }
         let checkpoints = result.filter { $0 is any CheckpointingCallback }
         return result.filter { !($0 is any CheckpointingCallback) } + checkpoints

@@ -6,7 +6,7 @@ import Torch
 /// Lightning's `Trainer`.
 ///
 /// ```swift
-/// let trainer = try Trainer(maxEpochs: 10, callbacks: [EarlyStopping(monitor: "val_loss")])
+/// let trainer = try Trainer(callbacks: [EarlyStopping(monitor: "val_loss")], maxEpochs: 10)
 /// try trainer.fit(model, datamodule: data)
 /// let results = try trainer.test(model, datamodule: data, ckptPath: "best")
 /// ```
@@ -35,6 +35,8 @@ public final class Trainer {
     public internal(set) var numSanityValBatches: [Int] = []
     public internal(set) var numTestBatches: [Int] = []
     public internal(set) var numPredictBatches: [Int] = []
+    /// The checkpoint the current or latest `fit` resumed from (resolved from "best"/"last"), or nil.
+    public internal(set) var ckptPath: String?
     /// True on the last batch of a training epoch.
     public internal(set) var isLastBatch = false
     /// The number of optimizer steps of the whole fit, as Lightning's `estimated_stepping_batches`
@@ -93,6 +95,9 @@ public final class Trainer {
     /// The run that `saveCheckpoint` saves (set by fit, kept after it ends).
     var checkpointSource: CheckpointSource?
     lazy var defaultCheckpointIO: any CheckpointIO = TorchCheckpointIO()
+    /// The ModelCheckpoint `enableCheckpointing` adds to fits without one (one per trainer, so its
+    /// best and last paths outlive the fit). The default settings are valid: it cannot throw.
+    lazy var defaultModelCheckpoint: ModelCheckpoint = try! ModelCheckpoint()
     /// When the last validation ended (for time-based validation intervals).
     var lastValidationTime: Date?
     /// The precision's conversions and autocast region.

@@ -151,6 +151,8 @@ final class RecordingModule: Module, LightningModule {
         r("lr_scheduler_step", [("scheduler", String(describing: type(of: scheduler))), ("metric", pythonRepr(metric))])
         try (scheduler as! LRScheduler).step()
     }
+    func onSaveCheckpoint(_ checkpoint: inout Checkpoint) throws { r("on_save_checkpoint", checkpointArguments(checkpoint)) }
+    func onLoadCheckpoint(_ checkpoint: Checkpoint) throws { r("on_load_checkpoint", checkpointArguments(checkpoint)) }
     func onBeforeBatchTransfer(_ batch: Pair, dataloaderIndex: Int) throws -> Pair { r("on_before_batch_transfer", [("dataloader_idx", dataloaderIndex)]); return batch }
     func transferBatchToDevice(_ batch: Pair, device: Device, dataloaderIndex: Int) throws -> Pair {
         r("transfer_batch_to_device", [("device", device), ("dataloader_idx", dataloaderIndex)])
@@ -176,10 +178,32 @@ func pythonRepr(_ value: Any?) -> String {
 
 func pythonFloatRepr(_ value: Double) -> String { "\(value)" }
 
+/// The `epoch` and `global_step` the reference records from a checkpoint in its save/load hooks.
+func checkpointArguments(_ checkpoint: Checkpoint) -> [(String, Any)] {
+    [("epoch", checkpoint.epoch.map { "\($0)" } ?? "None"), ("global_step", checkpoint.globalStep.map { "\($0)" } ?? "None")]
+}
+
 final class RecordingCallback: Callback {
     let log: EventLog
+    /// The reference callback is stateful: `state_dict() == {"train_batches": n}`.
+    var trainBatches = 0
     init(log: EventLog) { self.log = log }
     private func r(_ hook: String, _ arguments: [(String, Any)] = []) { log.record("callback", hook, arguments) }
+
+    func stateDict() -> PickleValue? {
+        r("state_dict")
+        return .dict([(.string("train_batches"), .int(trainBatches))])
+    }
+    func loadStateDict(_ state: PickleValue) throws {
+        r("load_state_dict", [("train_batches", state["train_batches"]?.intValue.map { "\($0)" } ?? "None")])
+        trainBatches = state["train_batches"]?.intValue ?? 0
+    }
+    func onSaveCheckpoint(_ trainer: Trainer, _ module: any LightningModule, checkpoint: inout Checkpoint) throws {
+        r("on_save_checkpoint", checkpointArguments(checkpoint))
+    }
+    func onLoadCheckpoint(_ trainer: Trainer, _ module: any LightningModule, checkpoint: Checkpoint) throws {
+        r("on_load_checkpoint", checkpointArguments(checkpoint))
+    }
 
     func setup(_ trainer: Trainer, _ module: any LightningModule, stage: Stage) throws { r("setup", [("stage", stage)]) }
     func teardown(_ trainer: Trainer, _ module: any LightningModule, stage: Stage) throws { r("teardown", [("stage", stage)]) }
@@ -192,7 +216,10 @@ final class RecordingCallback: Callback {
     func onTrainEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws { r("on_train_epoch_start") }
     func onTrainEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws { r("on_train_epoch_end") }
     func onTrainBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int) throws { r("on_train_batch_start", [("batch_idx", batchIndex)]) }
-    func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws { r("on_train_batch_end", [("batch_idx", batchIndex)]) }
+    func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws {
+        trainBatches += 1
+        r("on_train_batch_end", [("batch_idx", batchIndex)])
+    }
     func onValidationStart(_ trainer: Trainer, _ module: any LightningModule) throws { r("on_validation_start") }
     func onValidationEnd(_ trainer: Trainer, _ module: any LightningModule) throws { r("on_validation_end") }
     func onValidationEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws { r("on_validation_epoch_start") }
@@ -246,4 +273,15 @@ final class RecordingDataModule: LightningDataModule {
     func testDataloader() throws -> (any BatchLoader<Pair>)? { r("test_dataloader"); return BatchList(val) }
     func predictDataloader() throws -> (any BatchLoader<Pair>)? { r("predict_dataloader"); return BatchList(val) }
     func onException(_ error: any Error) throws { r("on_exception", [("type", pythonErrorType(error))]) }
+
+    /// The reference data module is stateful: `state_dict() == {"loads": n}`.
+    var loads = 0
+    func stateDict() -> PickleValue? {
+        r("state_dict")
+        return .dict([(.string("loads"), .int(loads))])
+    }
+    func loadStateDict(_ state: PickleValue) throws {
+        r("load_state_dict", [("loads", state["loads"]?.intValue.map { "\($0)" } ?? "None")])
+        loads = (state["loads"]?.intValue ?? 0) + 1
+    }
 }
