@@ -57,14 +57,18 @@ struct LoopProgress {
         counts(total, current, started: false, processed: false)
     }
 
+    /// The training loader's saved position, if it keeps one (Lightning's `combined_loader` state).
+    var trainLoaderState: PickleValue?
+
     /// The `loops` entry of a checkpoint.
     func pickleValue(batchesThatStepped: Int) -> PickleValue {
         let empty = PickleValue.dict([])
+        let fitState: PickleValue = trainLoaderState.map { .dict([(.string("combined_loader"), .list([$0]))]) } ?? empty
         let epochCounts = PickleValue.dict([("ready", epochStarted), ("completed", epochsCompleted), ("started", epochStarted),
                                             ("processed", epochProcessed)].map { (.string($0.0), .int($0.1)) })
         let epoch: PickleValue = .dict([(.string("total"), epochCounts), (.string("current"), epochCounts)])
         let fit: [(String, PickleValue)] = [
-            ("state_dict", empty),
+            ("state_dict", fitState),
             ("epoch_loop.state_dict", .dict([(.string("_batches_that_stepped"), .int(batchesThatStepped))])),
             ("epoch_loop.batch_progress", Self.batchProgress(batchesTotal, batchesThisEpoch, last: lastBatchSeen)),
             ("epoch_loop.scheduler_progress", Self.stepCounts(schedulerStepsTotal, schedulerStepsThisEpoch)),
@@ -101,6 +105,7 @@ struct LoopProgress {
             return current?.intValue
         }
         batchesThatStepped = number(["epoch_loop.state_dict", "_batches_that_stepped"], in: fit) ?? 0
+        trainLoaderState = fit["state_dict"]?["combined_loader"]?.arrayValue?.first
         batchesTotal = number(["epoch_loop.batch_progress", "total", "completed"], in: fit) ?? 0
         batchesThisEpoch = number(["epoch_loop.batch_progress", "current", "completed"], in: fit) ?? 0
         lastBatchSeen = fit["epoch_loop.batch_progress"]?["is_last_batch"]?.boolValue ?? false

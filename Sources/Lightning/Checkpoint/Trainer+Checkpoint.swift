@@ -42,6 +42,8 @@ extension FitLoop {
         checkpoint["global_step"] = .int(t.globalStep)
         checkpoint["pytorch-lightning_version"] = .string(lightningCompatibleVersion)
         checkpoint["state_dict"] = module.stateDict().pickleValue
+        var progress = self.progress
+        progress.trainLoaderState = try trainLoader?.positionState(pending: prefetchedBatches)
         checkpoint["loops"] = progress.pickleValue(batchesThatStepped: t.batchesThatStepped)
         if !weightsOnly {
             var states: [(key: PickleValue, value: PickleValue)] = []

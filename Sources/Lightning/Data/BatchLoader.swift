@@ -14,6 +14,18 @@ public protocol BatchLoader<Batch> {
 
     /// The batches of `epoch`, starting after the first `skipping` batches (for exact resume).
     func makeBatchIterator(epoch: Int, skipping: Int) throws -> any BatchIterator<Batch>
+
+    /// The loader's position for a checkpoint (a `DataLoader` saves its epoch, batches handed out
+    /// and random state); nil when the loader keeps none. `pending` batches were handed out but
+    /// not yet used.
+    func positionState(pending: Int) throws -> PickleValue?
+    /// Restores a position from ``positionState(pending:)``; the next iterator continues there.
+    func restorePosition(_ state: PickleValue) throws
+}
+
+extension BatchLoader {
+    public func positionState(pending: Int) throws -> PickleValue? { nil }
+    public func restorePosition(_ state: PickleValue) throws {}
 }
 
 /// Iterates the batches of one epoch; a failure in loading (a worker that threw) is thrown here.

@@ -17,6 +17,8 @@ final class FitLoop<M: LightningModule> {
     var totalBatchIndex = 0
     /// Lightning's loop counters, saved in checkpoints.
     var progress = LoopProgress()
+    /// Batches read ahead of the one being trained on (the loop looks one ahead to spot the last).
+    var prefetchedBatches = 0
     /// The checkpoint file to resume from, if any; read after `configureModel`, as Lightning does.
     let resumePath: String?
     /// The checkpoint read from `resumePath`.
@@ -234,12 +236,20 @@ final class FitLoop<M: LightningModule> {
 
         let limit = t.numTrainingBatches ?? Int.max
         var batchIndex = resumeBatchIndex
-        var iterator = try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: batchIndex)
+        // A loader that saved its position continues there; others skip the batches already done.
+        var skipping = batchIndex
+        if let state = progress.trainLoaderState {
+            try trainLoader!.restorePosition(state)
+            skipping = 0
+        }
+        progress.trainLoaderState = nil
+        var iterator = try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: skipping)
         resumeBatchIndex = 0
         var next = batchIndex < limit ? try iterator.next() : nil
         let epochStart = Date()
         while let raw = next {
             next = batchIndex + 1 < limit ? try iterator.next() : nil
+            prefetchedBatches = next == nil ? 0 : 1
             t.isLastBatch = next == nil
             let batch = try t.prepare(raw, module, data, dataloaderIndex: 0)
 
