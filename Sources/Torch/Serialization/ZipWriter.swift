@@ -31,12 +31,14 @@ struct ZipWriter {
             extra.appendLittleEndian(UInt64(bytes.count))
             extra.appendLittleEndian(UInt64(bytes.count))
         }
-        // Padding so the data starts on a multiple of `alignment`.
-        let unpadded = offset + 30 + nameBytes.count + extra.count + 4
-        let padding = (alignment - unpadded % alignment) % alignment
-        extra.append(contentsOf: Array("FB".utf8))
-        extra.appendLittleEndian(UInt16(padding))
-        extra.append(contentsOf: repeatElement(UInt8(ascii: "Z"), count: padding))
+        // Padding so the data starts on a multiple of `alignment` (none at all for alignment 1).
+        if alignment > 1 {
+            let unpadded = offset + 30 + nameBytes.count + extra.count + 4
+            let padding = (alignment - unpadded % alignment) % alignment
+            extra.append(contentsOf: Array("FB".utf8))
+            extra.appendLittleEndian(UInt16(padding))
+            extra.append(contentsOf: repeatElement(UInt8(ascii: "Z"), count: padding))
+        }
 
         var header: [UInt8] = []
         header.appendLittleEndian(UInt32(0x0403_4B50))
