@@ -59,7 +59,7 @@ struct SafeTensorsHeader {
             case .metadata(let map) where key == "__metadata__":
                 metadata = map
             case .metadata:
-                throw TorchError.format(name, "malformed safetensors header: the entry '\(key)' is not a tensor description")
+                throw TorchError.format(name, "malformed safetensors header: the entry '\(key)' is not an object with a dtype string, a shape list of integers and two data_offsets integers")
             case .tensor(let fields):
                 guard key != "__metadata__" else {
                     throw TorchError.format(name, "malformed safetensors header: __metadata__ must be an object of strings")
