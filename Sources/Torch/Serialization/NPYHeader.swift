@@ -54,7 +54,10 @@ struct NPYHeader {
         default:
             throw TorchError.format(name, "unsupported .npy format version \(major)")
         }
-        let text = String(decoding: try source.bytes(in: base + prefix..<base + prefix + length, what: "the .npy header"), as: UTF8.self)
+        guard prefix + length <= available else {
+            throw TorchError.format(name, "truncated .npy file: the header needs \(prefix + length) bytes but the data holds \(available)")
+        }
+        let text = String(decoding: source.uncheckedBytes(in: base + prefix..<base + prefix + length), as: UTF8.self)
         var parser = PythonLiteralParser(text)
         guard let fields = try? parser.parseDict() else { throw bad("'\(text.trimmingCharacters(in: .whitespacesAndNewlines))' is not a Python dict literal") }
         guard case .string(let descr)? = fields["descr"] else {
