@@ -132,7 +132,7 @@ struct EarlyStoppingTests {
 
         // state_dict: Lightning's keys in order, the same values.
         let state = try #require(early.stateDict())
-        let keys = try #require(state.dictEntries).compactMap { $0.key.stringValue }
+        let keys = try #require(state.dictValue).compactMap { $0.key.stringValue }
         #expect(keys == ["wait_count", "stopped_epoch", "best_score", "patience", "stopping_reason", "stopping_reason_message"])
         let expectedState = c.object("state_dict")
         #expect(state["wait_count"]?.intValue == expectedState["wait_count"] as? Int)

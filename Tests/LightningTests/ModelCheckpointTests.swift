@@ -153,7 +153,7 @@ struct ModelCheckpointTests {
 
     func compareStateDict(_ checkpoint: ModelCheckpoint, _ expected: [String: Any], folder: String, id: String) throws {
         let state = try #require(checkpoint.stateDict())
-        let keys = try #require(state.dictEntries).compactMap { $0.key.stringValue }
+        let keys = try #require(state.dictValue).compactMap { $0.key.stringValue }
         let layout = Self.fixture.object("layout").object("checkpoint").object("values").object("callbacks").object("values")
         let lightningKeys = layout.object(Self.fixture.object("layout")["ModelCheckpoint_state_key"] as! String).strings("keys")
         #expect(keys == lightningKeys, "\(id): state_dict keys in Lightning's order")

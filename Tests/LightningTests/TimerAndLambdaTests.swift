@@ -41,7 +41,7 @@ struct TimerAndLambdaTests {
         #expect(timer.timeRemaining()! < 3600)
         #expect(timer.stateKey == "Timer")
         let state = try #require(timer.stateDict())
-        let stages = try #require(state["time_elapsed"]?.dictEntries).compactMap { $0.key.stringValue }
+        let stages = try #require(state["time_elapsed"]?.dictValue).compactMap { $0.key.stringValue }
         #expect(stages == ["train", "sanity_check", "validate", "test", "predict"])
 
         let restored = TrainingTimer(duration: 3600)

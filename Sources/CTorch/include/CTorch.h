@@ -4,4 +4,5 @@
 #define CTORCH_H
 #include "ctorch_core.h"
 #include "ctorch_generated.h"
+#include "ctorch_serialization.h"
 #endif

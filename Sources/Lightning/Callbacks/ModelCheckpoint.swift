@@ -309,7 +309,7 @@ open class ModelCheckpoint: CheckpointingCallback {
             bestModelScore = ScoreValue.read(state["best_model_score"])
             kthBestModelPath = state["kth_best_model_path"]?.stringValue ?? kthBestModelPath
             kthValue = ScoreValue.read(state["kth_value"]) ?? kthValue
-            if let entries = state["best_k_models"]?.dictEntries {
+            if let entries = state["best_k_models"]?.dictValue {
                 bestKModelsInOrder = entries.compactMap { entry in
                     guard let path = entry.key.stringValue, let score = ScoreValue.read(entry.value) else { return nil }
                     return (path, score)

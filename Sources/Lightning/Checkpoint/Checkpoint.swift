@@ -19,7 +19,7 @@ public struct Checkpoint {
 
     /// A checkpoint from the top-level dictionary of a `.ckpt` file.
     public init(_ value: PickleValue) throws {
-        guard let entries = value.dictEntries else {
+        guard let entries = value.dictValue else {
             throw LightningError.checkpoint("a checkpoint must be a dictionary at its top level; this file holds something else")
         }
         for (key, entry) in entries {

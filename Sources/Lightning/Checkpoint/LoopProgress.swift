@@ -62,7 +62,7 @@ struct LoopProgress {
 
     /// The `loops` entry of a checkpoint.
     func pickleValue(batchesThatStepped: Int) -> PickleValue {
-        let empty = PickleValue.dict([])
+        let empty: PickleValue = [:]
         let fitState: PickleValue = trainLoaderState.map { .dict([(.string("combined_loader"), .list([$0]))]) } ?? empty
         let epochCounts = PickleValue.dict([("ready", epochStarted), ("completed", epochsCompleted), ("started", epochStarted),
                                             ("processed", epochProcessed)].map { (.string($0.0), .int($0.1)) })

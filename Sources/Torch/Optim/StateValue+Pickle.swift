@@ -27,6 +27,7 @@ extension StateValue {
         case .int(let v): self = .int(v)
         case .double(let v): self = .double(v)
         case .string(let v): self = .string(v)
+        case .bytes(let v): self = .list(v.map { .int(Int($0)) })
         case .tensor(let v): self = .tensor(v)
         case .list(let v): self = .list(v.map(StateValue.init))
         case .tuple(let v): self = .tuple(v.map(StateValue.init))
