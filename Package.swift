@@ -47,6 +47,8 @@ let package = Package(
             // Lightning 2.6.6 reference fixtures (JSON, text), read from the source tree.
             exclude: ["Fixtures"]
         ),
+        .executableTarget(name: "FashionMNISTExample", dependencies: ["Lightning", "Torch"], path: "Examples/FashionMNIST"),
+        .executableTarget(name: "IrisExample", dependencies: ["Lightning", "Torch"], path: "Examples/Iris"),
         .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),
         .executableTarget(name: "DataLoaderBenchmark", dependencies: ["Torch"], path: "Benchmarks/DataLoader/Swift"),
     ],

@@ -25,33 +25,43 @@ extension Trainer {
 
     /// Runs one validation epoch; returns the logged epoch metrics of each validation loader.
     @discardableResult
-    public func validate<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil, verbose: Bool = true) throws -> [[String: Double]] {
-        try evaluate(model, data: RunData(module: model, val: dataloaders), stage: .validate, verbose: verbose)
+    ///
+    /// - Parameter ckptPath: Evaluate the weights of this checkpoint: a path, `"best"` or `"last"`.
+    public func validate<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil, ckptPath: String? = nil,
+                                             verbose: Bool = true) throws -> [[String: Double]] {
+        try evaluate(model, data: RunData(module: model, val: dataloaders), stage: .validate, ckptPath: ckptPath, verbose: verbose)
     }
 
     @discardableResult
-    public func validate<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D, verbose: Bool = true) throws -> [[String: Double]] where D.Batch == M.Batch {
-        try evaluate(model, data: RunData(module: model, datamodule: datamodule), stage: .validate, verbose: verbose)
+    public func validate<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D, ckptPath: String? = nil,
+                                                                     verbose: Bool = true) throws -> [[String: Double]] where D.Batch == M.Batch {
+        try evaluate(model, data: RunData(module: model, datamodule: datamodule), stage: .validate, ckptPath: ckptPath, verbose: verbose)
     }
 
     /// Runs one test epoch; returns the logged epoch metrics of each test loader.
     @discardableResult
-    public func test<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil, verbose: Bool = true) throws -> [[String: Double]] {
-        try evaluate(model, data: RunData(module: model, test: dataloaders), stage: .test, verbose: verbose)
+    ///
+    /// - Parameter ckptPath: Test the weights of this checkpoint: a path, `"best"` or `"last"`.
+    public func test<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil, ckptPath: String? = nil,
+                                         verbose: Bool = true) throws -> [[String: Double]] {
+        try evaluate(model, data: RunData(module: model, test: dataloaders), stage: .test, ckptPath: ckptPath, verbose: verbose)
     }
 
     @discardableResult
-    public func test<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D, verbose: Bool = true) throws -> [[String: Double]] where D.Batch == M.Batch {
-        try evaluate(model, data: RunData(module: model, datamodule: datamodule), stage: .test, verbose: verbose)
+    public func test<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D, ckptPath: String? = nil,
+                                                                 verbose: Bool = true) throws -> [[String: Double]] where D.Batch == M.Batch {
+        try evaluate(model, data: RunData(module: model, datamodule: datamodule), stage: .test, ckptPath: ckptPath, verbose: verbose)
     }
 
     /// Runs `predictStep` over the predict loaders; returns the outputs, one list per loader.
-    public func predict<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil) throws -> [[M.PredictOutput]] {
-        try predict(model, data: RunData(module: model, predict: dataloaders))
+    public func predict<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil,
+                                            ckptPath: String? = nil) throws -> [[M.PredictOutput]] {
+        try predict(model, data: RunData(module: model, predict: dataloaders), ckptPath: ckptPath)
     }
 
-    public func predict<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D) throws -> [[M.PredictOutput]] where D.Batch == M.Batch {
-        try predict(model, data: RunData(module: model, datamodule: datamodule))
+    public func predict<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D,
+                                                                    ckptPath: String? = nil) throws -> [[M.PredictOutput]] where D.Batch == M.Batch {
+        try predict(model, data: RunData(module: model, datamodule: datamodule), ckptPath: ckptPath)
     }
 
     // MARK: Shared set-up
@@ -81,7 +91,9 @@ extension Trainer {
 
     /// A path for `ckptPath`: `"best"` and `"last"` come from the checkpoint callbacks.
     func resolveCheckpointPath(_ ckptPath: String) throws -> String {
-        let checkpointers = callbacks.compactMap { $0 as? any CheckpointingCallback }
+        // The callbacks of this run, and the default ModelCheckpoint of an earlier fit.
+        var checkpointers = callbacks.compactMap { $0 as? any CheckpointingCallback }
+        if !checkpointers.contains(where: { $0 === defaultModelCheckpoint }) { checkpointers.append(defaultModelCheckpoint) }
         switch ckptPath {
         case "best":
             guard let path = checkpointers.map(\.bestModelPath).first(where: { !$0.isEmpty }) else {
@@ -112,10 +124,10 @@ extension Trainer {
         try checkpointIO.load(from: path)
     }
 
-    func evaluate<M: LightningModule>(_ model: M, data: RunData<M>, stage: Stage, verbose: Bool) throws -> [[String: Double]] {
+    func evaluate<M: LightningModule>(_ model: M, data: RunData<M>, stage: Stage, ckptPath: String?, verbose: Bool) throws -> [[String: Double]] {
         beginRun(model, stage: stage)
         return try runEntryPoint(model, data: data) {
-            try runStandalone(model, data: data, stage: stage) {
+            try runStandalone(model, data: data, stage: stage, ckptPath: ckptPath) {
                 let loop = EvaluationLoop(trainer: self, module: model, data: data, stage: stage)
                 guard loop.isEnabled, try loop.hasData() else {
                     throw LightningError.configuration(stage == .test
@@ -131,10 +143,10 @@ extension Trainer {
         }
     }
 
-    func predict<M: LightningModule>(_ model: M, data: RunData<M>) throws -> [[M.PredictOutput]] {
+    func predict<M: LightningModule>(_ model: M, data: RunData<M>, ckptPath: String?) throws -> [[M.PredictOutput]] {
         beginRun(model, stage: .predict)
         return try runEntryPoint(model, data: data) {
-            try runStandalone(model, data: data, stage: .predict) {
+            try runStandalone(model, data: data, stage: .predict, ckptPath: ckptPath) {
                 let loop = PredictionLoop(trainer: self, module: model, data: data)
                 return try configuration.inferenceMode ? inferenceMode { try loop.run() } : noGrad { try loop.run() }
             }
@@ -142,7 +154,8 @@ extension Trainer {
     }
 
     /// The frame around validate/test/predict: device, data set-up, hooks, teardown.
-    private func runStandalone<M: LightningModule, R>(_ model: M, data: RunData<M>, stage: Stage, _ body: () throws -> R) throws -> R {
+    private func runStandalone<M: LightningModule, R>(_ model: M, data: RunData<M>, stage: Stage, ckptPath: String?,
+                                                       _ body: () throws -> R) throws -> R {
         device = try resolveDevice()
         precisionPlugin = PrecisionPlugin(setting: configuration.precision, device: device)
         try data.prepareData()
@@ -151,6 +164,15 @@ extension Trainer {
         try callCallbacks(.named("setup")) { try $0.setup(self, model, stage: stage) }
         try callModule(.named("setup")) { try model.setup(stage: stage) }
         try callModule(.named("configure_model")) { try model.configureModel() }
+        if let ckptPath {
+            // As Lightning's `_restore_modules_and_callbacks` for evaluation: the weights only.
+            let checkpoint = try loadCheckpoint(at: try resolveCheckpointPath(ckptPath))
+            try callModule(.named("on_load_checkpoint")) { try model.onLoadCheckpoint(checkpoint) }
+            guard let weights = checkpoint["state_dict"] else {
+                throw LightningError.checkpoint("the checkpoint \(ckptPath) has no `state_dict`")
+            }
+            try model.loadStateDict(try StateDict(weights))
+        }
         try model.to(device)
         try precisionPlugin.convertModule(model)
         let result = try body()
