@@ -92,7 +92,7 @@ setNumThreads(ProcessInfo.processInfo.activeProcessorCount)
 manualSeed(0)
 let data = FashionMNISTData()
 let model = try FashionClassifier()
-let checkpoint = try ModelCheckpoint(monitor: "val_acc", mode: .max, saveLast: true)
+let checkpoint = try ModelCheckpoint(monitor: "val_acc", saveLast: true, mode: .max)
 let trainer = try Trainer(
     logger: [CSVLogger(saveDir: root)],
     callbacks: [checkpoint, EarlyStopping(monitor: "val_acc", patience: 2, mode: .max)],
