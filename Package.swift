@@ -47,6 +47,8 @@ let package = Package(
             // Lightning 2.6.6 reference fixtures (JSON, text), read from the source tree.
             exclude: ["Fixtures"]
         ),
+        // The child process of Tests/LightningTests/FailureTests.swift (killed, SIGTERMed, resumed).
+        .executableTarget(name: "LightningFailureChild", dependencies: ["Lightning", "Torch"], path: "Tests/FailureChild"),
         .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),
         .executableTarget(name: "DataLoaderBenchmark", dependencies: ["Torch"], path: "Benchmarks/DataLoader/Swift"),
     ],

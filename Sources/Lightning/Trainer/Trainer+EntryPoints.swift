@@ -65,6 +65,8 @@ extension Trainer {
             batchesThatStepped = 0
         }
         shouldStop = false
+        interrupted = false
+        receivedSigterm = false
         metrics.reset()
         startTime = Date()
         lastValidationTime = nil
@@ -72,10 +74,24 @@ extension Trainer {
 
     func fit<M: LightningModule>(_ model: M, data: RunData<M>, ckptPath: String?) throws {
         beginRun(model, stage: .fit)
-        try runEntryPoint(model, data: data) {
-            let resolved = try ckptPath.map { try resolveCheckpointPath($0) }
-            self.ckptPath = resolved
-            try FitLoop(trainer: self, module: model, data: data, resumePath: resolved).run()
+        // Ctrl-C and SIGTERM only mark the run; the loop stops between steps (see SignalFunnel).
+        signalMark = SignalFunnel.install()
+        defer {
+            signalMark = nil
+            SignalFunnel.uninstall()
+        }
+        do {
+            try runEntryPoint(model, data: data) {
+                let resolved = try ckptPath.map { try resolveCheckpointPath($0) }
+                self.ckptPath = resolved
+                try FitLoop(trainer: self, module: model, data: data, resumePath: resolved).run()
+            }
+        } catch is KeyboardInterrupt {
+            // Lightning's graceful shutdown ends with sys.exit(1); a library returns instead and the
+            // caller reads `interrupted`.
+            Swift.print("\nDetected KeyboardInterrupt, attempting graceful shutdown ...")
+        } catch is SIGTERMException {
+            // Lightning raises SIGTERMException (a SystemExit) to the script; fit returns instead.
         }
     }
 
@@ -89,7 +105,8 @@ extension Trainer {
             }
             return path
         case "last":
-            let candidates = checkpointers.map(\.lastModelPath).filter { !$0.isEmpty && FileManager.default.fileExists(atPath: $0) }
+            let candidates = Set(checkpointers.flatMap { $0.lastCheckpointCandidates(self) })
+                .filter { !$0.isEmpty && FileManager.default.fileExists(atPath: $0) }
             let newest = candidates.max {
                 let a = (try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast
                 let b = (try? FileManager.default.attributesOfItem(atPath: $1)[.modificationDate] as? Date) ?? .distantPast
