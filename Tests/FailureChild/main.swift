@@ -55,6 +55,14 @@ let folder = arguments[1]
 let resume = arguments.contains("--resume")
 let sleepMs = arguments.firstIndex(of: "--sleep-ms").flatMap { Int(arguments[$0 + 1]) } ?? 0
 
+// A child started from a thread that blocks signals (a test runner's worker) inherits the mask:
+// unblock SIGINT and SIGTERM so the Trainer's handlers see them.
+var unblock = sigset_t()
+sigemptyset(&unblock)
+sigaddset(&unblock, SIGINT)
+sigaddset(&unblock, SIGTERM)
+sigprocmask(SIG_UNBLOCK, &unblock, nil)
+
 do {
     let module = ChildModule()
     module.sleepSeconds = Double(sleepMs) / 1000

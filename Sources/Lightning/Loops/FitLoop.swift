@@ -94,7 +94,9 @@ final class FitLoop<M: LightningModule> {
         try t.callModule(.named("setup")) { try module.setup(stage: .fit) }
 
         try t.callModule(.named("configure_model")) { try module.configureModel() }
-        t.checkpointSource = CheckpointSource(dump: { [unowned self] in try self.dumpCheckpoint(weightsOnly: $0) })
+        // Held strongly: `saveCheckpoint` works after fit ends, and in `onException` once the loop
+        // has unwound (the loop holds the trainer unowned, so there is no cycle).
+        t.checkpointSource = CheckpointSource(dump: { [self] in try self.dumpCheckpoint(weightsOnly: $0) })
         if let resumePath {
             let checkpoint = try t.loadCheckpoint(at: resumePath)
             resumeFrom = checkpoint
