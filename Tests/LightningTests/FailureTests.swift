@@ -127,6 +127,16 @@ private func referenceWeights(maxSteps: Int) throws -> [String: [Float]] {
         #expect(throws: LightningError.self) { try OnExceptionCheckpoint(dirpath: folder, filename: "") }
     }
 
+    @Test func lastWithoutACheckpointTrainsFromTheStart() throws {
+        let folder = try failureFolder("no-last")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let module = ResumeModule()
+        let trainer = try quietTrainer(folder, callbacks: [try OnExceptionCheckpoint(dirpath: folder + "/ckpt")], maxSteps: 20)
+        try trainer.fit(module, trainDataloaders: try shuffledLoader(), ckptPath: "last")
+        #expect(trainer.ckptPath == nil)
+        #expect(try module.weights() == referenceWeights(maxSteps: 20))
+    }
+
     @Test func resumeFromOnExceptionCheckpointWithLast() throws {
         let folder = try failureFolder("resume-exception")
         defer { try? FileManager.default.removeItem(atPath: folder) }

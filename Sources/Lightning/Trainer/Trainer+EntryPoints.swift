@@ -10,8 +10,9 @@ extension Trainer {
     /// try trainer.fit(model, trainDataloaders: trainLoader, valDataloaders: [valLoader])
     /// ```
     ///
-    /// - Parameter ckptPath: Resume from this checkpoint: a path, `"last"` (the newest `last.ckpt` of
-    ///   the checkpoint callbacks) or `"best"`. Resuming mid-epoch continues with exactly the next batch.
+    /// - Parameter ckptPath: Resume from this checkpoint: a path, `"last"` (the newest `last*.ckpt` of
+    ///   the checkpoint callbacks or OnExceptionCheckpoint's file; none yet trains from the start, with
+    ///   a warning, as Lightning) or `"best"`. Resuming mid-epoch continues with exactly the next batch.
     public func fit<M: LightningModule>(_ model: M, trainDataloaders: (any BatchLoader<M.Batch>)? = nil,
                                         valDataloaders: [any BatchLoader<M.Batch>]? = nil, ckptPath: String? = nil) throws {
         try fit(model, data: RunData(module: model, train: trainDataloaders, val: valDataloaders), ckptPath: ckptPath)
@@ -82,7 +83,7 @@ extension Trainer {
         }
         do {
             try runEntryPoint(model, data: data) {
-                let resolved = try ckptPath.map { try resolveCheckpointPath($0) }
+                let resolved = try ckptPath.flatMap { try resolveCheckpointPath($0) }
                 self.ckptPath = resolved
                 try FitLoop(trainer: self, module: model, data: data, resumePath: resolved).run()
             }
@@ -96,7 +97,9 @@ extension Trainer {
     }
 
     /// A path for `ckptPath`: `"best"` and `"last"` come from the checkpoint callbacks.
-    func resolveCheckpointPath(_ ckptPath: String) throws -> String {
+    /// nil for `"last"` when no last checkpoint exists yet (Lightning warns and trains from the start,
+    /// so a script can always pass "last").
+    func resolveCheckpointPath(_ ckptPath: String) throws -> String? {
         let checkpointers = callbacks.compactMap { $0 as? any CheckpointingCallback }
         switch ckptPath {
         case "best":
@@ -113,7 +116,8 @@ extension Trainer {
                 return a < b
             }
             guard let newest else {
-                throw LightningError.checkpoint("ckptPath \"last\" found no last.ckpt: give ModelCheckpoint(saveLast: true), or pass the checkpoint's path")
+                Swift.print("warning: .fit(ckptPath: \"last\") is set, but there is no last checkpoint available. No checkpoint will be loaded. HINT: Set `ModelCheckpoint(..., saveLast: true)`.")
+                return nil
             }
             return newest
         default:
