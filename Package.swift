@@ -49,6 +49,8 @@ let package = Package(
         ),
         .executableTarget(name: "FashionMNISTExample", dependencies: ["Lightning", "Torch"], path: "Examples/FashionMNIST"),
         .executableTarget(name: "IrisExample", dependencies: ["Lightning", "Torch"], path: "Examples/Iris"),
+        // The child process of Tests/LightningTests/FailureTests.swift (killed, SIGTERMed, resumed).
+        .executableTarget(name: "LightningFailureChild", dependencies: ["Lightning", "Torch"], path: "Tests/FailureChild"),
         .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),
         .executableTarget(name: "DataLoaderBenchmark", dependencies: ["Torch"], path: "Benchmarks/DataLoader/Swift"),
     ],

@@ -27,7 +27,7 @@ public final class ProgressBar: Callback {
         // Through the same buffered stream as `print` (so lines keep their order), flushed per draw.
         self.output = output ?? { text in
             Swift.print(text, terminator: "")
-            fflush(stdout)
+            fflush(nil)  // all output streams (stdout is a C global Swift 6 does not let us name)
         }
     }
 

@@ -17,7 +17,8 @@ final class FitLoop<M: LightningModule> {
     var totalBatchIndex = 0
     /// Lightning's loop counters, saved in checkpoints.
     var progress = LoopProgress()
-    /// Batches read ahead of the one being trained on (the loop looks one ahead to spot the last).
+    /// Batches read from the loader but not yet counted as done: the one read ahead (the loop looks
+    /// one ahead to spot the last) and, until it is counted, the one being trained on.
     var prefetchedBatches = 0
     /// The checkpoint file to resume from, if any; read after `configureModel`, as Lightning does.
     let resumePath: String?
@@ -93,7 +94,9 @@ final class FitLoop<M: LightningModule> {
         try t.callModule(.named("setup")) { try module.setup(stage: .fit) }
 
         try t.callModule(.named("configure_model")) { try module.configureModel() }
-        t.checkpointSource = CheckpointSource(dump: { [unowned self] in try self.dumpCheckpoint(weightsOnly: $0) })
+        // Held strongly: `saveCheckpoint` works after fit ends, and in `onException` once the loop
+        // has unwound (the loop holds the trainer unowned, so there is no cycle).
+        t.checkpointSource = CheckpointSource(dump: { [self] in try self.dumpCheckpoint(weightsOnly: $0) })
         if let resumePath {
             let checkpoint = try t.loadCheckpoint(at: resumePath)
             resumeFrom = checkpoint
@@ -249,7 +252,9 @@ final class FitLoop<M: LightningModule> {
         let epochStart = Date()
         while let raw = next {
             next = batchIndex + 1 < limit ? try iterator.next() : nil
-            prefetchedBatches = next == nil ? 0 : 1
+            // Until this batch is counted it is pending too: a checkpoint saved while it runs (an
+            // OnExceptionCheckpoint after its training step failed) resumes with this same batch.
+            prefetchedBatches = next == nil ? 1 : 2
             t.isLastBatch = next == nil
             let batch = try t.prepare(raw, module, data, dataloaderIndex: 0)
 
@@ -267,6 +272,7 @@ final class FitLoop<M: LightningModule> {
 
             progress.batchesTotal += 1
             progress.batchesThisEpoch += 1
+            prefetchedBatches -= 1
             progress.lastBatchSeen = t.isLastBatch
             try t.callCallbacks(.onTrainBatchEnd) { try $0.onTrainBatchEnd(t, module, outputs: outputs, batch: batch, batchIndex: batchIndex) }
             try t.callModule(.onTrainBatchEnd) { try module.onTrainBatchEnd(outputs, batch: batch, batchIndex: batchIndex) }
@@ -287,6 +293,9 @@ final class FitLoop<M: LightningModule> {
             totalBatchIndex += 1
             try checkTime()
             if maxStepsReached || (t.shouldStop && canStopEarly) { break }
+            // Ctrl-C or SIGTERM: stop here, after a whole step (Lightning checks at batch end); on the
+            // epoch's last batch the epoch finishes first.
+            if !t.isLastBatch && next != nil { try t.checkSignals() }
         }
 
         // Epoch end: non-monitoring callbacks, the module, then monitoring callbacks (they see what the
@@ -305,6 +314,7 @@ final class FitLoop<M: LightningModule> {
         try t.finishEpochMetrics(t.metrics.training, step: t.batchesThatStepped - 1, write: true)
         t.currentEpoch += 1
         progress.epochsCompleted = t.currentEpoch
+        if !done { try t.checkSignals() }
     }
 
     private func isAccumulating(_ batchIndex: Int) -> Bool {

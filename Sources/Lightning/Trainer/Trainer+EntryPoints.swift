@@ -10,8 +10,9 @@ extension Trainer {
     /// try trainer.fit(model, trainDataloaders: trainLoader, valDataloaders: [valLoader])
     /// ```
     ///
-    /// - Parameter ckptPath: Resume from this checkpoint: a path, `"last"` (the newest `last.ckpt` of
-    ///   the checkpoint callbacks) or `"best"`. Resuming mid-epoch continues with exactly the next batch.
+    /// - Parameter ckptPath: Resume from this checkpoint: a path, `"last"` (the newest `last*.ckpt` of
+    ///   the checkpoint callbacks or OnExceptionCheckpoint's file; none yet trains from the start, with
+    ///   a warning, as Lightning) or `"best"`. Resuming mid-epoch continues with exactly the next batch.
     public func fit<M: LightningModule>(_ model: M, trainDataloaders: (any BatchLoader<M.Batch>)? = nil,
                                         valDataloaders: [any BatchLoader<M.Batch>]? = nil, ckptPath: String? = nil) throws {
         try fit(model, data: RunData(module: model, train: trainDataloaders, val: valDataloaders), ckptPath: ckptPath)
@@ -75,6 +76,8 @@ extension Trainer {
             batchesThatStepped = 0
         }
         shouldStop = false
+        interrupted = false
+        receivedSigterm = false
         metrics.reset()
         startTime = Date()
         lastValidationTime = nil
@@ -82,15 +85,31 @@ extension Trainer {
 
     func fit<M: LightningModule>(_ model: M, data: RunData<M>, ckptPath: String?) throws {
         beginRun(model, stage: .fit)
-        try runEntryPoint(model, data: data) {
-            let resolved = try ckptPath.map { try resolveCheckpointPath($0) }
-            self.ckptPath = resolved
-            try FitLoop(trainer: self, module: model, data: data, resumePath: resolved).run()
+        // Ctrl-C and SIGTERM only mark the run; the loop stops between steps (see SignalFunnel).
+        signalMark = SignalFunnel.install()
+        defer {
+            signalMark = nil
+            SignalFunnel.uninstall()
+        }
+        do {
+            try runEntryPoint(model, data: data) {
+                let resolved = try ckptPath.flatMap { try resolveCheckpointPath($0) }
+                self.ckptPath = resolved
+                try FitLoop(trainer: self, module: model, data: data, resumePath: resolved).run()
+            }
+        } catch is KeyboardInterrupt {
+            // Lightning's graceful shutdown ends with sys.exit(1); a library returns instead and the
+            // caller reads `interrupted`.
+            Swift.print("\nDetected KeyboardInterrupt, attempting graceful shutdown ...")
+        } catch is SIGTERMException {
+            // Lightning raises SIGTERMException (a SystemExit) to the script; fit returns instead.
         }
     }
 
     /// A path for `ckptPath`: `"best"` and `"last"` come from the checkpoint callbacks.
-    func resolveCheckpointPath(_ ckptPath: String) throws -> String {
+    /// nil for `"last"` when no last checkpoint exists yet (Lightning warns and trains from the start,
+    /// so a script can always pass "last").
+    func resolveCheckpointPath(_ ckptPath: String) throws -> String? {
         // The callbacks of this run, and the default ModelCheckpoint of an earlier fit.
         var checkpointers = callbacks.compactMap { $0 as? any CheckpointingCallback }
         if !checkpointers.contains(where: { $0 === defaultModelCheckpoint }) { checkpointers.append(defaultModelCheckpoint) }
@@ -101,14 +120,16 @@ extension Trainer {
             }
             return path
         case "last":
-            let candidates = checkpointers.map(\.lastModelPath).filter { !$0.isEmpty && FileManager.default.fileExists(atPath: $0) }
+            let candidates = Set(checkpointers.flatMap { $0.lastCheckpointCandidates(self) })
+                .filter { !$0.isEmpty && FileManager.default.fileExists(atPath: $0) }
             let newest = candidates.max {
                 let a = (try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast
                 let b = (try? FileManager.default.attributesOfItem(atPath: $1)[.modificationDate] as? Date) ?? .distantPast
                 return a < b
             }
             guard let newest else {
-                throw LightningError.checkpoint("ckptPath \"last\" found no last.ckpt: give ModelCheckpoint(saveLast: true), or pass the checkpoint's path")
+                Swift.print("warning: .fit(ckptPath: \"last\") is set, but there is no last checkpoint available. No checkpoint will be loaded. HINT: Set `ModelCheckpoint(..., saveLast: true)`.")
+                return nil
             }
             return newest
         default:
@@ -166,7 +187,10 @@ extension Trainer {
         try callModule(.named("configure_model")) { try model.configureModel() }
         if let ckptPath {
             // As Lightning's `_restore_modules_and_callbacks` for evaluation: the weights only.
-            let checkpoint = try loadCheckpoint(at: try resolveCheckpointPath(ckptPath))
+            guard let path = try resolveCheckpointPath(ckptPath) else {
+                throw LightningError.checkpoint("ckptPath \"\(ckptPath)\" found no checkpoint to evaluate; train first or pass a path")
+            }
+            let checkpoint = try loadCheckpoint(at: path)
             try callModule(.named("on_load_checkpoint")) { try model.onLoadCheckpoint(checkpoint) }
             guard let weights = checkpoint["state_dict"] else {
                 throw LightningError.checkpoint("the checkpoint \(ckptPath) has no `state_dict`")

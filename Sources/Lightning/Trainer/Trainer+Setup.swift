@@ -119,14 +119,16 @@ extension Trainer {
         try context.running(hook, body)
     }
 
-    /// Runs an entry point: installs the run context, and on an error calls `onException` on every
-    /// callback, finalises the loggers as failed, then rethrows the original error (Lightning's
+    /// Runs an entry point: installs the run context, and on an error (Ctrl-C and SIGTERM included)
+    /// marks the trainer `interrupted`, calls `onException` on every callback, finalises the loggers
+    /// as "failed" (Lightning's `_interrupt`), then rethrows the original error (Lightning's
     /// `_call_and_handle_interrupt`).
     func runEntryPoint<M: LightningModule, R>(_ module: M, data: RunData<M>, _ body: () throws -> R) throws -> R {
         try LightningContext.with(context) {
             do {
                 return try body()
             } catch {
+                interrupted = true
                 for callback in callbacks {
                     try? callback.onException(self, module, error: error)
                 }

@@ -37,6 +37,11 @@ public final class Trainer {
     public internal(set) var numPredictBatches: [Int] = []
     /// The checkpoint the current or latest `fit` resumed from (resolved from "best"/"last"), or nil.
     public internal(set) var ckptPath: String?
+    /// True once an entry point was stopped by an error, Ctrl-C or `SIGTERM` (Lightning's
+    /// `trainer.interrupted`, status INTERRUPTED); reset when the next entry point starts.
+    public internal(set) var interrupted = false
+    /// True once `SIGTERM` stopped a fit (Lightning's `trainer.received_sigterm`).
+    public internal(set) var receivedSigterm = false
     /// True on the last batch of a training epoch.
     public internal(set) var isLastBatch = false
     /// The number of optimizer steps of the whole fit, as Lightning's `estimated_stepping_batches`
@@ -98,6 +103,8 @@ public final class Trainer {
     /// The ModelCheckpoint `enableCheckpointing` adds to fits without one (one per trainer, so its
     /// best and last paths outlive the fit). The default settings are valid: it cannot throw.
     lazy var defaultModelCheckpoint: ModelCheckpoint = try! ModelCheckpoint()
+    /// The signal counters when the running fit began (nil outside fit).
+    var signalMark: SignalFunnel.Mark?
     /// When the last validation ended (for time-based validation intervals).
     var lastValidationTime: Date?
     /// The precision's conversions and autocast region.
