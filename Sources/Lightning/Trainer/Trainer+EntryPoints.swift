@@ -144,7 +144,7 @@ extension Trainer {
     /// The frame around validate/test/predict: device, data set-up, hooks, teardown.
     private func runStandalone<M: LightningModule, R>(_ model: M, data: RunData<M>, stage: Stage, _ body: () throws -> R) throws -> R {
         device = try resolveDevice()
-        precisionPlugin = PrecisionPlugin(setting: configuration.precision, device: device)
+        precisionPlugin = precisionPluginOverride ?? PrecisionPlugin(setting: configuration.precision, device: device)
         try data.prepareData()
         try callModule(.named("prepare_data")) { try model.prepareData() }
         try data.setup(stage)
