@@ -83,7 +83,7 @@ final class FitLoop<M: LightningModule> {
     func run() throws {
         let t = trainer
         t.device = try t.resolveDevice()
-        t.precisionPlugin = PrecisionPlugin(setting: configuration.precision, device: t.device)
+        t.precisionPlugin = t.precisionPluginOverride ?? PrecisionPlugin(setting: configuration.precision, device: t.device)
         if let deterministic = configuration.deterministic { try useDeterministicAlgorithms(deterministic) }
         if let benchmark = configuration.benchmark { CUDA.cudnnBenchmark = benchmark }
 
@@ -371,9 +371,11 @@ final class FitLoop<M: LightningModule> {
                 try module.optimizerZeroGrad(epoch: t.currentEpoch, batchIndex: batchIndex, optimizer: optimizer)
             }
         }
-        try t.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(t, module, loss: loss) }
-        try t.callModule(.onBeforeBackward) { try module.onBeforeBackward(loss) }
-        try t.callModule(.backward) { try module.backward(loss) }
+        // With a loss scaler, the hooks and backward see the scaled loss (Lightning's `pre_backward`).
+        let backwardLoss = try t.precisionPlugin.preBackward(loss)
+        try t.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(t, module, loss: backwardLoss) }
+        try t.callModule(.onBeforeBackward) { try module.onBeforeBackward(backwardLoss) }
+        try t.callModule(.backward) { try module.backward(backwardLoss) }
         try t.callCallbacks(.onAfterBackward) { try $0.onAfterBackward(t, module) }
         try t.callModule(.onAfterBackward) { try module.onAfterBackward() }
         return loss
@@ -386,6 +388,8 @@ final class FitLoop<M: LightningModule> {
         record.closureCalls += 1
         let loss = try trainingClosure(batch, batchIndex: batchIndex, record: record)
         record.skipped = loss == nil
+        if loss != nil { try t.precisionPlugin.afterBackward(optimizer) }
+        try t.precisionPlugin.checkClipping(optimizer, clipValue: configuration.gradientClipVal)
         try t.callCallbacks(.onBeforeOptimizerStep) { try $0.onBeforeOptimizerStep(t, module, optimizer: optimizer) }
         try t.callModule(.onBeforeOptimizerStep) { try module.onBeforeOptimizerStep(optimizer) }
         try t.callModule(.configureGradientClipping) {

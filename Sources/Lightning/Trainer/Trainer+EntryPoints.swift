@@ -178,7 +178,7 @@ extension Trainer {
     private func runStandalone<M: LightningModule, R>(_ model: M, data: RunData<M>, stage: Stage, ckptPath: String?,
                                                        _ body: () throws -> R) throws -> R {
         device = try resolveDevice()
-        precisionPlugin = PrecisionPlugin(setting: configuration.precision, device: device)
+        precisionPlugin = precisionPluginOverride ?? PrecisionPlugin(setting: configuration.precision, device: device)
         try data.prepareData()
         try callModule(.named("prepare_data")) { try model.prepareData() }
         try data.setup(stage)

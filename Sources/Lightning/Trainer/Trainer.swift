@@ -109,6 +109,8 @@ public final class Trainer {
     var lastValidationTime: Date?
     /// The precision's conversions and autocast region.
     var precisionPlugin = PrecisionPlugin(setting: .float32, device: .cpu)
+    /// A plugin to use instead of the one `precision` selects (Lightning's `plugins=[MixedPrecision(…)]`).
+    var precisionPluginOverride: PrecisionPlugin?
 
     /// Creates a trainer from a configuration; throws when settings contradict each other.
     public init(_ configuration: TrainerConfiguration) throws {
