@@ -208,7 +208,7 @@ if mode == "trainer" {
     if workload == "W4" {
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         let progressFile = FileHandle(forWritingAtPath: workDirectory + "/progress.txt") ?? {
-            FileManager.default.createFile(atPath: workDirectory + "/progress.txt", contents: nil)
+            _ = FileManager.default.createFile(atPath: workDirectory + "/progress.txt", contents: nil)
             return FileHandle(forWritingAtPath: workDirectory + "/progress.txt")!
         }()
         trainer = try Trainer(
@@ -217,7 +217,9 @@ if mode == "trainer" {
                         ProgressBar(output: { progressFile.write(Data($0.utf8)) })],
             maxEpochs: w.epochs, enableModelSummary: false, defaultRootDir: workDirectory)
     } else {
-        trainer = try Trainer(maxEpochs: w.epochs, barebones: true)
+        // Lightning's `barebones=True` turns these off itself; the Swift Trainer wants them off explicitly.
+        trainer = try Trainer(logger: [], maxEpochs: w.epochs, numSanityValSteps: 0, enableCheckpointing: false,
+                              enableProgressBar: false, enableModelSummary: false, barebones: true)
     }
     fitStart = bootSeconds()
     try trainer.fit(module)
