@@ -53,3 +53,15 @@ struct ManualOptimizationTests {
         #expect(throws: LightningError.self) { try trainer.fit(module, trainDataloaders: BatchList([batch])) }
     }
 }
+
+@Suite("Barebones")
+struct BarebonesTests {
+    @Test func barebonesTurnsTheFeaturesOffAsLightningDoes() throws {
+        let trainer = try Trainer(barebones: true)
+        #expect(trainer.configuration.loggers?.isEmpty == true)
+        #expect(!trainer.configuration.enableCheckpointing && !trainer.configuration.enableProgressBar)
+        #expect(!trainer.configuration.enableModelSummary && trainer.configuration.numSanityValSteps == 0)
+        // Asking for a feature alongside barebones is still an error, as in Lightning.
+        #expect(throws: LightningError.self) { try Trainer(enableProgressBar: true, barebones: true) }
+    }
+}

@@ -137,6 +137,15 @@ public final class Trainer {
         reloadDataloadersEveryNEpochs: Int? = nil, defaultRootDir: String? = nil
     ) throws {
         var c = TrainerConfiguration()
+        if barebones == true {
+            // As Lightning's `barebones=True`: everything that costs time is off unless asked for.
+            c.barebones = true
+            c.loggers = []
+            c.enableCheckpointing = false
+            c.enableProgressBar = false
+            c.enableModelSummary = false
+            c.numSanityValSteps = 0
+        }
         if let accelerator { c.accelerator = accelerator }
         if let strategy { c.strategy = strategy }
         if let devices { c.devices = devices }
