@@ -72,7 +72,7 @@ extension Trainer {
 
     func fit<M: LightningModule>(_ model: M, data: RunData<M>, ckptPath: String?) throws {
         beginRun(model, stage: .fit)
-        try runEntryPoint(model, data: data) {
+        try runEntryPoint(model, data: data, stage: .fit) {
             let resolved = try ckptPath.map { try resolveCheckpointPath($0) }
             self.ckptPath = resolved
             try FitLoop(trainer: self, module: model, data: data, resumePath: resolved).run()
@@ -114,7 +114,7 @@ extension Trainer {
 
     func evaluate<M: LightningModule>(_ model: M, data: RunData<M>, stage: Stage, verbose: Bool) throws -> [[String: Double]] {
         beginRun(model, stage: stage)
-        return try runEntryPoint(model, data: data) {
+        return try runEntryPoint(model, data: data, stage: stage) {
             try runStandalone(model, data: data, stage: stage) {
                 let loop = EvaluationLoop(trainer: self, module: model, data: data, stage: stage)
                 guard loop.isEnabled, try loop.hasData() else {
@@ -133,7 +133,7 @@ extension Trainer {
 
     func predict<M: LightningModule>(_ model: M, data: RunData<M>) throws -> [[M.PredictOutput]] {
         beginRun(model, stage: .predict)
-        return try runEntryPoint(model, data: data) {
+        return try runEntryPoint(model, data: data, stage: .predict) {
             try runStandalone(model, data: data, stage: .predict) {
                 let loop = PredictionLoop(trainer: self, module: model, data: data)
                 return try configuration.inferenceMode ? inferenceMode { try loop.run() } : noGrad { try loop.run() }
