@@ -83,10 +83,6 @@ struct ClassificationInputs {
     }
 }
 
-extension DType {
-    var isFloatingPoint: Bool { [.float16, .bfloat16, .float32, .float64].contains(self) }
-}
-
 /// The true/false positive/negative counts per class, summed over batches (torchmetrics'
 /// `StatScores`). The base of ``Accuracy``, ``Precision``, ``Recall`` and ``F1Score``.
 open class StatScores: Metric {
@@ -190,7 +186,8 @@ public final class Accuracy: StatScores {
     public override func computeValue() throws -> Tensor {
         let (tp, fp, tn, fn) = try counts()
         if task == .binary || (average == .micro && isMultilabel) {
-            let (a, b) = (tp.reduce(0, +) + tn.reduce(0, +), (tp + fp + tn + fn).reduce(0, +))
+            let a = tp.reduce(0, +) + tn.reduce(0, +)
+            let b = tp.indices.map { tp[$0] + fp[$0] + tn[$0] + fn[$0] }.reduce(0, +)
             return try Tensor(scalar: Float(safeDivide(a, b)))
         }
         if average == .micro { return try Tensor(scalar: Float(safeDivide(tp.reduce(0, +), tp.reduce(0, +) + fn.reduce(0, +)))) }
@@ -221,8 +218,6 @@ public final class F1Score: StatScores {
         try reduce({ tp, fp, _, fn in tp.indices.map { safeDivide(2 * tp[$0], 2 * tp[$0] + fn[$0] + fp[$0]) } }, weightsTopK: 1)
     }
 }
-
-private func + (a: [Double], b: [Double]) -> [Double] { zip(a, b).map { $0 + $1 } }
 
 /// Counts of (target, prediction) pairs, rows the targets (torchmetrics' `ConfusionMatrix`).
 public final class ConfusionMatrix: Metric {
