@@ -147,9 +147,9 @@ extension Trainer {
     /// Runs an entry point: installs the run context, and on an error calls `onException` on every
     /// callback, finalises the loggers as failed, then rethrows the original error (Lightning's
     /// `_call_and_handle_interrupt`).
-    func runEntryPoint<M: LightningModule, R>(_ module: M, data: RunData<M>, stage: Stage, _ body: () throws -> R) throws -> R {
+    func runEntryPoint<M: LightningModule, R>(_ module: M, data: RunData<M>, stage entryStage: Stage, _ body: () throws -> R) throws -> R {
         profiledModuleName = String(describing: type(of: module))
-        profiler?.setup(stage: stage.rawValue, logDir: logDir)
+        profiler?.setup(stage: entryStage.rawValue, logDir: logDir)
         return try LightningContext.with(context) {
             do {
                 let result = try body()
