@@ -21,6 +21,10 @@ extension Trainer {
     /// try trainer.saveCheckpoint("model.ckpt")
     /// ```
     public func saveCheckpoint(_ path: String, weightsOnly: Bool = false) throws {
+        try profiled("save_checkpoint") { try saveCheckpointUnprofiled(path, weightsOnly: weightsOnly) }
+    }
+
+    private func saveCheckpointUnprofiled(_ path: String, weightsOnly: Bool) throws {
         guard let source = checkpointSource else {
             throw LightningError.checkpoint("saveCheckpoint needs a model: call it during or after `fit`")
         }

@@ -211,7 +211,7 @@ final class FitLoop<M: LightningModule> {
         try t.callModule(.onTrainStart) { try module.onTrainStart() }
         module.train()
         while !done {
-            try runEpoch()
+            try t.profiled("run_training_epoch") { try runEpoch() }
         }
         try t.callCallbacks(.named("on_train_end")) { try $0.onTrainEnd(t, module) }
         try t.callModule(.named("on_train_end")) { try module.onTrainEnd() }
@@ -248,10 +248,10 @@ final class FitLoop<M: LightningModule> {
         progress.trainLoaderState = nil
         var iterator = try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: skipping)
         resumeBatchIndex = 0
-        var next = batchIndex < limit ? try iterator.next() : nil
+        var next = batchIndex < limit ? try t.profiled("[_TrainingEpochLoop].train_dataloader_next") { try iterator.next() } : nil
         let epochStart = Date()
         while let raw = next {
-            next = batchIndex + 1 < limit ? try iterator.next() : nil
+            next = batchIndex + 1 < limit ? try t.profiled("[_TrainingEpochLoop].train_dataloader_next") { try iterator.next() } : nil
             // Until this batch is counted it is pending too: a checkpoint saved while it runs (an
             // OnExceptionCheckpoint after its training step failed) resumes with this same batch.
             prefetchedBatches = next == nil ? 1 : 2
@@ -263,9 +263,11 @@ final class FitLoop<M: LightningModule> {
             if response == -1 { break }
 
             let accumulating = isAccumulating(batchIndex)
-            let outputs = try module.automaticOptimization
-                ? automaticStep(batch, batchIndex: batchIndex, accumulating: accumulating)
-                : manualStep(batch, batchIndex: batchIndex)
+            let outputs = try t.profiled("run_training_batch") {
+                try module.automaticOptimization
+                    ? automaticStep(batch, batchIndex: batchIndex, accumulating: accumulating)
+                    : manualStep(batch, batchIndex: batchIndex)
+            }
             // Non-plateau schedulers: step ones after a real step; epoch ones on the epoch's last batch.
             if !accumulating { try stepSchedulers(.step, plateau: false, index: batchIndex + 1) }
             if t.isLastBatch { try stepSchedulers(.epoch, plateau: false, index: t.currentEpoch + 1) }
@@ -312,6 +314,7 @@ final class FitLoop<M: LightningModule> {
         }
         try stepSchedulers(.epoch, plateau: true, index: t.currentEpoch + 1)
         try t.finishEpochMetrics(t.metrics.training, step: t.batchesThatStepped - 1, write: true)
+        t.metrics.training.resetMetrics()
         t.currentEpoch += 1
         progress.epochsCompleted = t.currentEpoch
         if !done { try t.checkSignals() }

@@ -92,7 +92,7 @@ extension Trainer {
             SignalFunnel.uninstall()
         }
         do {
-            try runEntryPoint(model, data: data) {
+            try runEntryPoint(model, data: data, stage: .fit) {
                 let resolved = try ckptPath.flatMap { try resolveCheckpointPath($0) }
                 self.ckptPath = resolved
                 try FitLoop(trainer: self, module: model, data: data, resumePath: resolved).run()
@@ -147,7 +147,7 @@ extension Trainer {
 
     func evaluate<M: LightningModule>(_ model: M, data: RunData<M>, stage: Stage, ckptPath: String?, verbose: Bool) throws -> [[String: Double]] {
         beginRun(model, stage: stage)
-        return try runEntryPoint(model, data: data) {
+        return try runEntryPoint(model, data: data, stage: stage) {
             try runStandalone(model, data: data, stage: stage, ckptPath: ckptPath) {
                 let loop = EvaluationLoop(trainer: self, module: model, data: data, stage: stage)
                 guard loop.isEnabled, try loop.hasData() else {
@@ -166,7 +166,7 @@ extension Trainer {
 
     func predict<M: LightningModule>(_ model: M, data: RunData<M>, ckptPath: String?) throws -> [[M.PredictOutput]] {
         beginRun(model, stage: .predict)
-        return try runEntryPoint(model, data: data) {
+        return try runEntryPoint(model, data: data, stage: .predict) {
             try runStandalone(model, data: data, stage: .predict, ckptPath: ckptPath) {
                 let loop = PredictionLoop(trainer: self, module: model, data: data)
                 return try configuration.inferenceMode ? inferenceMode { try loop.run() } : noGrad { try loop.run() }

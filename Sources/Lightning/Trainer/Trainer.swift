@@ -71,6 +71,8 @@ public final class Trainer {
     public internal(set) var device: Device = .cpu
     /// The precision in use.
     public var precision: PrecisionSetting { configuration.precision }
+    /// The profiler timing the hooks and loop actions (nil: none, the default).
+    public let profiler: (any Profiler)?
 
     // MARK: Paths
 
@@ -111,12 +113,15 @@ public final class Trainer {
     var precisionPlugin = PrecisionPlugin(setting: .float32, device: .cpu)
     /// A plugin to use instead of the one `precision` selects (Lightning's `plugins=[MixedPrecision(…)]`).
     var precisionPluginOverride: PrecisionPlugin?
+    /// The module's class name, for the profiler's action names.
+    var profiledModuleName = "LightningModule"
 
     /// Creates a trainer from a configuration; throws when settings contradict each other.
     public init(_ configuration: TrainerConfiguration) throws {
         self.configuration = configuration
         self.callbacks = configuration.callbacks
         self.loggers = []
+        self.profiler = configuration.profiler?.make()
         try validate(configuration)
         self.loggers = try makeLoggers()
         self.context = LightningContext(trainer: self)
@@ -133,7 +138,7 @@ public final class Trainer {
         logEveryNSteps: Int? = nil, enableCheckpointing: Bool? = nil, enableProgressBar: Bool? = nil,
         enableModelSummary: Bool? = nil, accumulateGradBatches: Int? = nil, gradientClipVal: Double? = nil,
         gradientClipAlgorithm: GradientClipAlgorithm? = nil, deterministic: Bool? = nil, benchmark: Bool? = nil,
-        inferenceMode: Bool? = nil, profiler: String? = nil, detectAnomaly: Bool? = nil, barebones: Bool? = nil,
+        inferenceMode: Bool? = nil, profiler: ProfilerChoice? = nil, detectAnomaly: Bool? = nil, barebones: Bool? = nil,
         reloadDataloadersEveryNEpochs: Int? = nil, defaultRootDir: String? = nil
     ) throws {
         var c = TrainerConfiguration()
