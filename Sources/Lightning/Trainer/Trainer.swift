@@ -104,6 +104,8 @@ public final class Trainer {
     lazy var defaultCheckpointIO: any CheckpointIO = TorchCheckpointIO()
     /// The ModelCheckpoint `enableCheckpointing` adds to fits without one (one per trainer, so its
     /// best and last paths outlive the fit). The default settings are valid: it cannot throw.
+    /// The ModelCheckpoint added when none is given (one per trainer, so "best"/"last" find it later).
+    /// `ModelCheckpoint()` only throws for contradictory settings, and the defaults are consistent.
     lazy var defaultModelCheckpoint: ModelCheckpoint = try! ModelCheckpoint()
     /// The signal counters when the running fit began (nil outside fit).
     var signalMark: SignalFunnel.Mark?
