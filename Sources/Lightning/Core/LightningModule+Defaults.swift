@@ -22,6 +22,8 @@ extension LightningModule {
         try predictStep(batch, batchIndex: batchIndex)
     }
 
+    /// No optimizer: fine for evaluation-only modules; `fit` warns and trains nothing (Lightning's `None`).
+    public func configureOptimizers() throws -> OptimizerConfiguration { .none }
     public func configureCallbacks() -> [any Callback] { [] }
     public func configureModel() throws {}
     public var automaticOptimization: Bool { true }
