@@ -28,6 +28,8 @@ struct Unpickler {
 
     /// Runs the pickle to its STOP opcode and returns the value it built.
     mutating func load() throws(TorchError) -> PickleValue {
+        // Hostile pickles can nest containers 100,000 deep; take them apart without recursion.
+        defer { dismantle() }
         while true {
             let offset = reader.position
             guard !reader.isAtEnd else { throw TorchError.format(name, "truncated pickle data: it ends without a STOP opcode") }
@@ -38,9 +40,37 @@ struct Unpickler {
             }
             if opcode == .stop {
                 let result = try pop()
-                return try result.resolve(name: name)
+                // A budget of values to produce stops memo references that double at every level
+                // (2^60 values from a few hundred bytes).
+                var budget = 1_000_000 + 16 * reader.bytes.count
+                return try result.resolve(name: name, budget: &budget)
             }
             try execute(opcode, at: offset)
+        }
+    }
+
+    /// Releases every node iteratively (the default release of a deep chain recurses and can
+    /// overflow the stack), and breaks cycles of containers that hold themselves.
+    private mutating func dismantle() {
+        var work: [PickleNode] = stack + Array(memo.values)
+        stack = []
+        memo = [:]
+        // Every node came from an opcode, so a walk longer than the pickle is revisiting tuples shared
+        // through the memo (which release normally: sharing keeps them shallow).
+        var steps = 2 * reader.bytes.count + 16
+        while steps > 0, let node = work.popLast() {
+            steps -= 1
+            switch node {
+            case .tuple(let items): work.append(contentsOf: items)
+            case .list(let box):
+                work.append(contentsOf: box.items)
+                box.items = []
+            case .dict(let box):
+                work.append(contentsOf: box.keys)
+                work.append(contentsOf: box.values)
+                box.removeAll()
+            default: break
+            }
         }
     }
 
