@@ -47,8 +47,13 @@ let package = Package(
             // Lightning 2.6.6 reference fixtures (JSON, text), read from the source tree.
             exclude: ["Fixtures"]
         ),
+        .executableTarget(name: "FashionMNISTExample", dependencies: ["Lightning", "Torch"], path: "Examples/FashionMNIST"),
+        .executableTarget(name: "IrisExample", dependencies: ["Lightning", "Torch"], path: "Examples/Iris"),
+        // The child process of Tests/LightningTests/FailureTests.swift (killed, SIGTERMed, resumed).
+        .executableTarget(name: "LightningFailureChild", dependencies: ["Lightning", "Torch"], path: "Tests/FailureChild"),
         .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),
         .executableTarget(name: "DataLoaderBenchmark", dependencies: ["Torch"], path: "Benchmarks/DataLoader/Swift"),
+        .executableTarget(name: "TrainerBenchmark", dependencies: ["Lightning", "Torch"], path: "Benchmarks/Trainer/Swift"),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -51,6 +51,27 @@ struct DataResumeTests {
         #expect(try floats(resumed) == full[2])
     }
 
+    /// A position saved after an epoch's last batch but before its iterator reported the end (a
+    /// trainer that knows the batch count never asks for more), restored, then moved on to the next
+    /// epoch by setting `epoch`: the next epochs shuffle as in the unbroken run.
+    @Test func resumedAtACompleteEpochThenSetToTheNextEpoch() throws {
+        let reference = try Self.makeLoader(numWorkers: 0)
+        let full = try (0..<3).map { _ in try floats(reference) }
+
+        let first = try Self.makeLoader(numWorkers: 0)
+        let iterator = try first.makeIterator()
+        for _ in 0..<13 { _ = try #require(try iterator.next()) }   // all 13 batches, no end seen
+        let saved = try Self.roundTrip(try first.stateDict())
+        #expect(saved.epoch == 0)
+        #expect(saved.batchesYielded == 13)
+
+        let resumed = try Self.makeLoader(numWorkers: 0)
+        try resumed.loadStateDict(saved)
+        resumed.epoch = 1
+        #expect(try floats(resumed) == full[1])
+        #expect(try floats(resumed) == full[2])
+    }
+
     @Test func resumedBetweenEpochsContinuesWithTheNextEpoch() throws {
         let reference = try Self.makeLoader(numWorkers: 0)
         let full = try (0..<3).map { _ in try floats(reference) }

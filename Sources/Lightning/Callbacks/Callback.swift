@@ -122,4 +122,11 @@ public protocol CheckpointingCallback: MonitoringCallback {
     var bestModelPath: String { get }
     /// The latest `last*.ckpt`, or "".
     var lastModelPath: String { get }
+    /// The files this callback offers for `ckptPath: "last"` (existing or not); the Trainer takes
+    /// the newest that exists. The default offers ``lastModelPath``.
+    func lastCheckpointCandidates(_ trainer: Trainer) -> [String]
+}
+
+extension CheckpointingCallback {
+    public func lastCheckpointCandidates(_ trainer: Trainer) -> [String] { [lastModelPath] }
 }

@@ -376,6 +376,17 @@ open class ModelCheckpoint: CheckpointingCallback {
         return candidates
     }
 
+    /// `lastModelPath` and every `last*.ckpt` in the checkpoint folder (Lightning's
+    /// `_find_last_checkpoints`), so a new Trainer resumes with `ckptPath: "last"` from the files
+    /// an earlier run left behind.
+    open func lastCheckpointCandidates(_ trainer: Trainer) -> [String] {
+        let folder = resolveDirpath(trainer)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let found = names.filter { $0.hasPrefix(Self.checkpointNameLast) && $0.hasSuffix(Self.fileExtension) }
+            .map { Self.join(folder, $0) }
+        return [lastModelPath] + found.sorted()
+    }
+
     private func resolveDirpath(_ trainer: Trainer) -> String {
         if let dirpath { return dirpath }
         let base: String

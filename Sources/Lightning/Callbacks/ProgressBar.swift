@@ -24,7 +24,11 @@ public final class ProgressBar: Callback {
     public init(refreshRate: Double = 10, interactive: Bool? = nil, output: ((String) -> Void)? = nil) {
         self.refreshRate = refreshRate
         self.interactive = interactive ?? Terminal.isInteractive
-        self.output = output ?? { text in FileHandle.standardOutput.write(Data(text.utf8)) }
+        // Through the same buffered stream as `print` (so lines keep their order), flushed per draw.
+        self.output = output ?? { text in
+            Swift.print(text, terminator: "")
+            fflush(nil)  // all output streams (stdout is a C global Swift 6 does not let us name)
+        }
     }
 
     public func onTrainEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws {

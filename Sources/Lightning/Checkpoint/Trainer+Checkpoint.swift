@@ -21,6 +21,10 @@ extension Trainer {
     /// try trainer.saveCheckpoint("model.ckpt")
     /// ```
     public func saveCheckpoint(_ path: String, weightsOnly: Bool = false) throws {
+        try profiled("save_checkpoint") { try saveCheckpointUnprofiled(path, weightsOnly: weightsOnly) }
+    }
+
+    private func saveCheckpointUnprofiled(_ path: String, weightsOnly: Bool) throws {
         guard let source = checkpointSource else {
             throw LightningError.checkpoint("saveCheckpoint needs a model: call it during or after `fit`")
         }
@@ -53,6 +57,7 @@ extension FitLoop {
             checkpoint["callbacks"] = .dict(states)
             checkpoint["optimizer_states"] = .list(t.optimizers.map { $0.stateDict().value.pickleValue })
             checkpoint["lr_schedulers"] = .list(t.lrSchedulerConfigs.map { $0.scheduler.stateDict().pickleValue })
+            if let state = try t.precisionPlugin.stateDict() { checkpoint[t.precisionPlugin.checkpointKey] = state.pickleValue }
         }
         if let state = data.stateDict() { checkpoint[data.stateKey] = state }
         let hyperparameters = module.hyperparameters
@@ -92,6 +97,14 @@ extension FitLoop {
     /// Restores optimizers, schedulers and loop counters (after the optimizers exist).
     func restoreTrainingState(_ checkpoint: Checkpoint) throws {
         let t = trainer
+        // Lightning's `restore_precision_plugin_state` (and its older `native_amp_scaling_state` key).
+        for key in [t.precisionPlugin.checkpointKey, "native_amp_scaling_state"] {
+            guard let state = checkpoint[key] else { continue }
+            guard case .dict(let map) = StateValue(state) else {
+                throw LightningError.checkpoint("the precision plugin state in the checkpoint is not a dictionary")
+            }
+            try t.precisionPlugin.loadStateDict(map)
+        }
         if let states = checkpoint["optimizer_states"]?.arrayValue {
             guard states.count == t.optimizers.count else {
                 throw LightningError.checkpoint("the checkpoint holds \(states.count) optimizer states but configureOptimizers returned \(t.optimizers.count) optimizers")

@@ -70,7 +70,13 @@ extension LightningModule {
     public func backward(_ loss: Tensor) throws { try loss.backward() }
 
     public func optimizerStep(epoch: Int, batchIndex: Int, optimizer: Optimizer, closure: () throws -> Tensor?) throws {
-        try optimizer.step(closure: closure)
+        // Through the precision plugin, as Lightning's `LightningOptimizer.step`: with "16-mixed"
+        // the loss scaler steps (or skips) the optimizer and updates the scale.
+        if let plugin = LightningContext.current?.trainer.precisionPlugin {
+            try plugin.optimizerStep(optimizer, closure: closure)
+        } else {
+            try optimizer.step(closure: closure)
+        }
     }
 
     public func optimizerZeroGrad(epoch: Int, batchIndex: Int, optimizer: Optimizer) throws {

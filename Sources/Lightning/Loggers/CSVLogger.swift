@@ -15,8 +15,7 @@ public final class CSVLogger: Logger {
     public let name: String
     public let saveDir: String
     public let flushLogsEveryNSteps: Int
-    private let explicitVersion: String?
-    private var resolvedVersion: String?
+    private var folder: ExperimentFolder
     private var rows: [[String: Double]] = []
     private var columns: [String] = []
     private var writtenRows = 0
@@ -29,51 +28,20 @@ public final class CSVLogger: Logger {
     public init(saveDir: String = ".", name: String = "lightning_logs", version: String? = nil, flushLogsEveryNSteps: Int = 100) {
         self.saveDir = saveDir
         self.name = name
-        self.explicitVersion = version
+        self.folder = ExperimentFolder(saveDir: saveDir, name: name, version: version)
         self.flushLogsEveryNSteps = flushLogsEveryNSteps
     }
 
-    public var version: String {
-        if let resolvedVersion { return resolvedVersion }
-        let version = explicitVersion ?? "version_\(nextVersion())"
-        resolvedVersion = version
-        return version
-    }
+    public var version: String { folder.version() }
 
-    public var logDir: String? { (saveDir as NSString).appendingPathComponent(name + "/" + version) }
+    public var logDir: String? { folder.logDir() }
 
     /// The path of metrics.csv.
     public var metricsFile: String { (logDir! as NSString).appendingPathComponent("metrics.csv") }
 
-    private func nextVersion() -> Int {
-        let root = (saveDir as NSString).appendingPathComponent(name)
-        let existing = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
-        let numbers = existing.compactMap { entry -> Int? in
-            guard entry.hasPrefix("version_") else { return nil }
-            return Int(entry.dropFirst("version_".count))
-        }
-        return (numbers.max() ?? -1) + 1
-    }
-
     public func logHyperparams(_ hyperparameters: Hyperparameters) throws {
         self.hyperparameters = self.hyperparameters.merging(hyperparameters)
-        try createFolder()
-        var yaml = ""
-        // PyYAML's `dump` (which Lightning uses) sorts the keys.
-        for (key, value) in self.hyperparameters.sorted(by: { $0.key < $1.key }) {
-            let text = yamlValue(value)
-            yaml += "\(key):" + (text.hasPrefix("\n") ? text : " " + text) + "\n"
-        }
-        if self.hyperparameters.isEmpty { yaml = "{}\n" }
-        try writeAtomically(yaml, to: (logDir! as NSString).appendingPathComponent("hparams.yaml"))
-    }
-
-    private func yamlValue(_ value: HyperparameterValue) -> String {
-        switch value {
-        case .string(let s): return s.contains(":") || s.isEmpty ? "'\(s)'" : s
-        case .list(let values): return values.isEmpty ? "[]" : "\n" + values.map { "- \(yamlValue($0))" }.joined(separator: "\n")
-        default: return value.description
-        }
+        try HparamsYAML.write(self.hyperparameters, into: logDir!)
     }
 
     public func logMetrics(_ metrics: [(name: String, value: Double)], step: Int) throws {

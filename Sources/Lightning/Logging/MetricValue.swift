@@ -22,6 +22,13 @@ public enum MetricValue: CustomStringConvertible {
 /// A value `log` accepts: a one-element `Tensor`, or a Swift number.
 public protocol Loggable {
     var metricValue: MetricValue { get throws }
+    /// A ``Metric`` object being logged (nil for plain values): the Trainer computes it at the end
+    /// of the epoch and resets it afterwards, as Lightning does for torchmetrics objects.
+    var loggedMetric: Metric? { get }
+}
+
+extension Loggable {
+    public var loggedMetric: Metric? { nil }
 }
 
 extension Tensor: Loggable {

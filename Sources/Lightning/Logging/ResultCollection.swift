@@ -21,27 +21,34 @@ final class ResultCollection {
         var accumulated: MetricValue?
         /// Σ batch sizes, for the weighted mean.
         var weight: Double
+        /// A logged Metric object: its epoch value is `compute()`, and it is reset after the epoch.
+        var metric: Metric?
     }
 
     private(set) var entries: [Entry] = []
     private var indexByName: [String: Int] = [:]
 
     /// Records one `log` call.
-    func log(_ name: String, value: MetricValue, onStep: Bool, onEpoch: Bool, progressBar: Bool, logger: Bool,
+    func log(_ name: String, value: MetricValue, metric: Metric? = nil, onStep: Bool, onEpoch: Bool, progressBar: Bool, logger: Bool,
              reduction: MetricReduction, batchSize: Int) throws {
         if let index = indexByName[name] {
             let previous = entries[index]
             guard previous.reduction == reduction, previous.onStep == onStep, previous.onEpoch == onEpoch else {
                 throw LightningError.logging("You called `log(\"\(name)\", ...)` twice in the same epoch with different settings (on_step, on_epoch or reduce_fx); log it with the same settings every time")
             }
+            guard (previous.metric == nil) == (metric == nil) else {
+                throw LightningError.logging("You called `log(\"\(name)\", ...)` with a Metric and with a plain value in the same epoch; log one kind")
+            }
             entries[index].last = value
             entries[index].loggedThisStep = true
-            if onEpoch { try accumulate(index, value, batchSize) }
+            entries[index].metric = metric
+            if onEpoch && metric == nil { try accumulate(index, value, batchSize) }
         } else {
             indexByName[name] = entries.count
             entries.append(Entry(name: name, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, logger: logger,
-                                 reduction: reduction, last: value, loggedThisStep: true, accumulated: nil, weight: 0))
-            if onEpoch { try accumulate(entries.count - 1, value, batchSize) }
+                                 reduction: reduction, last: value, loggedThisStep: true, accumulated: nil, weight: 0,
+                                 metric: metric))
+            if onEpoch && metric == nil { try accumulate(entries.count - 1, value, batchSize) }
         }
     }
 
@@ -74,6 +81,8 @@ final class ResultCollection {
 
     /// The epoch value of an entry (its reduction over the epoch).
     func epochValue(_ entry: Entry) throws -> MetricValue? {
+        // A Metric object reduces itself (compute() caches until the next update or reset).
+        if let metric = entry.metric { return .tensor(try metric.compute()) }
         guard let accumulated = entry.accumulated else { return nil }
         guard entry.reduction == .mean, case .tensor(let sum) = accumulated else { return accumulated }
         return .tensor(try sum / Swift.max(entry.weight, 1))
@@ -82,6 +91,15 @@ final class ResultCollection {
     /// Marks the step's values as reported.
     func endStep() {
         for index in entries.indices { entries[index].loggedThisStep = false }
+    }
+
+    /// Resets the Metric objects logged this epoch (Lightning resets them once the epoch's values
+    /// have been read).
+    func resetMetrics() {
+        var seen = Set<ObjectIdentifier>()
+        for entry in entries {
+            if let metric = entry.metric, seen.insert(ObjectIdentifier(metric)).inserted { metric.reset() }
+        }
     }
 
     /// Forgets everything (a new epoch).

@@ -92,10 +92,11 @@ final class EvaluationLoop<M: LightningModule> {
             try t.callModule(.onValidationEpochStart) { try module.onValidationEpochStart() }
         }
 
+        let nextAction = isTest ? "[_EvaluationLoop].test_next" : "[_EvaluationLoop].val_next"
         for (dataloaderIndex, loader) in loaders.enumerated() {
             var iterator = try loader.makeBatchIterator(epoch: t.currentEpoch, skipping: 0)
             var batchIndex = 0
-            while batchIndex < counts[dataloaderIndex], let raw = try iterator.next() {
+            while batchIndex < counts[dataloaderIndex], let raw = try t.profiled(nextAction, { try iterator.next() }) {
                 let batch = try t.prepare(raw, module, data, dataloaderIndex: dataloaderIndex)
                 try step(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex)
                 if t.stage != .sanityChecking {
@@ -119,6 +120,7 @@ final class EvaluationLoop<M: LightningModule> {
         // Inside fit the row goes at the current step; in validate/test at the steps taken so far.
         try t.finishEpochMetrics(t.metrics.evaluation, step: t.batchesThatStepped, write: !sanity)
         let results = try epochResults()
+        t.metrics.evaluation.resetMetrics()
         if isTest {
             try t.callCallbacks(.named("on_test_end")) { try $0.onTestEnd(t, module) }
             try t.callModule(.named("on_test_end")) { try module.onTestEnd() }

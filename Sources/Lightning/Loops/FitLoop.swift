@@ -17,7 +17,8 @@ final class FitLoop<M: LightningModule> {
     var totalBatchIndex = 0
     /// Lightning's loop counters, saved in checkpoints.
     var progress = LoopProgress()
-    /// Batches read ahead of the one being trained on (the loop looks one ahead to spot the last).
+    /// Batches read from the loader but not yet counted as done: the one read ahead (the loop looks
+    /// one ahead to spot the last) and, until it is counted, the one being trained on.
     var prefetchedBatches = 0
     /// The checkpoint file to resume from, if any; read after `configureModel`, as Lightning does.
     let resumePath: String?
@@ -82,7 +83,7 @@ final class FitLoop<M: LightningModule> {
     func run() throws {
         let t = trainer
         t.device = try t.resolveDevice()
-        t.precisionPlugin = PrecisionPlugin(setting: configuration.precision, device: t.device)
+        t.precisionPlugin = t.precisionPluginOverride ?? PrecisionPlugin(setting: configuration.precision, device: t.device)
         if let deterministic = configuration.deterministic { try useDeterministicAlgorithms(deterministic) }
         if let benchmark = configuration.benchmark { CUDA.cudnnBenchmark = benchmark }
 
@@ -93,7 +94,9 @@ final class FitLoop<M: LightningModule> {
         try t.callModule(.named("setup")) { try module.setup(stage: .fit) }
 
         try t.callModule(.named("configure_model")) { try module.configureModel() }
-        t.checkpointSource = CheckpointSource(dump: { [unowned self] in try self.dumpCheckpoint(weightsOnly: $0) })
+        // Held strongly: `saveCheckpoint` works after fit ends, and in `onException` once the loop
+        // has unwound (the loop holds the trainer unowned, so there is no cycle).
+        t.checkpointSource = CheckpointSource(dump: { [self] in try self.dumpCheckpoint(weightsOnly: $0) })
         if let resumePath {
             let checkpoint = try t.loadCheckpoint(at: resumePath)
             resumeFrom = checkpoint
@@ -208,7 +211,7 @@ final class FitLoop<M: LightningModule> {
         try t.callModule(.onTrainStart) { try module.onTrainStart() }
         module.train()
         while !done {
-            try runEpoch()
+            try t.profiled("run_training_epoch") { try runEpoch() }
         }
         try t.callCallbacks(.named("on_train_end")) { try $0.onTrainEnd(t, module) }
         try t.callModule(.named("on_train_end")) { try module.onTrainEnd() }
@@ -245,11 +248,13 @@ final class FitLoop<M: LightningModule> {
         progress.trainLoaderState = nil
         var iterator = try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: skipping)
         resumeBatchIndex = 0
-        var next = batchIndex < limit ? try iterator.next() : nil
+        var next = batchIndex < limit ? try t.profiled("[_TrainingEpochLoop].train_dataloader_next") { try iterator.next() } : nil
         let epochStart = Date()
         while let raw = next {
-            next = batchIndex + 1 < limit ? try iterator.next() : nil
-            prefetchedBatches = next == nil ? 0 : 1
+            next = batchIndex + 1 < limit ? try t.profiled("[_TrainingEpochLoop].train_dataloader_next") { try iterator.next() } : nil
+            // Until this batch is counted it is pending too: a checkpoint saved while it runs (an
+            // OnExceptionCheckpoint after its training step failed) resumes with this same batch.
+            prefetchedBatches = next == nil ? 1 : 2
             t.isLastBatch = next == nil
             let batch = try t.prepare(raw, module, data, dataloaderIndex: 0)
 
@@ -258,15 +263,18 @@ final class FitLoop<M: LightningModule> {
             if response == -1 { break }
 
             let accumulating = isAccumulating(batchIndex)
-            let outputs = try module.automaticOptimization
-                ? automaticStep(batch, batchIndex: batchIndex, accumulating: accumulating)
-                : manualStep(batch, batchIndex: batchIndex)
+            let outputs = try t.profiled("run_training_batch") {
+                try module.automaticOptimization
+                    ? automaticStep(batch, batchIndex: batchIndex, accumulating: accumulating)
+                    : manualStep(batch, batchIndex: batchIndex)
+            }
             // Non-plateau schedulers: step ones after a real step; epoch ones on the epoch's last batch.
             if !accumulating { try stepSchedulers(.step, plateau: false, index: batchIndex + 1) }
             if t.isLastBatch { try stepSchedulers(.epoch, plateau: false, index: t.currentEpoch + 1) }
 
             progress.batchesTotal += 1
             progress.batchesThisEpoch += 1
+            prefetchedBatches -= 1
             progress.lastBatchSeen = t.isLastBatch
             try t.callCallbacks(.onTrainBatchEnd) { try $0.onTrainBatchEnd(t, module, outputs: outputs, batch: batch, batchIndex: batchIndex) }
             try t.callModule(.onTrainBatchEnd) { try module.onTrainBatchEnd(outputs, batch: batch, batchIndex: batchIndex) }
@@ -287,6 +295,9 @@ final class FitLoop<M: LightningModule> {
             totalBatchIndex += 1
             try checkTime()
             if maxStepsReached || (t.shouldStop && canStopEarly) { break }
+            // Ctrl-C or SIGTERM: stop here, after a whole step (Lightning checks at batch end); on the
+            // epoch's last batch the epoch finishes first.
+            if !t.isLastBatch && next != nil { try t.checkSignals() }
         }
 
         // Epoch end: non-monitoring callbacks, the module, then monitoring callbacks (they see what the
@@ -303,8 +314,10 @@ final class FitLoop<M: LightningModule> {
         }
         try stepSchedulers(.epoch, plateau: true, index: t.currentEpoch + 1)
         try t.finishEpochMetrics(t.metrics.training, step: t.batchesThatStepped - 1, write: true)
+        t.metrics.training.resetMetrics()
         t.currentEpoch += 1
         progress.epochsCompleted = t.currentEpoch
+        if !done { try t.checkSignals() }
     }
 
     private func isAccumulating(_ batchIndex: Int) -> Bool {
@@ -361,9 +374,11 @@ final class FitLoop<M: LightningModule> {
                 try module.optimizerZeroGrad(epoch: t.currentEpoch, batchIndex: batchIndex, optimizer: optimizer)
             }
         }
-        try t.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(t, module, loss: loss) }
-        try t.callModule(.onBeforeBackward) { try module.onBeforeBackward(loss) }
-        try t.callModule(.backward) { try module.backward(loss) }
+        // With a loss scaler, the hooks and backward see the scaled loss (Lightning's `pre_backward`).
+        let backwardLoss = try t.precisionPlugin.preBackward(loss)
+        try t.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(t, module, loss: backwardLoss) }
+        try t.callModule(.onBeforeBackward) { try module.onBeforeBackward(backwardLoss) }
+        try t.callModule(.backward) { try module.backward(backwardLoss) }
         try t.callCallbacks(.onAfterBackward) { try $0.onAfterBackward(t, module) }
         try t.callModule(.onAfterBackward) { try module.onAfterBackward() }
         return loss
@@ -376,6 +391,8 @@ final class FitLoop<M: LightningModule> {
         record.closureCalls += 1
         let loss = try trainingClosure(batch, batchIndex: batchIndex, record: record)
         record.skipped = loss == nil
+        if loss != nil { try t.precisionPlugin.afterBackward(optimizer) }
+        try t.precisionPlugin.checkClipping(optimizer, clipValue: configuration.gradientClipVal)
         try t.callCallbacks(.onBeforeOptimizerStep) { try $0.onBeforeOptimizerStep(t, module, optimizer: optimizer) }
         try t.callModule(.onBeforeOptimizerStep) { try module.onBeforeOptimizerStep(optimizer) }
         try t.callModule(.configureGradientClipping) {

@@ -5,6 +5,30 @@ import Torch
 struct PrecisionPlugin {
     let setting: PrecisionSetting
     let device: Device
+    /// The loss scaler of "16-mixed" (Lightning's `MixedPrecision.scaler`), nil otherwise.
+    let scaler: GradScaler?
+
+    /// The plugin Lightning's accelerator connector picks: "16-mixed" on the CPU turns into
+    /// "bf16-mixed" with a warning (PyTorch's CPU AMP is meant for bfloat16); "16-mixed" elsewhere
+    /// gets a `GradScaler` with PyTorch's defaults.
+    init(setting: PrecisionSetting, device: Device) {
+        var setting = setting
+        if setting == .float16Mixed && device == .cpu {
+            Swift.print("warning: You passed `Trainer(accelerator='cpu', precision='16-mixed')` but AMP with fp16 is not supported on CPU. Using `precision='bf16-mixed'` instead.")
+            setting = .bfloat16Mixed
+        }
+        self.setting = setting
+        self.device = device
+        self.scaler = setting == .float16Mixed ? try? GradScaler(device: device) : nil
+    }
+
+    /// "16-mixed" on `device` with `scaler`, whatever the device (Lightning's
+    /// `MixedPrecision("16-mixed", device, scaler)` passed as a plugin).
+    init(float16MixedOn device: Device, scaler: GradScaler) {
+        self.setting = .float16Mixed
+        self.device = device
+        self.scaler = scaler
+    }
 
     /// The dtype parameters are converted to ("true" precisions), or nil.
     var moduleDtype: DType? {
@@ -35,11 +59,58 @@ struct PrecisionPlugin {
         return try convertFloatingTensors(batch, to: dtype)
     }
 
-    /// Runs a step under autocast for mixed precisions.
+    /// Runs a step under autocast for mixed precisions (`cache_enabled=False`, as Lightning).
     func forwardContext<R>(_ body: () throws -> R) throws -> R {
         guard let dtype = autocastDtype else { return try body() }
-        return try autocast(device: device, dtype: dtype) { () throws -> R in try body() }
+        return try autocast(device: device, dtype: dtype, cacheEnabled: false) { () throws -> R in try body() }
     }
+
+    /// The tensor backward runs on: the loss times the scale with a scaler (Lightning's `pre_backward`).
+    func preBackward(_ loss: Tensor) throws -> Tensor {
+        guard let scaler else { return loss }
+        return try scaler.scale(loss)
+    }
+
+    /// After the closure's backward, before `onBeforeOptimizerStep` and clipping: unscales the
+    /// gradients unless the optimizer's fused kernel unscales them itself.
+    func afterBackward(_ optimizer: Optimizer) throws {
+        guard let scaler, !optimizer.stepSupportsAMPScaling else { return }
+        try scaler.unscale_(optimizer)
+    }
+
+    /// Lightning's `clip_gradients` check: fused optimizers that unscale inside their step cannot clip.
+    func checkClipping(_ optimizer: Optimizer, clipValue: Double?) throws {
+        guard scaler != nil, let clipValue, clipValue > 0, optimizer.stepSupportsAMPScaling else { return }
+        throw LightningError.configuration("The current optimizer, \(optimizer.typeName), does not allow for gradient clipping because it performs unscaling of gradients internally. HINT: Are you using a 'fused' optimizer?")
+    }
+
+    /// Lightning's `MixedPrecision.optimizer_step`: runs the closure, then `scaler.step` (skipped
+    /// on inf/NaN gradients) and `scaler.update()`; without a scaler, `optimizer.step(closure:)`.
+    func optimizerStep(_ optimizer: Optimizer, closure: () throws -> Tensor?) throws {
+        guard let scaler else {
+            try optimizer.step(closure: closure)
+            return
+        }
+        let result = try enableGrad { try closure() }
+        // A training step that returned no loss ran no backward: nothing to step.
+        guard result != nil else { return }
+        try scaler.step(optimizer)
+        try scaler.update()
+    }
+
+    /// The scaler's state for checkpoints (Lightning's `MixedPrecision.state_dict`), nil when empty.
+    func stateDict() throws -> StateMap? {
+        guard let scaler else { return nil }
+        let state = try scaler.stateDict()
+        return state.isEmpty ? nil : state
+    }
+
+    func loadStateDict(_ state: StateMap) throws {
+        try scaler?.loadStateDict(state)
+    }
+
+    /// The checkpoint key of the plugin's state (Lightning's plugin class name).
+    var checkpointKey: String { "MixedPrecision" }
 }
 
 /// Casts the floating tensors of a batch (tensors, arrays, dictionaries, pairs and triples).

@@ -10,8 +10,9 @@ extension Trainer {
     /// try trainer.fit(model, trainDataloaders: trainLoader, valDataloaders: [valLoader])
     /// ```
     ///
-    /// - Parameter ckptPath: Resume from this checkpoint: a path, `"last"` (the newest `last.ckpt` of
-    ///   the checkpoint callbacks) or `"best"`. Resuming mid-epoch continues with exactly the next batch.
+    /// - Parameter ckptPath: Resume from this checkpoint: a path, `"last"` (the newest `last*.ckpt` of
+    ///   the checkpoint callbacks or OnExceptionCheckpoint's file; none yet trains from the start, with
+    ///   a warning, as Lightning) or `"best"`. Resuming mid-epoch continues with exactly the next batch.
     public func fit<M: LightningModule>(_ model: M, trainDataloaders: (any BatchLoader<M.Batch>)? = nil,
                                         valDataloaders: [any BatchLoader<M.Batch>]? = nil, ckptPath: String? = nil) throws {
         try fit(model, data: RunData(module: model, train: trainDataloaders, val: valDataloaders), ckptPath: ckptPath)
@@ -25,33 +26,43 @@ extension Trainer {
 
     /// Runs one validation epoch; returns the logged epoch metrics of each validation loader.
     @discardableResult
-    public func validate<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil, verbose: Bool = true) throws -> [[String: Double]] {
-        try evaluate(model, data: RunData(module: model, val: dataloaders), stage: .validate, verbose: verbose)
+    ///
+    /// - Parameter ckptPath: Evaluate the weights of this checkpoint: a path, `"best"` or `"last"`.
+    public func validate<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil, ckptPath: String? = nil,
+                                             verbose: Bool = true) throws -> [[String: Double]] {
+        try evaluate(model, data: RunData(module: model, val: dataloaders), stage: .validate, ckptPath: ckptPath, verbose: verbose)
     }
 
     @discardableResult
-    public func validate<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D, verbose: Bool = true) throws -> [[String: Double]] where D.Batch == M.Batch {
-        try evaluate(model, data: RunData(module: model, datamodule: datamodule), stage: .validate, verbose: verbose)
+    public func validate<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D, ckptPath: String? = nil,
+                                                                     verbose: Bool = true) throws -> [[String: Double]] where D.Batch == M.Batch {
+        try evaluate(model, data: RunData(module: model, datamodule: datamodule), stage: .validate, ckptPath: ckptPath, verbose: verbose)
     }
 
     /// Runs one test epoch; returns the logged epoch metrics of each test loader.
     @discardableResult
-    public func test<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil, verbose: Bool = true) throws -> [[String: Double]] {
-        try evaluate(model, data: RunData(module: model, test: dataloaders), stage: .test, verbose: verbose)
+    ///
+    /// - Parameter ckptPath: Test the weights of this checkpoint: a path, `"best"` or `"last"`.
+    public func test<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil, ckptPath: String? = nil,
+                                         verbose: Bool = true) throws -> [[String: Double]] {
+        try evaluate(model, data: RunData(module: model, test: dataloaders), stage: .test, ckptPath: ckptPath, verbose: verbose)
     }
 
     @discardableResult
-    public func test<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D, verbose: Bool = true) throws -> [[String: Double]] where D.Batch == M.Batch {
-        try evaluate(model, data: RunData(module: model, datamodule: datamodule), stage: .test, verbose: verbose)
+    public func test<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D, ckptPath: String? = nil,
+                                                                 verbose: Bool = true) throws -> [[String: Double]] where D.Batch == M.Batch {
+        try evaluate(model, data: RunData(module: model, datamodule: datamodule), stage: .test, ckptPath: ckptPath, verbose: verbose)
     }
 
     /// Runs `predictStep` over the predict loaders; returns the outputs, one list per loader.
-    public func predict<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil) throws -> [[M.PredictOutput]] {
-        try predict(model, data: RunData(module: model, predict: dataloaders))
+    public func predict<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil,
+                                            ckptPath: String? = nil) throws -> [[M.PredictOutput]] {
+        try predict(model, data: RunData(module: model, predict: dataloaders), ckptPath: ckptPath)
     }
 
-    public func predict<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D) throws -> [[M.PredictOutput]] where D.Batch == M.Batch {
-        try predict(model, data: RunData(module: model, datamodule: datamodule))
+    public func predict<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D,
+                                                                    ckptPath: String? = nil) throws -> [[M.PredictOutput]] where D.Batch == M.Batch {
+        try predict(model, data: RunData(module: model, datamodule: datamodule), ckptPath: ckptPath)
     }
 
     // MARK: Shared set-up
@@ -65,6 +76,8 @@ extension Trainer {
             batchesThatStepped = 0
         }
         shouldStop = false
+        interrupted = false
+        receivedSigterm = false
         metrics.reset()
         startTime = Date()
         lastValidationTime = nil
@@ -72,16 +85,34 @@ extension Trainer {
 
     func fit<M: LightningModule>(_ model: M, data: RunData<M>, ckptPath: String?) throws {
         beginRun(model, stage: .fit)
-        try runEntryPoint(model, data: data) {
-            let resolved = try ckptPath.map { try resolveCheckpointPath($0) }
-            self.ckptPath = resolved
-            try FitLoop(trainer: self, module: model, data: data, resumePath: resolved).run()
+        // Ctrl-C and SIGTERM only mark the run; the loop stops between steps (see SignalFunnel).
+        signalMark = SignalFunnel.install()
+        defer {
+            signalMark = nil
+            SignalFunnel.uninstall()
+        }
+        do {
+            try runEntryPoint(model, data: data, stage: .fit) {
+                let resolved = try ckptPath.flatMap { try resolveCheckpointPath($0) }
+                self.ckptPath = resolved
+                try FitLoop(trainer: self, module: model, data: data, resumePath: resolved).run()
+            }
+        } catch is KeyboardInterrupt {
+            // Lightning's graceful shutdown ends with sys.exit(1); a library returns instead and the
+            // caller reads `interrupted`.
+            Swift.print("\nDetected KeyboardInterrupt, attempting graceful shutdown ...")
+        } catch is SIGTERMException {
+            // Lightning raises SIGTERMException (a SystemExit) to the script; fit returns instead.
         }
     }
 
     /// A path for `ckptPath`: `"best"` and `"last"` come from the checkpoint callbacks.
-    func resolveCheckpointPath(_ ckptPath: String) throws -> String {
-        let checkpointers = callbacks.compactMap { $0 as? any CheckpointingCallback }
+    /// nil for `"last"` when no last checkpoint exists yet (Lightning warns and trains from the start,
+    /// so a script can always pass "last").
+    func resolveCheckpointPath(_ ckptPath: String) throws -> String? {
+        // The callbacks of this run, and the default ModelCheckpoint of an earlier fit.
+        var checkpointers = callbacks.compactMap { $0 as? any CheckpointingCallback }
+        if !checkpointers.contains(where: { $0 === defaultModelCheckpoint }) { checkpointers.append(defaultModelCheckpoint) }
         switch ckptPath {
         case "best":
             guard let path = checkpointers.map(\.bestModelPath).first(where: { !$0.isEmpty }) else {
@@ -89,14 +120,16 @@ extension Trainer {
             }
             return path
         case "last":
-            let candidates = checkpointers.map(\.lastModelPath).filter { !$0.isEmpty && FileManager.default.fileExists(atPath: $0) }
+            let candidates = Set(checkpointers.flatMap { $0.lastCheckpointCandidates(self) })
+                .filter { !$0.isEmpty && FileManager.default.fileExists(atPath: $0) }
             let newest = candidates.max {
                 let a = (try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast
                 let b = (try? FileManager.default.attributesOfItem(atPath: $1)[.modificationDate] as? Date) ?? .distantPast
                 return a < b
             }
             guard let newest else {
-                throw LightningError.checkpoint("ckptPath \"last\" found no last.ckpt: give ModelCheckpoint(saveLast: true), or pass the checkpoint's path")
+                Swift.print("warning: .fit(ckptPath: \"last\") is set, but there is no last checkpoint available. No checkpoint will be loaded. HINT: Set `ModelCheckpoint(..., saveLast: true)`.")
+                return nil
             }
             return newest
         default:
@@ -112,10 +145,10 @@ extension Trainer {
         try checkpointIO.load(from: path)
     }
 
-    func evaluate<M: LightningModule>(_ model: M, data: RunData<M>, stage: Stage, verbose: Bool) throws -> [[String: Double]] {
+    func evaluate<M: LightningModule>(_ model: M, data: RunData<M>, stage: Stage, ckptPath: String?, verbose: Bool) throws -> [[String: Double]] {
         beginRun(model, stage: stage)
-        return try runEntryPoint(model, data: data) {
-            try runStandalone(model, data: data, stage: stage) {
+        return try runEntryPoint(model, data: data, stage: stage) {
+            try runStandalone(model, data: data, stage: stage, ckptPath: ckptPath) {
                 let loop = EvaluationLoop(trainer: self, module: model, data: data, stage: stage)
                 guard loop.isEnabled, try loop.hasData() else {
                     throw LightningError.configuration(stage == .test
@@ -131,10 +164,10 @@ extension Trainer {
         }
     }
 
-    func predict<M: LightningModule>(_ model: M, data: RunData<M>) throws -> [[M.PredictOutput]] {
+    func predict<M: LightningModule>(_ model: M, data: RunData<M>, ckptPath: String?) throws -> [[M.PredictOutput]] {
         beginRun(model, stage: .predict)
-        return try runEntryPoint(model, data: data) {
-            try runStandalone(model, data: data, stage: .predict) {
+        return try runEntryPoint(model, data: data, stage: .predict) {
+            try runStandalone(model, data: data, stage: .predict, ckptPath: ckptPath) {
                 let loop = PredictionLoop(trainer: self, module: model, data: data)
                 return try configuration.inferenceMode ? inferenceMode { try loop.run() } : noGrad { try loop.run() }
             }
@@ -142,15 +175,28 @@ extension Trainer {
     }
 
     /// The frame around validate/test/predict: device, data set-up, hooks, teardown.
-    private func runStandalone<M: LightningModule, R>(_ model: M, data: RunData<M>, stage: Stage, _ body: () throws -> R) throws -> R {
+    private func runStandalone<M: LightningModule, R>(_ model: M, data: RunData<M>, stage: Stage, ckptPath: String?,
+                                                       _ body: () throws -> R) throws -> R {
         device = try resolveDevice()
-        precisionPlugin = PrecisionPlugin(setting: configuration.precision, device: device)
+        precisionPlugin = precisionPluginOverride ?? PrecisionPlugin(setting: configuration.precision, device: device)
         try data.prepareData()
         try callModule(.named("prepare_data")) { try model.prepareData() }
         try data.setup(stage)
         try callCallbacks(.named("setup")) { try $0.setup(self, model, stage: stage) }
         try callModule(.named("setup")) { try model.setup(stage: stage) }
         try callModule(.named("configure_model")) { try model.configureModel() }
+        if let ckptPath {
+            // As Lightning's `_restore_modules_and_callbacks` for evaluation: the weights only.
+            guard let path = try resolveCheckpointPath(ckptPath) else {
+                throw LightningError.checkpoint("ckptPath \"\(ckptPath)\" found no checkpoint to evaluate; train first or pass a path")
+            }
+            let checkpoint = try loadCheckpoint(at: path)
+            try callModule(.named("on_load_checkpoint")) { try model.onLoadCheckpoint(checkpoint) }
+            guard let weights = checkpoint["state_dict"] else {
+                throw LightningError.checkpoint("the checkpoint \(ckptPath) has no `state_dict`")
+            }
+            try model.loadStateDict(try StateDict(weights))
+        }
         try model.to(device)
         try precisionPlugin.convertModule(model)
         let result = try body()

@@ -42,8 +42,8 @@ extension LightningModule {
             // As Lightning: logging without a running trainer does nothing.
             return
         }
-        try context.trainer.record(name, try value.metricValue, progressBar: progressBar, logger: logger,
-                                   onStep: onStep, onEpoch: onEpoch, reduce: reduce, batchSize: batchSize)
+        try context.trainer.record(name, try value.metricValue, metric: value.loggedMetric, progressBar: progressBar,
+                                   logger: logger, onStep: onStep, onEpoch: onEpoch, reduce: reduce, batchSize: batchSize)
     }
 
     /// Logs several values with the same settings, as Lightning's `self.log_dict`.
@@ -74,11 +74,12 @@ private struct AnyLoggable: Loggable {
     let base: any Loggable
     init(_ base: any Loggable) { self.base = base }
     var metricValue: MetricValue { get throws { try base.metricValue } }
+    var loggedMetric: Metric? { base.loggedMetric }
 }
 
 extension Trainer {
     /// Applies Lightning's rules to one `log` call and records it.
-    func record(_ name: String, _ value: MetricValue, progressBar: Bool, logger: Bool, onStep: Bool?, onEpoch: Bool?,
+    func record(_ name: String, _ value: MetricValue, metric: Metric? = nil, progressBar: Bool, logger: Bool, onStep: Bool?, onEpoch: Bool?,
                 reduce: MetricReduction, batchSize: Int?) throws {
         let hook = context.hook ?? .other
         guard let rule = hook.loggingRule else {
@@ -99,7 +100,7 @@ extension Trainer {
             throw LightningError.logging("You called `log` with the key `\(name)` but it should not contain information about `dataloader_idx`")
         }
         let results = hook.isTraining ? metrics.training : metrics.evaluation
-        try results.log(name, value: value, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, logger: logger,
+        try results.log(name, value: value, metric: metric, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, logger: logger,
                         reduction: reduce, batchSize: batchSize ?? currentBatchSize ?? 1)
         guard onStep else { return }
         // Step values are visible at once to callbacks and the progress bar.

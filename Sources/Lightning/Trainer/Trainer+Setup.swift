@@ -32,7 +32,7 @@ extension Trainer {
             try fail("Trainer was configured with enableCheckpointing: false but found a ModelCheckpoint in callbacks; remove it or set enableCheckpointing: true")
         }
         if let clip = c.gradientClipVal, clip < 0 { try fail("gradientClipVal must not be negative, got \(clip)") }
-        if let profiler = c.profiler, !["simple", "advanced"].contains(profiler) {
+        if case .name(let profiler) = c.profiler, !["simple", "advanced"].contains(profiler) {
             try fail("profiler \"\(profiler)\" is unknown; use \"simple\" or \"advanced\"")
         }
         if c.barebones {
@@ -108,25 +108,57 @@ extension Trainer {
     }
 
     /// Calls a hook on every callback (in order) with the hook marked as running.
+    /// With a profiler, each callback's call is timed as `[Callback]<stateKey>.<hook>`.
     func callCallbacks(_ hook: Hook, _ body: (any Callback) throws -> Void) throws {
         try context.running(hook) {
-            for callback in callbacks { try body(callback) }
+            if let profiler {
+                for callback in callbacks {
+                    try profiler.profile("[Callback]\(callback.stateKey).\(hook.rawValue)") { try body(callback) }
+                }
+            } else {
+                for callback in callbacks { try body(callback) }
+            }
         }
     }
 
-    /// Calls a module hook with the hook marked as running (for `log`'s rules).
+    /// Calls a module hook with the hook marked as running (for `log`'s rules). With a profiler, it
+    /// is timed as `[LightningModule]<Class>.<hook>`, or `[Strategy]SingleDeviceStrategy.<hook>` for
+    /// the hooks Lightning runs through its strategy (the step methods and backward).
     func callModule<R>(_ hook: Hook, _ body: () throws -> R) throws -> R {
-        try context.running(hook, body)
+        guard let profiler else { return try context.running(hook, body) }
+        return try profiler.profile(profilerAction(hook)) { try context.running(hook, body) }
     }
 
-    /// Runs an entry point: installs the run context, and on an error calls `onException` on every
-    /// callback, finalises the loggers as failed, then rethrows the original error (Lightning's
+    private static let strategyHooks: Set<String> = ["training_step", "validation_step", "test_step", "predict_step", "backward"]
+
+    func profilerAction(_ hook: Hook) -> String {
+        Self.strategyHooks.contains(hook.rawValue)
+            ? "[Strategy]SingleDeviceStrategy.\(hook.rawValue)"
+            : "[LightningModule]\(profiledModuleName).\(hook.rawValue)"
+    }
+
+    /// Times `body` as `action` when a profiler is set (Lightning's `trainer.profiler.profile`).
+    @inline(__always)
+    func profiled<R>(_ action: @autoclosure () -> String, _ body: () throws -> R) rethrows -> R {
+        guard let profiler else { return try body() }
+        return try profiler.profile(action(), body)
+    }
+
+    /// Runs an entry point: installs the run context, and on an error (Ctrl-C and SIGTERM included)
+    /// marks the trainer `interrupted`, calls `onException` on every callback, finalises the loggers
+    /// as "failed" (Lightning's `_interrupt`), then rethrows the original error (Lightning's
     /// `_call_and_handle_interrupt`).
-    func runEntryPoint<M: LightningModule, R>(_ module: M, data: RunData<M>, _ body: () throws -> R) throws -> R {
-        try LightningContext.with(context) {
+    func runEntryPoint<M: LightningModule, R>(_ module: M, data: RunData<M>, stage entryStage: Stage, _ body: () throws -> R) throws -> R {
+        profiledModuleName = String(describing: type(of: module))
+        profiler?.setup(stage: entryStage.rawValue, logDir: logDir)
+        return try LightningContext.with(context) {
             do {
-                return try body()
+                let result = try body()
+                if isGlobalZero { try profiler?.describe() }
+                return result
             } catch {
+                interrupted = true
+                if isGlobalZero { try? profiler?.describe() }
                 for callback in callbacks {
                     try? callback.onException(self, module, error: error)
                 }

@@ -37,6 +37,11 @@ public final class Trainer {
     public internal(set) var numPredictBatches: [Int] = []
     /// The checkpoint the current or latest `fit` resumed from (resolved from "best"/"last"), or nil.
     public internal(set) var ckptPath: String?
+    /// True once an entry point was stopped by an error, Ctrl-C or `SIGTERM` (Lightning's
+    /// `trainer.interrupted`, status INTERRUPTED); reset when the next entry point starts.
+    public internal(set) var interrupted = false
+    /// True once `SIGTERM` stopped a fit (Lightning's `trainer.received_sigterm`).
+    public internal(set) var receivedSigterm = false
     /// True on the last batch of a training epoch.
     public internal(set) var isLastBatch = false
     /// The number of optimizer steps of the whole fit, as Lightning's `estimated_stepping_batches`
@@ -66,6 +71,8 @@ public final class Trainer {
     public internal(set) var device: Device = .cpu
     /// The precision in use.
     public var precision: PrecisionSetting { configuration.precision }
+    /// The profiler timing the hooks and loop actions (nil: none, the default).
+    public let profiler: (any Profiler)?
 
     // MARK: Paths
 
@@ -98,16 +105,23 @@ public final class Trainer {
     /// The ModelCheckpoint `enableCheckpointing` adds to fits without one (one per trainer, so its
     /// best and last paths outlive the fit). The default settings are valid: it cannot throw.
     lazy var defaultModelCheckpoint: ModelCheckpoint = try! ModelCheckpoint()
+    /// The signal counters when the running fit began (nil outside fit).
+    var signalMark: SignalFunnel.Mark?
     /// When the last validation ended (for time-based validation intervals).
     var lastValidationTime: Date?
     /// The precision's conversions and autocast region.
     var precisionPlugin = PrecisionPlugin(setting: .float32, device: .cpu)
+    /// A plugin to use instead of the one `precision` selects (Lightning's `plugins=[MixedPrecision(…)]`).
+    var precisionPluginOverride: PrecisionPlugin?
+    /// The module's class name, for the profiler's action names.
+    var profiledModuleName = "LightningModule"
 
     /// Creates a trainer from a configuration; throws when settings contradict each other.
     public init(_ configuration: TrainerConfiguration) throws {
         self.configuration = configuration
         self.callbacks = configuration.callbacks
         self.loggers = []
+        self.profiler = configuration.profiler?.make()
         try validate(configuration)
         self.loggers = try makeLoggers()
         self.context = LightningContext(trainer: self)
@@ -124,10 +138,19 @@ public final class Trainer {
         logEveryNSteps: Int? = nil, enableCheckpointing: Bool? = nil, enableProgressBar: Bool? = nil,
         enableModelSummary: Bool? = nil, accumulateGradBatches: Int? = nil, gradientClipVal: Double? = nil,
         gradientClipAlgorithm: GradientClipAlgorithm? = nil, deterministic: Bool? = nil, benchmark: Bool? = nil,
-        inferenceMode: Bool? = nil, profiler: String? = nil, detectAnomaly: Bool? = nil, barebones: Bool? = nil,
+        inferenceMode: Bool? = nil, profiler: ProfilerChoice? = nil, detectAnomaly: Bool? = nil, barebones: Bool? = nil,
         reloadDataloadersEveryNEpochs: Int? = nil, defaultRootDir: String? = nil
     ) throws {
         var c = TrainerConfiguration()
+        if barebones == true {
+            // As Lightning's `barebones=True`: everything that costs time is off unless asked for.
+            c.barebones = true
+            c.loggers = []
+            c.enableCheckpointing = false
+            c.enableProgressBar = false
+            c.enableModelSummary = false
+            c.numSanityValSteps = 0
+        }
         if let accelerator { c.accelerator = accelerator }
         if let strategy { c.strategy = strategy }
         if let devices { c.devices = devices }

@@ -139,8 +139,8 @@ public struct TrainerConfiguration {
     public var benchmark: Bool? = nil
     /// Evaluate under inference mode (true) or no-grad (false) in validate/test/predict.
     public var inferenceMode: Bool = true
-    /// "simple", "advanced" or nil.
-    public var profiler: String? = nil
+    /// "simple", "advanced", `.instance(profiler)` or nil (no profiling).
+    public var profiler: ProfilerChoice? = nil
     public var detectAnomaly: Bool = false
     public var barebones: Bool = false
     public var reloadDataloadersEveryNEpochs: Int = 0

@@ -270,6 +270,9 @@ public final class DataLoader<Batch> {
             return nextEpoch
         }
         set {
+            // Moving past a loaded position's epoch: replay that epoch's draws from its saved random
+            // state first, so the later epochs shuffle as they would have in the unbroken run.
+            if let pendingResume, newValue > pendingResume.epoch { _ = try? beginEpoch(resume: pendingResume) }
             nextEpoch = newValue
             active = nil
             pendingResume = nil

@@ -1,0 +1,268 @@
+// Trainer overhead: the Swift half of Benchmarks/run-trainer.sh (the Python half is
+// Benchmarks/Trainer/bench_python.py, with the same data, seeds, models and loader settings).
+// Runs one workload of /work/shared/reference/benchmarks.md (W1–W5) either through the Swift
+// Trainer or as a raw loop over the same Torch layers, and prints one JSON object: fit wall time,
+// steps/s, time from process start to the first training step, peak RSS and the final loss.
+//
+// Usage: TrainerBenchmark W1|W2|W3|W4|W5 trainer|raw [work directory for W4's logs and checkpoints]
+import Foundation
+import Lightning
+import Torch
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, ["trainer", "raw"].contains(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: TrainerBenchmark W1|W2|W3|W4|W5 trainer|raw [workdir]\n".utf8))
+    exit(2)
+}
+let workload = arguments[1]
+let mode = arguments[2]
+let workDirectory = arguments.count > 3 ? arguments[3] : NSTemporaryDirectory() + "trainer-bench-\(getpid())"
+
+// MARK: - Clocks and memory (the same method as the Python side)
+
+/// Seconds since boot now (CLOCK_BOOTTIME, the clock of /proc/self/stat's start time).
+func bootSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_BOOTTIME, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// When this process started, in seconds since boot (field 22 of /proc/self/stat, clock ticks).
+func processStartSeconds() -> Double {
+    let stat = (try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8)) ?? ""
+    let afterName = stat[stat.index(after: stat.lastIndex(of: ")")!)...]
+    let fields = afterName.split(separator: " ")
+    return Double(fields[19])! / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// Peak resident set size in MiB (VmHWM of /proc/self/status).
+func peakRSSMiB() -> Double {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Double(line.split(separator: " ", omittingEmptySubsequences: true)[1])! / 1024
+    }
+    return -1
+}
+
+nonisolated(unsafe) var firstStepAt: Double?
+func markStep() { if firstStepAt == nil { firstStepAt = bootSeconds() } }
+
+// MARK: - Workloads
+
+protocol BenchModel: Module {
+    func loss(_ batch: [Tensor]) throws -> Tensor
+}
+
+final class MLP: Module, BenchModel {
+    let net: Sequential
+    init() throws {
+        net = Sequential(try Linear(784, 128), ReLU(), try Linear(128, 10))
+        super.init()
+    }
+    func loss(_ batch: [Tensor]) throws -> Tensor { try F.crossEntropy(try net(batch[0]), batch[1]) }
+}
+
+final class CNN: Module, BenchModel {
+    let net: Sequential
+    init() throws {
+        net = Sequential(
+            try Conv2d(1, 32, kernelSize: 3), ReLU(), try MaxPool2d(2),
+            try Conv2d(32, 64, kernelSize: 3), ReLU(), try MaxPool2d(2),
+            Flatten(), try Linear(64 * 5 * 5, 10))
+        super.init()
+    }
+    func loss(_ batch: [Tensor]) throws -> Tensor { try F.crossEntropy(try net(batch[0]), batch[1]) }
+}
+
+final class TextClassifier: Module, BenchModel {
+    let embedding: Embedding
+    let encoder: TransformerEncoder
+    let head: Linear
+    init() throws {
+        embedding = try Embedding(30522, 128)
+        let layer = try TransformerEncoderLayer(dModel: 128, nhead: 4, dimFeedforward: 512, batchFirst: true)
+        encoder = try TransformerEncoder(layer, numLayers: 2)
+        head = try Linear(128, 2)
+        super.init()
+    }
+    func loss(_ batch: [Tensor]) throws -> Tensor {
+        let hidden = try encoder(try embedding(batch[0]))
+        return try F.crossEntropy(try head(try hidden.mean(dim: [1])), batch[1])
+    }
+}
+
+/// Lightning's ParityModuleRNN: LSTM(10, 20, batch_first) + Linear(20, 5), MSE.
+final class ParityRNN: Module, BenchModel {
+    let rnn: LSTM
+    let linearOut: Linear
+    init() throws {
+        rnn = try LSTM(10, 20, batchFirst: true)
+        linearOut = try Linear(20, 5)
+        super.init()
+    }
+    func loss(_ batch: [Tensor]) throws -> Tensor {
+        let (sequence, _) = try rnn.forward(batch[0])
+        return try linearOut(sequence).mseLoss(target: batch[1])
+    }
+}
+
+struct Workload {
+    var model: any BenchModel
+    var train: DataLoader<[Tensor]>
+    var val: DataLoader<[Tensor]>?
+    var epochs: Int
+    var lr: Double
+}
+
+func makeWorkload(_ id: String) throws -> Workload {
+    // Data first (seed 0), then the model (seed 0 again), then a seeded shuffle generator: the
+    // Python side does the same, so data, initial weights and batch order agree.
+    manualSeed(0)
+    switch id {
+    case "W1", "W4":
+        let x = try Tensor.randn([60_000, 784]), y = try Tensor.randint(high: 10, size: [60_000])
+        var val: DataLoader<[Tensor]>? = nil
+        if id == "W4" {
+            let vx = try Tensor.randn([10_000, 784]), vy = try Tensor.randint(high: 10, size: [10_000])
+            val = try DataLoader(TensorDataset(vx, vy), batchSize: 64)
+        }
+        manualSeed(0)
+        let model = try MLP()
+        let train = try DataLoader(TensorDataset(x, y), batchSize: 64, shuffle: true, generator: Generator(seed: 1))
+        return Workload(model: model, train: train, val: val, epochs: id == "W4" ? 2 : 1, lr: 1e-3)
+    case "W2":
+        let x = try Tensor.randn([10_000, 1, 28, 28]), y = try Tensor.randint(high: 10, size: [10_000])
+        manualSeed(0)
+        let model = try CNN()
+        let train = try DataLoader(TensorDataset(x, y), batchSize: 64, shuffle: true, generator: Generator(seed: 1))
+        return Workload(model: model, train: train, val: nil, epochs: 1, lr: 1e-3)
+    case "W3":
+        let x = try Tensor.randint(high: 30522, size: [6_400, 128]), y = try Tensor.randint(high: 2, size: [6_400])
+        manualSeed(0)
+        let model = try TextClassifier()
+        let train = try DataLoader(TensorDataset(x, y), batchSize: 32, shuffle: true, generator: Generator(seed: 1))
+        return Workload(model: model, train: train, val: nil, epochs: 1, lr: 1e-3)
+    case "W5":
+        let x = try Tensor.randn([300, 100, 10])
+        let halves = try x.chunk(chunks: 2, dim: -1)
+        let y = try halves[0] + halves[1].roll(shifts: [1], dims: [-1])
+        manualSeed(0)
+        let model = try ParityRNN()
+        let train = try DataLoader(TensorDataset(x, y), batchSize: 30)
+        return Workload(model: model, train: train, val: nil, epochs: 4, lr: 0.02)
+    default:
+        throw TorchError("unknown workload \(id); use W1…W5")
+    }
+}
+
+// MARK: - The Lightning module
+
+final class BenchModule: Module, LightningModule {
+    typealias Batch = [Tensor]
+    let model: any BenchModel
+    let train: DataLoader<[Tensor]>
+    let val: DataLoader<[Tensor]>?
+    let lr: Double
+    let logs: Bool
+    var lastLoss: Tensor?
+
+    init(_ w: Workload, logs: Bool) {
+        model = w.model
+        train = w.train
+        val = w.val
+        lr = w.lr
+        self.logs = logs
+        super.init()
+    }
+
+    func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
+        markStep()
+        let loss = try model.loss(batch)
+        if logs { try log("train_loss", loss, progressBar: true) }
+        lastLoss = loss
+        return loss
+    }
+    func validationStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
+        let loss = try model.loss(batch)
+        try log("val_loss", loss)
+        return loss
+    }
+    func configureOptimizers() throws -> Adam { try Adam(model.parameters(), lr: lr) }
+    func trainDataloader() throws -> (any BatchLoader<[Tensor]>)? { train }
+    func valDataloader() throws -> (any BatchLoader<[Tensor]>)? { val }
+}
+
+// MARK: - Run
+
+setNumThreads(2)
+let started = processStartSeconds()
+let w = try makeWorkload(workload)
+var steps = 0
+var finalLoss = Double.nan
+let fitStart: Double
+let fitEnd: Double
+
+if mode == "trainer" {
+    let module = BenchModule(w, logs: workload == "W4")
+    let trainer: Trainer
+    if workload == "W4" {
+        try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        let progressFile = FileHandle(forWritingAtPath: workDirectory + "/progress.txt") ?? {
+            _ = FileManager.default.createFile(atPath: workDirectory + "/progress.txt", contents: nil)
+            return FileHandle(forWritingAtPath: workDirectory + "/progress.txt")!
+        }()
+        trainer = try Trainer(
+            logger: [CSVLogger(saveDir: workDirectory)],
+            callbacks: [try ModelCheckpoint(dirpath: workDirectory + "/checkpoints", monitor: "val_loss"),
+                        ProgressBar(output: { progressFile.write(Data($0.utf8)) })],
+            maxEpochs: w.epochs, enableModelSummary: false, defaultRootDir: workDirectory)
+    } else {
+        // Lightning's `barebones=True` turns these off itself; the Swift Trainer wants them off explicitly.
+        trainer = try Trainer(logger: [], maxEpochs: w.epochs, numSanityValSteps: 0, enableCheckpointing: false,
+                              enableProgressBar: false, enableModelSummary: false, barebones: true)
+    }
+    fitStart = bootSeconds()
+    try trainer.fit(module)
+    fitEnd = bootSeconds()
+    steps = trainer.globalStep
+    finalLoss = try module.lastLoss!.item(Double.self)
+} else {
+    let optimizer = try Adam(w.model.parameters(), lr: w.lr)
+    var last: Tensor?
+    fitStart = bootSeconds()
+    for epoch in 0..<w.epochs {
+        _ = w.model.train()
+        try w.train.forEach { batch in
+            markStep()
+            try optimizer.zeroGrad()
+            let loss = try w.model.loss(batch)
+            try loss.backward()
+            try optimizer.step()
+            last = loss
+            steps += 1
+        }
+        if let val = w.val {  // W4's raw loop: the validation pass, without logging or checkpoints
+            _ = w.model.eval()
+            var total = 0.0, batches = 0
+            try noGrad {
+                try val.forEach { batch in
+                    total += try w.model.loss(batch).item(Double.self)
+                    batches += 1
+                }
+            }
+            _ = (epoch, total / Double(batches))
+        }
+    }
+    fitEnd = bootSeconds()
+    finalLoss = try last!.detach().item(Double.self)
+}
+
+let fit = fitEnd - fitStart
+let result: [String: Any] = [
+    "side": mode == "trainer" ? "swift_trainer" : "swift_raw", "workload": workload,
+    "fit_s": fit, "steps": steps, "steps_per_s": Double(steps) / fit,
+    "first_step_s": (firstStepAt ?? .nan) - started, "peak_rss_mib": peakRSSMiB(), "final_loss": finalLoss,
+]
+let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+print(String(decoding: json, as: UTF8.self))
+if workload == "W4" { try? FileManager.default.removeItem(atPath: workDirectory) }

@@ -1,0 +1,70 @@
+import Torch
+
+// Manual optimization (`automaticOptimization` false): the module steps its optimizers itself.
+
+/// An optimizer as `optimizers()` hands it to a module that optimizes by hand (Lightning's
+/// `LightningOptimizer`): `step()` runs the `onBeforeOptimizerStep` hooks and counts a global step.
+///
+/// ```swift
+/// var automaticOptimization: Bool { false }
+/// func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor {
+///     let optimizer = optimizers()[0]
+///     let loss = try computeLoss(batch)
+///     try optimizer.zeroGrad()
+///     try manualBackward(loss)
+///     try optimizer.step()
+///     return loss
+/// }
+/// ```
+public final class LightningOptimizer {
+    /// The wrapped optimizer.
+    public let optimizer: Optimizer
+    unowned let trainer: Trainer
+    let module: any LightningModule
+
+    init(_ optimizer: Optimizer, trainer: Trainer, module: any LightningModule) {
+        self.optimizer = optimizer
+        self.trainer = trainer
+        self.module = module
+    }
+
+    /// Runs the pre-step hooks, steps the optimizer and counts one global step.
+    public func step() throws {
+        try trainer.callCallbacks(.onBeforeOptimizerStep) { try $0.onBeforeOptimizerStep(trainer, module, optimizer: optimizer) }
+        try trainer.callModule(.onBeforeOptimizerStep) { try module.onBeforeOptimizerStep(optimizer) }
+        try optimizer.step()
+        trainer.globalStep += 1
+    }
+
+    /// Clears the gradients of the optimizer's parameters.
+    public func zeroGrad(setToNone: Bool = true) throws {
+        try optimizer.zeroGrad(setToNone: setToNone)
+    }
+}
+
+extension LightningModule {
+    /// The optimizers of the running fit, for manual optimization.
+    public func optimizers() -> [LightningOptimizer] {
+        guard let trainer else { return [] }
+        return trainer.optimizers.map { LightningOptimizer($0, trainer: trainer, module: self) }
+    }
+
+    /// The learning-rate schedulers of the running fit; Lightning never steps them under manual
+    /// optimization, so call `step()` on them yourself.
+    public func lrSchedulers() -> [any LearningRateScheduler] {
+        trainer?.lrSchedulerConfigs.map(\.scheduler) ?? []
+    }
+
+    /// Back-propagates `loss` with the backward hooks around it (Lightning's `manual_backward`).
+    public func manualBackward(_ loss: Tensor) throws {
+        guard let trainer else {
+            try loss.backward()
+            return
+        }
+        try trainer.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(trainer, self, loss: loss) }
+        try trainer.callModule(.onBeforeBackward) { try onBeforeBackward(loss) }
+        try trainer.callModule(.backward) { try backward(loss) }
+        try trainer.callCallbacks(.onAfterBackward) { try $0.onAfterBackward(trainer, self) }
+        try trainer.callModule(.onAfterBackward) { try onAfterBackward() }
+    }
+}

@@ -1,0 +1,84 @@
+// The child process of FailureTests: trains a small model with a shuffling DataLoader, Adam and a
+// StepLR, writing last.ckpt after every step, so the parent can kill it (SIGKILL, SIGTERM, SIGINT)
+// and resume it.
+//
+//   LightningFailureChild <folder> <maxSteps> [--resume] [--sleep-ms N]
+//
+// Writes <folder>/final.pt (the final weights) and <folder>/status.txt when fit returns.
+import Foundation
+import Lightning
+import Torch
+
+final class ChildModule: Module, LightningModule {
+    typealias Batch = [Tensor]
+    @Parameter var w1: Tensor
+    @Parameter var b1: Tensor
+    @Parameter var w2: Tensor
+    @Parameter var b2: Tensor
+    var sleepSeconds = 0.0
+
+    init() {
+        func values(_ count: Int, _ offset: Double) -> [Float] { (0..<count).map { Float(sin(Double($0) * 1.3 + offset) * 0.5) } }
+        w1 = try! Tensor(values(32, 0.1)).reshape([8, 4])
+        b1 = try! Tensor(values(8, 0.2))
+        w2 = try! Tensor(values(8, 0.3)).reshape([1, 8])
+        b2 = try! Tensor(values(1, 0.4))
+        super.init()
+    }
+
+    func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
+        if sleepSeconds > 0 { Thread.sleep(forTimeInterval: sleepSeconds) }
+        let hidden = try batch[0].linear(weight: w1, bias: b1).tanh()
+        let loss = try hidden.linear(weight: w2, bias: b2).mseLoss(target: batch[1])
+        try log("train_loss", loss)
+        return loss
+    }
+
+    func configureOptimizers() throws -> OptimizerConfiguration {
+        let optimizer = try Adam(parameters(), lr: 0.02)
+        return OptimizerConfiguration(optimizer, scheduler: try StepLR(optimizer, stepSize: 3, gamma: 0.8), interval: .step)
+    }
+}
+
+func childData() throws -> DataLoader<[Tensor]> {
+    let x = try Tensor((0..<(40 * 4)).map { Float(cos(Double($0) * 0.7)) }).reshape([40, 4])
+    let y = try Tensor((0..<40).map { Float(sin(Double($0) * 0.45)) }).reshape([40, 1])
+    return try DataLoader(TensorDataset(x, y), batchSize: 8, shuffle: true, generator: Generator(seed: 1234))
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, let maxSteps = Int(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: LightningFailureChild <folder> <maxSteps> [--resume] [--sleep-ms N]\n".utf8))
+    exit(2)
+}
+let folder = arguments[1]
+let resume = arguments.contains("--resume")
+let sleepMs = arguments.firstIndex(of: "--sleep-ms").flatMap { Int(arguments[$0 + 1]) } ?? 0
+
+// A child started from a thread that blocks signals (a test runner's worker) inherits the mask:
+// unblock SIGINT and SIGTERM so the Trainer's handlers see them.
+var unblock = sigset_t()
+sigemptyset(&unblock)
+sigaddset(&unblock, SIGINT)
+sigaddset(&unblock, SIGTERM)
+sigprocmask(SIG_UNBLOCK, &unblock, nil)
+
+do {
+    let module = ChildModule()
+    module.sleepSeconds = Double(sleepMs) / 1000
+    let checkpoints = folder + "/ckpt"
+    let trainer = try Trainer(
+        logger: [CSVLogger(saveDir: folder, name: "logs", version: "run", flushLogsEveryNSteps: 1000)],
+        callbacks: [try ModelCheckpoint(dirpath: checkpoints, saveLast: true, saveTopK: 0, everyNTrainSteps: 1),
+                    try OnExceptionCheckpoint(dirpath: checkpoints)],
+        maxSteps: maxSteps, logEveryNSteps: 1, enableProgressBar: false, enableModelSummary: false,
+        defaultRootDir: folder)
+    try trainer.fit(module, trainDataloaders: try childData(), ckptPath: resume ? "last" : nil)
+    try TorchSerialization.save(Dictionary(uniqueKeysWithValues: module.stateDict().map { ($0.key, $0.value) }), to: URL(fileURLWithPath: folder + "/final.pt"))
+    let status = "interrupted=\(trainer.interrupted) sigterm=\(trainer.receivedSigterm) global_step=\(trainer.globalStep)\n"
+    try status.write(toFile: folder + "/status.txt", atomically: true, encoding: .utf8)
+    exit(0)
+} catch {
+    FileHandle.standardError.write(Data("child failed: \(error)\n".utf8))
+    exit(3)
+}

@@ -1,0 +1,321 @@
+import Foundation
+import Lightning
+import Testing
+import Torch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Failures, interruptions and exact resumption: errors reaching the caller, OnExceptionCheckpoint,
+// complete logs, bit-identical resume (mid-epoch and at an epoch's end), atomic last.ckpt under
+// SIGKILL, and SIGTERM / SIGINT stopping a child process after a step.
+
+/// A small MLP with fixed weights, Adam + StepLR (per step); optionally throws at a global step.
+private final class ResumeModule: Module, LightningModule {
+    typealias Batch = [Tensor]
+    @Parameter var w1: Tensor
+    @Parameter var b1: Tensor
+    @Parameter var w2: Tensor
+    @Parameter var b2: Tensor
+    var failAtGlobalStep: Int?
+    let failure = StepFailure()
+
+    init() {
+        func values(_ count: Int, _ offset: Double) -> [Float] { (0..<count).map { Float(sin(Double($0) * 1.3 + offset) * 0.5) } }
+        w1 = try! Tensor(values(24, 0.1)).reshape([6, 4])
+        b1 = try! Tensor(values(6, 0.2))
+        w2 = try! Tensor(values(6, 0.3)).reshape([1, 6])
+        b2 = try! Tensor(values(1, 0.4))
+        super.init()
+    }
+
+    func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
+        if let failAtGlobalStep, globalStep == failAtGlobalStep { throw failure }
+        let hidden = try batch[0].linear(weight: w1, bias: b1).tanh()
+        let loss = try hidden.linear(weight: w2, bias: b2).mseLoss(target: batch[1])
+        try log("train_loss", loss)
+        return loss
+    }
+
+    func configureOptimizers() throws -> OptimizerConfiguration {
+        let optimizer = try Adam(parameters(), lr: 0.02)
+        return OptimizerConfiguration(optimizer, scheduler: try StepLR(optimizer, stepSize: 4, gamma: 0.5), interval: .step)
+    }
+
+    func weights() throws -> [String: [Float]] {
+        Dictionary(uniqueKeysWithValues: try stateDict().map { ($0.key, try $0.value.toArray(of: Float.self)) })
+    }
+}
+
+/// The error a training step throws (compared by identity).
+private final class StepFailure: Error {}
+
+/// 44 samples in shuffled batches of 8: 6 batches per epoch, the last one of 4.
+private func shuffledLoader() throws -> DataLoader<[Tensor]> {
+    let x = try Tensor((0..<(44 * 4)).map { Float(cos(Double($0) * 0.7)) }).reshape([44, 4])
+    let y = try Tensor((0..<44).map { Float(sin(Double($0) * 0.45)) }).reshape([44, 1])
+    return try DataLoader(TensorDataset(x, y), batchSize: 8, shuffle: true, generator: Generator(seed: 2024))
+}
+
+private func failureFolder(_ name: String) throws -> String {
+    let path = NSTemporaryDirectory() + "swiftlightning-failure-\(name)-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+private func quietTrainer(_ folder: String, callbacks: [any Callback], logger: [any Logger] = [],
+                          maxEpochs: Int? = nil, maxSteps: Int? = nil) throws -> Trainer {
+    try Trainer(logger: logger, callbacks: callbacks, maxEpochs: maxEpochs, maxSteps: maxSteps, logEveryNSteps: 1,
+                enableProgressBar: false, enableModelSummary: false, defaultRootDir: folder)
+}
+
+/// The weights after an uninterrupted run of `maxSteps`.
+private func referenceWeights(maxSteps: Int) throws -> [String: [Float]] {
+    let folder = try failureFolder("reference")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let module = ResumeModule()
+    try quietTrainer(folder, callbacks: [], maxSteps: maxSteps).fit(module, trainDataloaders: try shuffledLoader())
+    return try module.weights()
+}
+
+@Suite struct FailureTests {
+    @Test func errorInTrainingStepReachesTheCallerWithCheckpointAndCompleteLog() throws {
+        let folder = try failureFolder("error")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let module = ResumeModule()
+        module.failAtGlobalStep = 7
+        let logger = CSVLogger(saveDir: folder, name: "logs", version: "run")
+        let onException = try OnExceptionCheckpoint(dirpath: folder + "/ckpt")
+        let trainer = try quietTrainer(folder, callbacks: [onException], logger: [logger], maxEpochs: 5)
+        do {
+            try trainer.fit(module, trainDataloaders: try shuffledLoader())
+            Issue.record("fit should have thrown the training step's error")
+        } catch let error as StepFailure {
+            #expect(error === module.failure)
+        }
+        #expect(trainer.interrupted)
+        #expect(trainer.globalStep == 7)
+
+        // The on-exception checkpoint: Lightning's keys, at the failing step.
+        let value = try TorchSerialization.load(contentsOf: URL(fileURLWithPath: onException.ckptPath))
+        let checkpoint = try Checkpoint(value)
+        #expect(checkpoint.entries.map(\.key) == ["epoch", "global_step", "pytorch-lightning_version", "state_dict",
+                                                   "loops", "callbacks", "optimizer_states", "lr_schedulers"])
+        #expect(checkpoint.globalStep == 7)
+        #expect(checkpoint.epoch == 1)
+        let saved = try StateDict(checkpoint["state_dict"]!)
+        #expect(saved.keys.sorted() == ["b1", "b2", "w1", "w2"])
+
+        // metrics.csv holds every row logged before the failure (steps 0…6 and epoch 0's end).
+        let text = try String(contentsOfFile: logger.metricsFile, encoding: .utf8)
+        let lines = text.split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let stepColumn = try #require(header.firstIndex(of: "step"))
+        let lossColumn = try #require(header.firstIndex(of: "train_loss"))
+        let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.filter { !$0[lossColumn].isEmpty }.map { $0[stepColumn] } == (0...6).map(String.init))
+        #expect(text.hasSuffix("\n"))
+    }
+
+    @Test func successfulFitRemovesAStaleOnExceptionCheckpoint() throws {
+        let folder = try failureFolder("stale")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let onException = try OnExceptionCheckpoint(dirpath: folder)
+        FileManager.default.createFile(atPath: onException.ckptPath, contents: Data("old".utf8))
+        try quietTrainer(folder, callbacks: [onException], maxSteps: 2).fit(ResumeModule(), trainDataloaders: try shuffledLoader())
+        #expect(!FileManager.default.fileExists(atPath: onException.ckptPath))
+        #expect(throws: LightningError.self) { try OnExceptionCheckpoint(dirpath: folder, filename: "") }
+    }
+
+    @Test func lastWithoutACheckpointTrainsFromTheStart() throws {
+        let folder = try failureFolder("no-last")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let module = ResumeModule()
+        let trainer = try quietTrainer(folder, callbacks: [try OnExceptionCheckpoint(dirpath: folder + "/ckpt")], maxSteps: 20)
+        try trainer.fit(module, trainDataloaders: try shuffledLoader(), ckptPath: "last")
+        #expect(trainer.ckptPath == nil)
+        #expect(try module.weights() == referenceWeights(maxSteps: 20))
+    }
+
+    @Test func resumeFromOnExceptionCheckpointWithLast() throws {
+        let folder = try failureFolder("resume-exception")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = ResumeModule()
+        first.failAtGlobalStep = 9
+        let trainer = try quietTrainer(folder, callbacks: [try OnExceptionCheckpoint(dirpath: folder + "/ckpt")], maxSteps: 20)
+        #expect(throws: StepFailure.self) { try trainer.fit(first, trainDataloaders: try shuffledLoader()) }
+
+        let second = ResumeModule()
+        let resumed = try quietTrainer(folder, callbacks: [try OnExceptionCheckpoint(dirpath: folder + "/ckpt")], maxSteps: 20)
+        try resumed.fit(second, trainDataloaders: try shuffledLoader(), ckptPath: "last")
+        #expect(resumed.ckptPath?.hasSuffix("on_exception.ckpt") == true)
+        #expect(try second.weights() == referenceWeights(maxSteps: 20))
+    }
+
+    @Test(arguments: [3, 6, 9, 11])
+    func resumeMidEpochIsBitIdentical(stopAt: Int) throws {
+        let folder = try failureFolder("resume-mid")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        func checkpointCallback() throws -> ModelCheckpoint {
+            try ModelCheckpoint(dirpath: folder + "/ckpt", saveLast: true, saveTopK: 0, everyNTrainSteps: 1)
+        }
+        try quietTrainer(folder, callbacks: [checkpointCallback()], maxSteps: stopAt)
+            .fit(ResumeModule(), trainDataloaders: try shuffledLoader())
+        let module = ResumeModule()
+        let trainer = try quietTrainer(folder, callbacks: [checkpointCallback()], maxSteps: 20)
+        try trainer.fit(module, trainDataloaders: try shuffledLoader(), ckptPath: "last")
+        #expect(trainer.ckptPath?.hasSuffix("last.ckpt") == true)
+        #expect(trainer.globalStep == 20)
+        #expect(try module.weights() == referenceWeights(maxSteps: 20))
+    }
+
+    @Test func resumeFromEpochEndIsBitIdentical() throws {
+        let folder = try failureFolder("resume-epoch")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        func checkpointCallback() throws -> ModelCheckpoint { try ModelCheckpoint(dirpath: folder + "/ckpt", saveLast: true) }
+        try quietTrainer(folder, callbacks: [checkpointCallback()], maxEpochs: 2)
+            .fit(ResumeModule(), trainDataloaders: try shuffledLoader())
+        let module = ResumeModule()
+        let trainer = try quietTrainer(folder, callbacks: [checkpointCallback()], maxSteps: 20)
+        try trainer.fit(module, trainDataloaders: try shuffledLoader(), ckptPath: "last")
+        #expect(trainer.globalStep == 20)
+        #expect(try module.weights() == referenceWeights(maxSteps: 20))
+    }
+}
+
+// MARK: Child processes
+
+/// Runs Tests/FailureChild (the `LightningFailureChild` product, built beside the test bundle).
+private struct Child {
+    static let maxSteps = 30
+
+    static var executable: String? {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("LightningFailureChild").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    static func start(_ folder: String, resume: Bool = false, sleepMs: Int = 0) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(executable, "build LightningFailureChild (swift build --build-tests builds it)"))
+        process.arguments = [folder, String(maxSteps)] + (resume ? ["--resume"] : []) + (sleepMs > 0 ? ["--sleep-ms", String(sleepMs)] : [])
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs to completion; returns the exit status.
+    static func run(_ folder: String, resume: Bool = false) throws -> Int32 {
+        let process = try start(folder, resume: resume)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    static func finalWeights(_ folder: String) throws -> [String: [Float]] {
+        let tensors = try TorchSerialization.loadTensors(contentsOf: URL(fileURLWithPath: folder + "/final.pt"))
+        return try tensors.mapValues { try $0.toArray(of: Float.self) }
+    }
+
+    /// Waits (bounded) until `path` exists.
+    static func waitFor(_ path: String, process: Process, seconds: Double = 30) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline && process.isRunning {
+            if FileManager.default.fileExists(atPath: path) { return true }
+            usleep(2_000)
+        }
+        return FileManager.default.fileExists(atPath: path)
+    }
+
+    /// Stops a child that is still running (SIGKILL) and reaps it.
+    static func reap(_ process: Process) {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+@Suite(.serialized) struct FailureChildProcessTests {
+    /// The uninterrupted child's weights (computed once; the suite runs serially).
+    nonisolated(unsafe) private static var cachedReference: [String: [Float]]?
+
+    private static func reference() throws -> [String: [Float]] {
+        if let cachedReference { return cachedReference }
+        let weights = try computeReference()
+        cachedReference = weights
+        return weights
+    }
+
+    private static func computeReference() throws -> [String: [Float]] {
+        let folder = try failureFolder("child-reference")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try Child.run(folder) == 0)
+        return try Child.finalWeights(folder)
+    }
+
+    @Test func sigkillWhileWritingLeavesALoadableLastCheckpointAndResumesExactly() throws {
+        let reference = try Self.reference()
+        let folder = try failureFolder("kill")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let last = folder + "/ckpt/last.ckpt"
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        var steps: [Int] = []
+        for round in 0..<4 {
+            let process = try Child.start(folder, resume: round > 0)
+            defer { Child.reap(process) }
+            // Kill at a random moment once the child writes checkpoints (after a fresh write in later rounds).
+            let before = (try? FileManager.default.attributesOfItem(atPath: last)[.modificationDate] as? Date) ?? nil
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning && Date() < deadline {
+                let now = (try? FileManager.default.attributesOfItem(atPath: last)[.modificationDate] as? Date) ?? nil
+                if let now, now != before { break }
+                usleep(1_000)
+            }
+            usleep(UInt32.random(in: 0...40_000, using: &generator))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+            // Whatever the moment, last.ckpt is whole.
+            let checkpoint = try Checkpoint(try TorchSerialization.load(contentsOf: URL(fileURLWithPath: last)))
+            steps.append(try #require(checkpoint.globalStep))
+        }
+        #expect(kills > 0)
+        #expect(steps == steps.sorted())
+        // Resume from the survivor to the end: the same weights as the uninterrupted run.
+        #expect(try Child.run(folder, resume: true) == 0)
+        #expect(try Child.finalWeights(folder) == reference)
+    }
+
+    @Test(arguments: [SIGTERM, SIGINT])
+    func signalStopsAfterAStepSavesAndReturns(signal: Int32) throws {
+        let reference = try Self.reference()
+        let folder = try failureFolder("signal-\(signal)")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let process = try Child.start(folder, sleepMs: 20)
+        defer { Child.reap(process) }
+        #expect(Child.waitFor(folder + "/ckpt/last.ckpt", process: process))
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+
+        let status = try String(contentsOfFile: folder + "/status.txt", encoding: .utf8)
+        #expect(status.contains("interrupted=true"))
+        #expect(status.contains("sigterm=\(signal == SIGTERM)"))
+        let onException = try Checkpoint(try TorchSerialization.load(contentsOf: URL(fileURLWithPath: folder + "/ckpt/on_exception.ckpt")))
+        let step = try #require(onException.globalStep)
+        #expect(step > 0 && step < Child.maxSteps)
+        #expect(status.contains("global_step=\(step)"))
+        // Every step logged before the stop reached metrics.csv (finalised on the way out).
+        let rows = try String(contentsOfFile: folder + "/logs/run/metrics.csv", encoding: .utf8).split(separator: "\n")
+        #expect(rows.count - 1 >= step)
+        // Resuming from "last" (the on-exception checkpoint, the newest) finishes exactly.
+        #expect(try Child.run(folder, resume: true) == 0)
+        #expect(try Child.finalWeights(folder) == reference)
+    }
+}
