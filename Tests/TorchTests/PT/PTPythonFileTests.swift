@@ -34,6 +34,15 @@ struct PTPythonFileTests {
         #expect(try PTTree(again) == PTTree(value))
     }
 
+    /// ZipWriter lays records out as PyTorch's writer does (data descriptors, "FB" padding, zip64
+    /// end records), so `torch.load(mmap=True)` can predict where each storage starts.
+    @Test(arguments: PTPythonFileTests.names)
+    func rewritingPythonsRecordsGivesTheSameBytes(_ name: String) throws {
+        let data = try PTPythonFiles.file(name).data
+        let rewritten = try PTBytes.zip(try PTBytes.records(data))
+        #expect(rewritten == data, "\(name): \(rewritten.count) bytes, Python wrote \(data.count)")
+    }
+
     @Test func stateDictLoadsInOrderWithoutMetadata() throws {
         let state = try StateDict(PTBytes.decode(try PTPythonFiles.file("state_dict").data))
         #expect(state.keys == [
