@@ -267,12 +267,25 @@ struct Unpickler {
             let id = try pop()
             stack.append(try persistentLoad(id))
 
-        case .persistentID, .inst, .obj, .ext1, .ext2, .ext4, .emptySet, .addItems, .frozenSet, .newObjEx,
+        // Sets load as lists (a PickleValue has no set), in the order the pickle lists them.
+        case .emptySet: stack.append(.list(PickleNode.ListBox()))
+        case .addItems:
+            let items = try popToMark()
+            guard case .list(let box) = try top() else { throw corrupt("ADDITEMS on something that is not a set") }
+            box.items.append(contentsOf: items)
+        case .frozenSet: stack.append(.list(PickleNode.ListBox(try popToMark())))
+
+        case .persistentID, .inst, .obj, .ext1, .ext2, .ext4, .newObjEx,
              .nextBuffer, .readOnlyBuffer, .string, .unicode:
             throw TorchError.format(name, "the pickle uses the opcode \(opcode) (at offset \(offset)), which Torch does not support; only tensors and plain containers (dict, list, tuple, numbers, strings) can be loaded")
         case .stop:
             break
         }
+    }
+
+    /// Protocols 0–2 name Python 3's `builtins` as `__builtin__` (pickle's compatibility mapping).
+    private static func python3Module(_ module: String) -> String {
+        module == "__builtin__" ? "builtins" : module
     }
 
     private mutating func pushString(_ count: Int) throws(TorchError) {
@@ -348,7 +361,7 @@ struct Unpickler {
             guard i < args.count else { throw corrupt("\(module).\(function) needs at least \(i + 1) arguments, got \(args.count)") }
             return args[i]
         }
-        switch (module, function) {
+        switch (Unpickler.python3Module(module), function) {
         case ("collections", "OrderedDict"):
             let box = PickleNode.DictBox()
             if let first = args.first {
@@ -361,6 +374,23 @@ struct Unpickler {
             return .dict(box)
         case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"):
             return .value(.tensor(try rebuildTensor(args, function: function)))
+        case ("torch._utils", "_rebuild_tensor_v3"):
+            // (storage, offset, size, stride, requires_grad, hooks, dtype, metadata): dtypes without a
+            // legacy storage class, over an UntypedStorage of bytes.
+            guard case .global(_, let dtypeName) = try argument(6) else { throw corrupt("_rebuild_tensor_v3 needs a dtype") }
+            guard let dtype = DType.allCases.first(where: { $0.torchAttributeName == dtypeName }) else {
+                let storageName = dtypeName.hasPrefix("uint") ? "UInt" + dtypeName.dropFirst(4) + "Storage" : dtypeName
+                throw TorchError.format(name, "the file holds a tensor of dtype torch.\(dtypeName) (\(storageName)), which Torch does not support")
+            }
+            guard case .storage(let bytes) = args[0], bytes.dtype == .uint8 else { throw corrupt("_rebuild_tensor_v3's first argument is not an untyped storage") }
+            var rest = args
+            rest[0] = .storage(try bytes.view(dtype: dtype))
+            rest.remove(at: 6)
+            return .value(.tensor(try rebuildTensor(rest, function: function)))
+        case ("torch.serialization", "_get_layout"):
+            var layout = "unknown"
+            if case .value(.string(let text))? = args.first { layout = text }
+            throw TorchError.format(name, "the file holds a sparse or other non-strided tensor (layout \(layout)), which Torch cannot load; save it with .to_dense() in Python")
         case ("torch._utils", "_rebuild_parameter"), ("torch._utils", "_rebuild_parameter_with_state"):
             guard case .value(.tensor(let tensor)) = try argument(0) else { throw corrupt("\(function) needs a tensor") }
             if case .value(.bool(true)) = try argument(1) { try TensorStorage.setRequiresGrad(tensor, true) }
@@ -389,7 +419,23 @@ struct Unpickler {
             guard case .value(.string(let text)) = try argument(0) else { throw corrupt("_codecs.encode needs a string") }
             // Python pickles bytes as encode(bytes.decode('latin1'), 'latin1') in protocol 2.
             return .value(.bytes(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }))
-        case ("builtins", "bytearray"), ("__builtin__", "bytearray"), ("builtins", "bytes"), ("__builtin__", "bytes"):
+        case ("builtins", "set"), ("builtins", "frozenset"):
+            // Sets load as lists.
+            guard let first = args.first else { return .list(PickleNode.ListBox()) }
+            switch first {
+            case .list(let box): return .list(PickleNode.ListBox(box.items))
+            case .tuple(let items): return .list(PickleNode.ListBox(items))
+            default: throw corrupt("\(function) needs a list of items")
+            }
+        case ("collections", "Counter"):
+            // A Counter loads as the dictionary of its counts.
+            let box = PickleNode.DictBox()
+            if let first = args.first {
+                guard case .dict(let counts) = first else { throw corrupt("Counter's argument is not a dictionary") }
+                for (key, value) in zip(counts.keys, counts.values) { box.set(key, value) }
+            }
+            return .dict(box)
+        case ("builtins", "bytearray"), ("builtins", "bytes"):
             guard let first = args.first else { return .value(.bytes([])) }
             if case .value(.bytes(let bytes)) = first { return .value(.bytes(bytes)) }
             if case .list(let box) = first {
@@ -409,7 +455,7 @@ struct Unpickler {
     /// NEWOBJ: `cls.__new__(cls, *args)`; only dictionary subclasses (Lightning's AttributeDict).
     private func newObject(_ type: PickleNode, _ args: [PickleNode]) throws(TorchError) -> PickleNode {
         guard case .global(let module, let typeName) = type else { throw corrupt("NEWOBJ on something that is not a class") }
-        if typeName == "AttributeDict" || (module == "collections" && typeName == "OrderedDict") {
+        if typeName == "AttributeDict" || (module == "collections" && (typeName == "OrderedDict" || typeName == "Counter")) {
             return .dict(PickleNode.DictBox())
         }
         throw unsupportedClass(module, typeName)
@@ -425,7 +471,9 @@ struct Unpickler {
     }
 
     private func unsupportedClass(_ module: String, _ name: String) -> TorchError {
-        var message = "the pickle holds an object of the Python class \(module).\(name), which Torch cannot rebuild; only tensors and plain containers (dict, list, tuple, numbers, strings, None) can be loaded"
+        let python3 = Unpickler.python3Module(module)
+        let written = python3 == module ? "" : " (written \(module).\(name))"
+        var message = "the pickle holds an object of the Python class \(python3).\(name)\(written), which Torch cannot rebuild; only tensors and plain containers (dict, list, tuple, numbers, strings, None) can be loaded"
         if module.hasPrefix("__torch__") {
             message += ". This looks like a TorchScript archive: load it with torch.jit.load in Python"
         } else {
@@ -447,8 +495,22 @@ struct Unpickler {
         } catch {
             throw corrupt("a tensor does not fit its storage: \(error.message)")
         }
-        if args.count > 4, case .value(.bool(true)) = args[4] { try TensorStorage.setRequiresGrad(tensor, true) }
-        return tensor
+        var result = tensor
+        // The metadata of a conjugate or negative view (`{'conj': True}`, `{'neg': True}`): the
+        // storage holds the values before conjugation or negation. The loaded tensor holds the
+        // values themselves (a copy, so it no longer shares memory with the storage).
+        if args.count > 6, case .dict(let metadata) = args[6] {
+            for (key, value) in zip(metadata.keys, metadata.values) {
+                guard case .value(.string(let flag)) = key, case .value(.bool(true)) = value else { continue }
+                switch flag {
+                case "conj": result = try result.conjPhysical()
+                case "neg": result = try result.neg()
+                default: break
+                }
+            }
+        }
+        if args.count > 4, case .value(.bool(true)) = args[4] { try TensorStorage.setRequiresGrad(result, true) }
+        return result
     }
 
     private func integers(_ node: PickleNode, _ what: String) throws(TorchError) -> [Int] {
