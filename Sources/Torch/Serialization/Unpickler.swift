@@ -39,11 +39,15 @@ struct Unpickler {
                 throw corrupt("unknown opcode 0x\(String(byte, radix: 16)) at offset \(offset)")
             }
             if opcode == .stop {
-                let result = try pop()
+                guard let last = stack.indices.last, last >= (marks.last ?? 0) else {
+                    throw corrupt("the stack is empty at offset \(reader.position)")
+                }
                 // A budget of values to produce stops memo references that double at every level
-                // (2^60 values from a few hundred bytes).
+                // (2^60 values from a few hundred bytes). The result stays on the stack (no local
+                // holds it), so that `dismantle` releases it iteratively: a deep chain released
+                // by a local would recurse once per level and overflow the stack.
                 var budget = 1_000_000 + 16 * reader.bytes.count
-                return try result.resolve(name: name, budget: &budget)
+                return try stack[last].resolve(name: name, budget: &budget)
             }
             try execute(opcode, at: offset)
         }
