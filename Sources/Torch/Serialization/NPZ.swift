@@ -45,7 +45,7 @@ public enum NPZ {
     /// Writes `arrays` to `url` atomically as an uncompressed archive, entries in sorted name order.
     public static func save(_ arrays: [String: Tensor], to url: URL) throws(TorchError) {
         try AtomicFileWriter.write(to: url) { (file) throws(TorchError) in
-            var zip = ZipWriter(file, alignment: 1)
+            var zip = ZipWriter(file, alignment: 1, layout: .plain)
             for name in arrays.keys.sorted() {
                 try zip.add(name + ".npy", NPY.encode(arrays[name]!))
             }

@@ -22,6 +22,12 @@ indirect enum PickleNode {
         private(set) var values: [PickleNode] = []
         private var index: [HashableKey: Int] = [:]
 
+        func removeAll() {
+            keys = []
+            values = []
+            index = [:]
+        }
+
         /// Sets `key` to `value`, replacing an equal key's value in place as a Python dict does.
         func set(_ key: PickleNode, _ value: PickleNode) {
             if let hashable = HashableKey(key) {
@@ -55,22 +61,34 @@ indirect enum PickleNode {
     }
 
     /// The finished value. `depth` guards against self-referencing containers.
-    func resolve(depth: Int = 0, name: String) throws(TorchError) -> PickleValue {
+    /// `budget` is the number of values still allowed, so memo references that double at every level
+    /// fail instead of expanding to 2^60 values.
+    func resolve(depth: Int = 0, name: String, budget: inout Int) throws(TorchError) -> PickleValue {
         guard depth < 1000 else {
             throw TorchError.format(name, "the pickle nests containers more than 1000 deep, or a container holds itself; this cannot be loaded")
+        }
+        budget -= 1
+        guard budget >= 0 else {
+            throw TorchError.format(name, "the pickle repeats shared objects so often that it would expand to more values than Torch loads; it is corrupt or hostile")
         }
         switch self {
         case .value(let value):
             return value
         case .list(let box):
-            return .list(try box.items.map { (item) throws(TorchError) in try item.resolve(depth: depth + 1, name: name) })
+            var items: [PickleValue] = []
+            items.reserveCapacity(box.items.count)
+            for item in box.items { items.append(try item.resolve(depth: depth + 1, name: name, budget: &budget)) }
+            return .list(items)
         case .tuple(let items):
-            return .tuple(try items.map { (item) throws(TorchError) in try item.resolve(depth: depth + 1, name: name) })
+            var values: [PickleValue] = []
+            values.reserveCapacity(items.count)
+            for item in items { values.append(try item.resolve(depth: depth + 1, name: name, budget: &budget)) }
+            return .tuple(values)
         case .dict(let box):
             var entries: [(key: PickleValue, value: PickleValue)] = []
             entries.reserveCapacity(box.keys.count)
             for (key, value) in zip(box.keys, box.values) {
-                entries.append((try key.resolve(depth: depth + 1, name: name), try value.resolve(depth: depth + 1, name: name)))
+                entries.append((try key.resolve(depth: depth + 1, name: name, budget: &budget), try value.resolve(depth: depth + 1, name: name, budget: &budget)))
             }
             return .dict(entries)
         case .storage(let tensor):

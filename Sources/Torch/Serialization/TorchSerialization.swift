@@ -34,6 +34,7 @@ public enum TorchSerialization {
                 try zip.add(prefix + "data/" + storage.key, TensorStorage.bytes(of: storage.tensor, byteCount: storage.byteCount))
             }
             try zip.add(prefix + "version", Array("3\n".utf8))
+            try zip.add(prefix + ".data/serialization_id", Array(zip.serializationID.utf8))
             try zip.finish()
         }
     }

@@ -28,6 +28,8 @@ struct Unpickler {
 
     /// Runs the pickle to its STOP opcode and returns the value it built.
     mutating func load() throws(TorchError) -> PickleValue {
+        // Hostile pickles can nest containers 100,000 deep; take them apart without recursion.
+        defer { dismantle() }
         while true {
             let offset = reader.position
             guard !reader.isAtEnd else { throw TorchError.format(name, "truncated pickle data: it ends without a STOP opcode") }
@@ -37,10 +39,42 @@ struct Unpickler {
                 throw corrupt("unknown opcode 0x\(String(byte, radix: 16)) at offset \(offset)")
             }
             if opcode == .stop {
-                let result = try pop()
-                return try result.resolve(name: name)
+                guard let last = stack.indices.last, last >= (marks.last ?? 0) else {
+                    throw corrupt("the stack is empty at offset \(reader.position)")
+                }
+                // A budget of values to produce stops memo references that double at every level
+                // (2^60 values from a few hundred bytes). The result stays on the stack (no local
+                // holds it), so that `dismantle` releases it iteratively: a deep chain released
+                // by a local would recurse once per level and overflow the stack.
+                var budget = 1_000_000 + 16 * reader.bytes.count
+                return try stack[last].resolve(name: name, budget: &budget)
             }
             try execute(opcode, at: offset)
+        }
+    }
+
+    /// Releases every node iteratively (the default release of a deep chain recurses and can
+    /// overflow the stack), and breaks cycles of containers that hold themselves.
+    private mutating func dismantle() {
+        var work: [PickleNode] = stack + Array(memo.values)
+        stack = []
+        memo = [:]
+        // Every node came from an opcode, so a walk longer than the pickle is revisiting tuples shared
+        // through the memo (which release normally: sharing keeps them shallow).
+        var steps = 2 * reader.bytes.count + 16
+        while steps > 0, let node = work.popLast() {
+            steps -= 1
+            switch node {
+            case .tuple(let items): work.append(contentsOf: items)
+            case .list(let box):
+                work.append(contentsOf: box.items)
+                box.items = []
+            case .dict(let box):
+                work.append(contentsOf: box.keys)
+                work.append(contentsOf: box.values)
+                box.removeAll()
+            default: break
+            }
         }
     }
 
@@ -237,12 +271,25 @@ struct Unpickler {
             let id = try pop()
             stack.append(try persistentLoad(id))
 
-        case .persistentID, .inst, .obj, .ext1, .ext2, .ext4, .emptySet, .addItems, .frozenSet, .newObjEx,
+        // Sets load as lists (a PickleValue has no set), in the order the pickle lists them.
+        case .emptySet: stack.append(.list(PickleNode.ListBox()))
+        case .addItems:
+            let items = try popToMark()
+            guard case .list(let box) = try top() else { throw corrupt("ADDITEMS on something that is not a set") }
+            box.items.append(contentsOf: items)
+        case .frozenSet: stack.append(.list(PickleNode.ListBox(try popToMark())))
+
+        case .persistentID, .inst, .obj, .ext1, .ext2, .ext4, .newObjEx,
              .nextBuffer, .readOnlyBuffer, .string, .unicode:
             throw TorchError.format(name, "the pickle uses the opcode \(opcode) (at offset \(offset)), which Torch does not support; only tensors and plain containers (dict, list, tuple, numbers, strings) can be loaded")
         case .stop:
             break
         }
+    }
+
+    /// Protocols 0–2 name Python 3's `builtins` as `__builtin__` (pickle's compatibility mapping).
+    private static func python3Module(_ module: String) -> String {
+        module == "__builtin__" ? "builtins" : module
     }
 
     private mutating func pushString(_ count: Int) throws(TorchError) {
@@ -318,7 +365,7 @@ struct Unpickler {
             guard i < args.count else { throw corrupt("\(module).\(function) needs at least \(i + 1) arguments, got \(args.count)") }
             return args[i]
         }
-        switch (module, function) {
+        switch (Unpickler.python3Module(module), function) {
         case ("collections", "OrderedDict"):
             let box = PickleNode.DictBox()
             if let first = args.first {
@@ -331,6 +378,23 @@ struct Unpickler {
             return .dict(box)
         case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"):
             return .value(.tensor(try rebuildTensor(args, function: function)))
+        case ("torch._utils", "_rebuild_tensor_v3"):
+            // (storage, offset, size, stride, requires_grad, hooks, dtype, metadata): dtypes without a
+            // legacy storage class, over an UntypedStorage of bytes.
+            guard case .global(_, let dtypeName) = try argument(6) else { throw corrupt("_rebuild_tensor_v3 needs a dtype") }
+            guard let dtype = DType.allCases.first(where: { $0.torchAttributeName == dtypeName }) else {
+                let storageName = dtypeName.hasPrefix("uint") ? "UInt" + dtypeName.dropFirst(4) + "Storage" : dtypeName
+                throw TorchError.format(name, "the file holds a tensor of dtype torch.\(dtypeName) (\(storageName)), which Torch does not support")
+            }
+            guard case .storage(let bytes) = args[0], bytes.dtype == .uint8 else { throw corrupt("_rebuild_tensor_v3's first argument is not an untyped storage") }
+            var rest = args
+            rest[0] = .storage(try bytes.view(dtype: dtype))
+            rest.remove(at: 6)
+            return .value(.tensor(try rebuildTensor(rest, function: function)))
+        case ("torch.serialization", "_get_layout"):
+            var layout = "unknown"
+            if case .value(.string(let text))? = args.first { layout = text }
+            throw TorchError.format(name, "the file holds a sparse or other non-strided tensor (layout \(layout)), which Torch cannot load; save it with .to_dense() in Python")
         case ("torch._utils", "_rebuild_parameter"), ("torch._utils", "_rebuild_parameter_with_state"):
             guard case .value(.tensor(let tensor)) = try argument(0) else { throw corrupt("\(function) needs a tensor") }
             if case .value(.bool(true)) = try argument(1) { try TensorStorage.setRequiresGrad(tensor, true) }
@@ -359,7 +423,23 @@ struct Unpickler {
             guard case .value(.string(let text)) = try argument(0) else { throw corrupt("_codecs.encode needs a string") }
             // Python pickles bytes as encode(bytes.decode('latin1'), 'latin1') in protocol 2.
             return .value(.bytes(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }))
-        case ("builtins", "bytearray"), ("__builtin__", "bytearray"), ("builtins", "bytes"), ("__builtin__", "bytes"):
+        case ("builtins", "set"), ("builtins", "frozenset"):
+            // Sets load as lists.
+            guard let first = args.first else { return .list(PickleNode.ListBox()) }
+            switch first {
+            case .list(let box): return .list(PickleNode.ListBox(box.items))
+            case .tuple(let items): return .list(PickleNode.ListBox(items))
+            default: throw corrupt("\(function) needs a list of items")
+            }
+        case ("collections", "Counter"):
+            // A Counter loads as the dictionary of its counts.
+            let box = PickleNode.DictBox()
+            if let first = args.first {
+                guard case .dict(let counts) = first else { throw corrupt("Counter's argument is not a dictionary") }
+                for (key, value) in zip(counts.keys, counts.values) { box.set(key, value) }
+            }
+            return .dict(box)
+        case ("builtins", "bytearray"), ("builtins", "bytes"):
             guard let first = args.first else { return .value(.bytes([])) }
             if case .value(.bytes(let bytes)) = first { return .value(.bytes(bytes)) }
             if case .list(let box) = first {
@@ -379,7 +459,7 @@ struct Unpickler {
     /// NEWOBJ: `cls.__new__(cls, *args)`; only dictionary subclasses (Lightning's AttributeDict).
     private func newObject(_ type: PickleNode, _ args: [PickleNode]) throws(TorchError) -> PickleNode {
         guard case .global(let module, let typeName) = type else { throw corrupt("NEWOBJ on something that is not a class") }
-        if typeName == "AttributeDict" || (module == "collections" && typeName == "OrderedDict") {
+        if typeName == "AttributeDict" || (module == "collections" && (typeName == "OrderedDict" || typeName == "Counter")) {
             return .dict(PickleNode.DictBox())
         }
         throw unsupportedClass(module, typeName)
@@ -395,7 +475,9 @@ struct Unpickler {
     }
 
     private func unsupportedClass(_ module: String, _ name: String) -> TorchError {
-        var message = "the pickle holds an object of the Python class \(module).\(name), which Torch cannot rebuild; only tensors and plain containers (dict, list, tuple, numbers, strings, None) can be loaded"
+        let python3 = Unpickler.python3Module(module)
+        let written = python3 == module ? "" : " (written \(module).\(name))"
+        var message = "the pickle holds an object of the Python class \(python3).\(name)\(written), which Torch cannot rebuild; only tensors and plain containers (dict, list, tuple, numbers, strings, None) can be loaded"
         if module.hasPrefix("__torch__") {
             message += ". This looks like a TorchScript archive: load it with torch.jit.load in Python"
         } else {
@@ -417,8 +499,22 @@ struct Unpickler {
         } catch {
             throw corrupt("a tensor does not fit its storage: \(error.message)")
         }
-        if args.count > 4, case .value(.bool(true)) = args[4] { try TensorStorage.setRequiresGrad(tensor, true) }
-        return tensor
+        var result = tensor
+        // The metadata of a conjugate or negative view (`{'conj': True}`, `{'neg': True}`): the
+        // storage holds the values before conjugation or negation. The loaded tensor holds the
+        // values themselves (a copy, so it no longer shares memory with the storage).
+        if args.count > 6, case .dict(let metadata) = args[6] {
+            for (key, value) in zip(metadata.keys, metadata.values) {
+                guard case .value(.string(let flag)) = key, case .value(.bool(true)) = value else { continue }
+                switch flag {
+                case "conj": result = try result.conjPhysical()
+                case "neg": result = try result.neg()
+                default: break
+                }
+            }
+        }
+        if args.count > 4, case .value(.bool(true)) = args[4] { try TensorStorage.setRequiresGrad(result, true) }
+        return result
     }
 
     private func integers(_ node: PickleNode, _ what: String) throws(TorchError) -> [Int] {

@@ -146,7 +146,8 @@ struct ZipReader {
         guard try reader.readUInt32(what) == 0x0201_4B50 else {
             throw TorchError.format(source.name, "corrupt zip archive: a central directory entry has a bad signature")
         }
-        try reader.skip(6, what)  // versions, flags
+        try reader.skip(4, what)  // versions
+        let flags = try reader.readUInt16(what)
         let method = try reader.readUInt16(what)
         try reader.skip(4, what)  // time, date
         let crc = try reader.readUInt32(what)
@@ -161,6 +162,9 @@ struct ZipReader {
         let name = String(decoding: nameBytes, as: UTF8.self)
         var extra = ByteReader(try reader.readBytes(extraLength, what), name: source.name)
         try reader.skip(commentLength, what)
+        guard flags & 1 == 0 else {
+            throw TorchError.format(source.name, "the zip entry \(name) is encrypted, which Torch cannot read")
+        }
         // The zip64 extra field holds, in this order, each field that overflowed 32 bits.
         while extra.remaining >= 4 {
             let id = try extra.readUInt16(what)
