@@ -10,7 +10,9 @@ if [[ -x Scripts/fetch-data.sh ]]; then Scripts/fetch-data.sh; fi
 
 echo "== swift test"
 swift build --build-tests
-swift test --skip-build "$@"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+swift test --skip-build "$@" 2>&1 | tee "$log"
 
 echo "== a separate package that depends on SwiftLightning by path"
 # Runs with a clean loader environment: the binary must find libtorch on its own.
@@ -18,3 +20,7 @@ echo "== a separate package that depends on SwiftLightning by path"
 grep -q "consumer: sum=12.0 grad=\[2.0, 2.0, 2.0\]" /tmp/swiftlightning-consumer.txt \
     || { echo "the consumer package printed the wrong result"; exit 1; }
 echo "consumer package: ok"
+
+# One closing line for CI: Swift Testing's count (the consumer check above counts as one more).
+passed="$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} in .* passed.*/\1/p' "$log" | tail -1)"
+echo "tests: $(( ${passed:-0} + 1 )) passed, 0 failed"
