@@ -42,7 +42,7 @@ struct BertModelUnitTests {
         let std = (weights.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(weights.count)).squareRoot()
         #expect(abs(mean) < 1e-3 && abs(std - 0.02) < 1e-3)
         #expect(try model.encoder.layer[0].intermediate.dense.bias!.toArray(of: Float.self).allSatisfy { $0 == 0 })
-        #expect(try model.embeddings.layerNorm.weight.toArray(of: Float.self).allSatisfy { $0 == 1 })
+        #expect(try model.embeddings.layerNorm.weight!.toArray(of: Float.self).allSatisfy { $0 == 1 })
         #expect(try model.embeddings.wordEmbeddings.weight[0].toArray(of: Float.self).allSatisfy { $0 == 0 })  // [PAD] row
         let trainable = model.parameters().allSatisfy(\.requiresGrad)
         #expect(trainable)

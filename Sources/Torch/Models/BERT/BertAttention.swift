@@ -1,17 +1,17 @@
 /// Multi-head self-attention: `query`, `key`, `value` projections and scaled dot-product attention
 /// (ATen's fused kernel), with an additive mask.
 public final class BertSelfAttention: Module {
-    public let query: BertLinear
-    public let key: BertLinear
-    public let value: BertLinear
+    public let query: Linear
+    public let key: Linear
+    public let value: Linear
     public let numHeads: Int
     public let dropoutProbability: Double
 
     init(_ config: BertConfig, initialize: Bool) throws(TorchError) {
         let h = config.hiddenSize, std = config.initializerRange
-        query = try BertLinear(h, h, std: std, initialize: initialize)
-        key = try BertLinear(h, h, std: std, initialize: initialize)
-        value = try BertLinear(h, h, std: std, initialize: initialize)
+        query = try Linear.bert(h, h, std: std, initialize: initialize)
+        key = try Linear.bert(h, h, std: std, initialize: initialize)
+        value = try Linear.bert(h, h, std: std, initialize: initialize)
         numHeads = config.numAttentionHeads
         dropoutProbability = config.attentionProbsDropoutProb
         super.init()
@@ -25,7 +25,7 @@ public final class BertSelfAttention: Module {
             try x.view([batch, length, numHeads, width / numHeads]).transpose(dim0: 1, dim1: 2)
         }
         let context = try Tensor.scaledDotProductAttention(
-            heads(query(hidden)), key: heads(key(hidden)), value: heads(value(hidden)),
+            heads(query.forward(hidden)), key: heads(key.forward(hidden)), value: heads(value.forward(hidden)),
             attnMask: mask, dropoutP: training ? dropoutProbability : 0)
         return try context.transpose(dim0: 1, dim1: 2).reshape([batch, length, width])
     }
@@ -33,19 +33,19 @@ public final class BertSelfAttention: Module {
 
 /// The projection after self-attention, with dropout, the residual connection and LayerNorm.
 public final class BertSelfOutput: Module {
-    public let dense: BertLinear
-    @Key("LayerNorm") public var layerNorm: BertLayerNorm
+    public let dense: Linear
+    @Key("LayerNorm") public var layerNorm: LayerNorm
     public let dropoutProbability: Double
 
     init(_ config: BertConfig, initialize: Bool) throws(TorchError) {
-        dense = try BertLinear(config.hiddenSize, config.hiddenSize, std: config.initializerRange, initialize: initialize)
-        _layerNorm = Key(wrappedValue: try BertLayerNorm(config.hiddenSize, eps: config.layerNormEps), "LayerNorm")
+        dense = try Linear.bert(config.hiddenSize, config.hiddenSize, std: config.initializerRange, initialize: initialize)
+        _layerNorm = Key(wrappedValue: try LayerNorm([config.hiddenSize], eps: config.layerNormEps), "LayerNorm")
         dropoutProbability = config.hiddenDropoutProb
         super.init()
     }
 
     public func callAsFunction(_ hidden: Tensor, residual: Tensor) throws(TorchError) -> Tensor {
-        try layerNorm(dropout(dense(hidden), dropoutProbability).add(residual))
+        try layerNorm.forward(dropout(dense.forward(hidden), dropoutProbability).add(residual))
     }
 }
 

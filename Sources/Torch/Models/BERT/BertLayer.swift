@@ -1,16 +1,16 @@
 /// The feed-forward expansion: `dense` to the intermediate size, then the activation.
 public final class BertIntermediate: Module {
-    public let dense: BertLinear
+    public let dense: Linear
     public let activation: String
 
     init(_ config: BertConfig, initialize: Bool) throws(TorchError) {
-        dense = try BertLinear(config.hiddenSize, config.intermediateSize, std: config.initializerRange, initialize: initialize)
+        dense = try Linear.bert(config.hiddenSize, config.intermediateSize, std: config.initializerRange, initialize: initialize)
         activation = config.hiddenAct
         super.init()
     }
 
     public func callAsFunction(_ hidden: Tensor) throws(TorchError) -> Tensor {
-        let x = try dense(hidden)
+        let x = try dense.forward(hidden)
         switch activation {
         case "gelu_new", "gelu_pytorch_tanh": return try x.gelu(approximate: "tanh")
         case "relu": return try x.relu()
@@ -21,19 +21,19 @@ public final class BertIntermediate: Module {
 
 /// The feed-forward projection back to the hidden size, with dropout, residual and LayerNorm.
 public final class BertOutput: Module {
-    public let dense: BertLinear
-    @Key("LayerNorm") public var layerNorm: BertLayerNorm
+    public let dense: Linear
+    @Key("LayerNorm") public var layerNorm: LayerNorm
     public let dropoutProbability: Double
 
     init(_ config: BertConfig, initialize: Bool) throws(TorchError) {
-        dense = try BertLinear(config.intermediateSize, config.hiddenSize, std: config.initializerRange, initialize: initialize)
-        _layerNorm = Key(wrappedValue: try BertLayerNorm(config.hiddenSize, eps: config.layerNormEps), "LayerNorm")
+        dense = try Linear.bert(config.intermediateSize, config.hiddenSize, std: config.initializerRange, initialize: initialize)
+        _layerNorm = Key(wrappedValue: try LayerNorm([config.hiddenSize], eps: config.layerNormEps), "LayerNorm")
         dropoutProbability = config.hiddenDropoutProb
         super.init()
     }
 
     public func callAsFunction(_ hidden: Tensor, residual: Tensor) throws(TorchError) -> Tensor {
-        try layerNorm(dropout(dense(hidden), dropoutProbability).add(residual))
+        try layerNorm.forward(dropout(dense.forward(hidden), dropoutProbability).add(residual))
     }
 }
 
@@ -76,14 +76,14 @@ public final class BertEncoder: Module {
 
 /// `tanh(dense(hidden[:, 0]))`: the [CLS] token's vector, as BERT's next-sentence head was trained on.
 public final class BertPooler: Module {
-    public let dense: BertLinear
+    public let dense: Linear
 
     init(_ config: BertConfig, initialize: Bool) throws(TorchError) {
-        dense = try BertLinear(config.hiddenSize, config.hiddenSize, std: config.initializerRange, initialize: initialize)
+        dense = try Linear.bert(config.hiddenSize, config.hiddenSize, std: config.initializerRange, initialize: initialize)
         super.init()
     }
 
     public func callAsFunction(_ hidden: Tensor) throws(TorchError) -> Tensor {
-        try dense(hidden.select(dim: 1, index: 0)).tanh()
+        try dense.forward(hidden.select(dim: 1, index: 0)).tanh()
     }
 }
