@@ -58,7 +58,7 @@ extension Trainer {
             batch = try callModule(.named("transfer_batch_to_device")) { try module.transferBatchToDevice(batch, device: device, dataloaderIndex: dataloaderIndex) }
         }
         batch = try callModule(.named("on_after_batch_transfer")) { try module.onAfterBatchTransfer(batch, dataloaderIndex: dataloaderIndex) }
-        currentBatchSizeOverride = batchSize(of: batch)
+        currentBatch = batch
         return batch
     }
 

@@ -101,7 +101,7 @@ extension Trainer {
         }
         let results = hook.isTraining ? metrics.training : metrics.evaluation
         try results.log(name, value: value, metric: metric, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, logger: logger,
-                        reduction: reduce, batchSize: batchSize ?? currentBatchSize ?? 1)
+                        reduction: reduce, batchSize: try resolvedBatchSize(batchSize, onEpoch: onEpoch, reduce: reduce))
         guard onStep else { return }
         // Step values are visible at once to callbacks and the progress bar.
         let key = onEpoch ? name + "_step" : name
@@ -110,8 +110,13 @@ extension Trainer {
         if progressBar { metrics.progressBar[key] = value }
     }
 
-    /// The batch size of the batch being processed: the first dimension of its first tensor.
-    var currentBatchSize: Int? { currentBatchSizeOverride }
+    /// The batch size that weights an epoch mean: the one given, else the first dimension of the
+    /// batch's first tensor, found only when a mean over the epoch needs it (not on every step).
+    private func resolvedBatchSize(_ given: Int?, onEpoch: Bool, reduce: MetricReduction) throws -> Int {
+        if let given { return given }
+        guard onEpoch, reduce == .mean, let batch = currentBatch else { return 1 }
+        return batchSize(of: batch) ?? 1
+    }
 
     /// Sends this step's training values to the loggers when a row is due.
     func logTrainingStep(force: Bool) throws {

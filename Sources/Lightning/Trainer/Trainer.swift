@@ -96,8 +96,8 @@ public final class Trainer {
     var batchesThatStepped = 0
     var context: LightningContext!
     var startTime = Date()
-    /// The batch size of the batch being processed (for weighting logged means).
-    var currentBatchSizeOverride: Int?
+    /// The batch being processed; its size (found only when a logged mean needs it) weights the mean.
+    var currentBatch: Any?
     var estimatedSteppingBatchesProvider: (() throws -> Int)?
     /// The run that `saveCheckpoint` saves (set by fit, kept after it ends).
     var checkpointSource: CheckpointSource?
