@@ -23,7 +23,13 @@ let package = Package(
         .target(
             name: "CTorch",
             dependencies: ["CLibTorch"],
-            cxxSettings: [.define("_GLIBCXX_USE_CXX11_ABI", to: "1")]
+            exclude: ["vendor/README.md", "vendor/gloo/LICENSE"],
+            cxxSettings: [
+                .define("_GLIBCXX_USE_CXX11_ABI", to: "1"),
+                // c10d's Gloo process group (core/distributed.cpp); vendor/ holds Gloo's headers.
+                .define("USE_C10D_GLOO"),
+                .headerSearchPath("vendor"),
+            ]
         ),
         .target(
             name: "Torch",

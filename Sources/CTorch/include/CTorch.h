@@ -5,4 +5,5 @@
 #include "ctorch_core.h"
 #include "ctorch_generated.h"
 #include "ctorch_serialization.h"
+#include "ctorch_distributed.h"
 #endif
