@@ -11,6 +11,9 @@
 #include <torch/csrc/distributed/c10d/reducer.hpp>
 
 #include <cstdlib>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <cstring>
 
 #include "ctorch_distributed.h"
@@ -222,4 +225,12 @@ ts_error ts_reducer_prepare_for_forward(ts_reducer r) {
 
 ts_error ts_reducer_prepare_for_backward(ts_reducer r, const ts_tensor *outputs, int64_t count) {
     CTORCH_GUARD(reducer(r)->prepare_for_backward(ctorch::tensor_vector(outputs, count)))
+}
+
+void ts_set_parent_death_signal(int32_t signal) {
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, static_cast<unsigned long>(signal), 0, 0, 0);
+#else
+    (void)signal;
+#endif
 }

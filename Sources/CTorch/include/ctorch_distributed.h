@@ -74,6 +74,12 @@ ts_error ts_reducer_prepare_for_forward(ts_reducer reducer);
 /// searched for unused parameters when the reducer was made with `find_unused`.
 ts_error ts_reducer_prepare_for_backward(ts_reducer reducer, const ts_tensor *outputs, int64_t count);
 
+// MARK: Processes
+
+/// Asks the kernel to send `signal` to this process when its parent exits (Linux; elsewhere a no-op),
+/// so the ranks a launcher started never outlive it.
+void ts_set_parent_death_signal(int32_t signal);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,7 +9,9 @@ import Foundation
 /// try store.set("ready/\(rank)", "yes")
 /// let value = try store.string("ready/0")   // waits until rank 0 has set it
 /// ```
-public final class Store {
+///
+/// A store may be used from several threads (c10d's client serialises its requests).
+public final class Store: @unchecked Sendable {
     let handle: OpaquePointer
 
     private init(owning handle: OpaquePointer) {

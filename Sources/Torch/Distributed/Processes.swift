@@ -1,3 +1,4 @@
+import CTorch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -31,4 +32,10 @@ public func findFreePort(host: String = "127.0.0.1") throws(TorchError) -> Int {
     }
     guard named == 0 else { throw TorchError("cannot read the port the kernel chose (errno \(errno))") }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Makes the kernel send `signal` to this process when its parent exits (Linux only): how a rank
+/// started by a launcher dies with it.
+public func dieWithParent(signal: Int32) {
+    ts_set_parent_death_signal(signal)
 }
