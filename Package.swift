@@ -57,6 +57,8 @@ let package = Package(
         .executableTarget(name: "IrisExample", dependencies: ["Lightning", "Torch"], path: "Examples/Iris"),
         // The child process of Tests/LightningTests/FailureTests.swift (killed, SIGTERMed, resumed).
         .executableTarget(name: "LightningFailureChild", dependencies: ["Lightning", "Torch"], path: "Tests/FailureChild"),
+        // The child process of Tests/LightningTests/FabricTests.swift (one rank of a two-process Fabric run).
+        .executableTarget(name: "FabricChild", dependencies: ["Lightning", "Torch"], path: "Tests/FabricChild"),
         .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),
         .executableTarget(name: "DataLoaderBenchmark", dependencies: ["Torch"], path: "Benchmarks/DataLoader/Swift"),
         .executableTarget(name: "TrainerBenchmark", dependencies: ["Lightning", "Torch"], path: "Benchmarks/Trainer/Swift"),

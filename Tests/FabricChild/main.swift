@@ -1,0 +1,100 @@
+// The child process of FabricTests: one rank of a two-process Fabric run on Gloo (loopback). Each
+// rank trains a small MLP on its half of a fixed batch with SGD, exercises the collectives and a
+// checkpoint round trip, and writes what it saw to <folder>/rank<R>.json.
+//
+//   FabricChild <folder> <steps>
+//
+// Started with LOCAL_RANK set, it joins the run; started without, rank 0 launches rank 1 itself.
+import Foundation
+import Lightning
+import Torch
+
+/// The same model as FabricTests' `FabricMLP` (fixed weights, no random draws).
+final class ChildMLP: Module, UnaryLayer {
+    @Parameter var w1: Tensor
+    @Parameter var b1: Tensor
+    @Parameter var w2: Tensor
+    @Parameter var b2: Tensor
+
+    init() {
+        func values(_ count: Int, _ offset: Double) -> [Float] { (0..<count).map { Float(sin(Double($0) * 1.3 + offset) * 0.5) } }
+        w1 = try! Tensor(values(32, 0.1)).reshape([8, 4])
+        b1 = try! Tensor(values(8, 0.2))
+        w2 = try! Tensor(values(8, 0.3)).reshape([1, 8])
+        b2 = try! Tensor(values(1, 0.4))
+        super.init()
+    }
+
+    func forward(_ input: Tensor) throws -> Tensor {
+        try input.linear(weight: w1, bias: b1).tanh().linear(weight: w2, bias: b2)
+    }
+}
+
+struct Report: Codable {
+    var rank: Int
+    var worldSize: Int
+    var weights: [String: [Float]]
+    var allReduceMean: [Float]
+    var allReduceSum: Double
+    var allGather: [Float]
+    var allGatherShape: [Int]
+    var broadcastString: String
+    var broadcastCodable: [Int]
+    var loadedMatches: Bool
+    var loadedStep: Int
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, let steps = Int(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: FabricChild <folder> <steps>\n".utf8))
+    exit(2)
+}
+let folder = arguments[1]
+
+do {
+    let fabric = try Fabric(accelerator: "cpu", strategy: "ddp", devices: 2)
+    try fabric.launch()
+    let rank = fabric.globalRank
+    let x = try Tensor((0..<(8 * 4)).map { Float(cos(Double($0) * 0.7)) }).reshape([8, 4])
+    let y = try Tensor((0..<8).map { Float(sin(Double($0) * 0.45)) }).reshape([8, 1])
+    let share = 8 / fabric.worldSize
+    let xs = try x.narrow(dim: 0, start: rank * share, length: share)
+    let ys = try y.narrow(dim: 0, start: rank * share, length: share)
+
+    let net = ChildMLP()
+    let (model, optimizer) = try fabric.setup(net, SGD(net.parameters(), lr: 0.1))
+    for _ in 0..<steps {
+        try optimizer.zeroGrad()
+        let loss = try model(xs).mseLoss(target: ys)
+        try fabric.backward(loss)
+        try optimizer.step()
+    }
+
+    let reduced = try fabric.allReduce(Tensor([Float(rank + 1), Float(10 * rank)]))
+    let summed = try fabric.allReduce(Double(rank + 1), reduceOp: .sum)
+    let gathered = try fabric.allGather(Tensor([Float(rank), Float(rank) + 0.5]))
+    let text = try fabric.broadcast("hello from rank \(rank)")
+    let codable = try fabric.broadcast(rank == 0 ? [3, 1, 4] : [], src: 0)
+    try fabric.rankZeroFirst { () throws -> Void in }
+
+    let checkpoint = folder + "/checkpoint.pt"
+    try fabric.save(checkpoint, state: ["model": .model(model), "optimizer": .optimizer(optimizer), "step": .value(.int(steps))])
+    let fresh = ChildMLP()
+    var state: [String: FabricState] = ["model": .module(fresh), "step": 0]
+    _ = try fabric.load(checkpoint, state: &state, strict: false)
+    let matches = try zip(fresh.parameters(), net.parameters()).allSatisfy { try $0.toArray(of: Float.self) == $1.toArray(of: Float.self) }
+
+    var weights: [String: [Float]] = [:]
+    for (name, tensor) in net.stateDict() { weights[name] = try tensor.toArray(of: Float.self) }
+    let report = Report(rank: rank, worldSize: fabric.worldSize, weights: weights,
+                        allReduceMean: try reduced.toArray(of: Float.self), allReduceSum: summed,
+                        allGather: try gathered.flatten().toArray(of: Float.self), allGatherShape: gathered.shape,
+                        broadcastString: text, broadcastCodable: codable, loadedMatches: matches,
+                        loadedStep: state["step"]?.value?.intValue ?? -1)
+    try JSONEncoder().encode(report).write(to: URL(fileURLWithPath: folder + "/rank\(rank).json"))
+    try fabric.barrier()
+    exit(0)
+} catch {
+    FileHandle.standardError.write(Data("FabricChild failed: \(error)\n".utf8))
+    exit(1)
+}
