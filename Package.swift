@@ -57,6 +57,8 @@ let package = Package(
         .executableTarget(name: "IrisExample", dependencies: ["Lightning", "Torch"], path: "Examples/Iris"),
         // The child process of Tests/LightningTests/FailureTests.swift (killed, SIGTERMed, resumed).
         .executableTarget(name: "LightningFailureChild", dependencies: ["Lightning", "Torch"], path: "Tests/FailureChild"),
+        // The ranks of Tests/LightningTests/DDPTests.swift (DDP over Gloo on loopback).
+        .executableTarget(name: "LightningDDPChild", dependencies: ["Lightning", "Torch"], path: "Tests/DDPChild"),
         .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),
         .executableTarget(name: "DataLoaderBenchmark", dependencies: ["Torch"], path: "Benchmarks/DataLoader/Swift"),
         .executableTarget(name: "TrainerBenchmark", dependencies: ["Lightning", "Torch"], path: "Benchmarks/Trainer/Swift"),
