@@ -59,6 +59,8 @@ let package = Package(
         .executableTarget(name: "LightningFailureChild", dependencies: ["Lightning", "Torch"], path: "Tests/FailureChild"),
         // The child process of Tests/LightningTests/FabricTests.swift (one rank of a two-process Fabric run).
         .executableTarget(name: "FabricChild", dependencies: ["Lightning", "Torch"], path: "Tests/FabricChild"),
+        // The ranks of Tests/LightningTests/DDPTests.swift (DDP over Gloo on loopback).
+        .executableTarget(name: "LightningDDPChild", dependencies: ["Lightning", "Torch"], path: "Tests/DDPChild"),
         .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),
         .executableTarget(name: "DataLoaderBenchmark", dependencies: ["Torch"], path: "Benchmarks/DataLoader/Swift"),
         .executableTarget(name: "TrainerBenchmark", dependencies: ["Lightning", "Torch"], path: "Benchmarks/Trainer/Swift"),

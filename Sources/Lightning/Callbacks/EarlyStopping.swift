@@ -143,7 +143,9 @@ open class EarlyStopping: MonitoringCallback {
             if verbose { Swift.print("warning: " + message) }
             return
         }
-        let (shouldStop, reason) = evaluateStoppingCriteria(current)
+        let (localDecision, reason) = evaluateStoppingCriteria(current)
+        // Every rank stops when any rank decided to (Lightning's reduce_boolean_decision(all=False)).
+        let shouldStop = try trainer.reduceBooleanDecision(localDecision, all: false)
         trainer.shouldStop = trainer.shouldStop || shouldStop
         if shouldStop {
             stoppedEpoch = trainer.currentEpoch

@@ -83,7 +83,7 @@ open class LearningRateMonitor: Callback {
     private func log(_ trainer: Trainer, interval: String) throws {
         let stats = try extractStats(trainer, interval: interval)
         guard !stats.isEmpty, trainer.isGlobalZero else { return }
-        for logger in trainer.loggers {
+        for logger in trainer.loggers where trainer.isGlobalZero {
             try logger.logMetrics(stats, step: trainer.batchesThatStepped)
         }
     }

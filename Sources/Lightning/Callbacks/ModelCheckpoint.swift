@@ -148,7 +148,8 @@ open class ModelCheckpoint: CheckpointingCallback {
     // MARK: Hooks
 
     open func setup(_ trainer: Trainer, _ module: any LightningModule, stage: Stage) throws {
-        dirpath = resolveDirpath(trainer)
+        // Rank 0's folder on every rank (the loggers' versions are decided there).
+        dirpath = try trainer.broadcast(resolveDirpath(trainer))
         fitting = stage == .fit
         if trainer.isGlobalZero && stage == .fit, let dirpath, saveTopK != 0 {
             var isDirectory: ObjCBool = false
@@ -439,7 +440,8 @@ open class ModelCheckpoint: CheckpointingCallback {
         case .int(let v)?: Double(v)
         case nil: nil
         }
-        if let current, checkMonitorTopK(current) {
+        // The ranks save together or not at all (Lightning's reduce_boolean_decision).
+        if let current, try trainer.reduceBooleanDecision(checkMonitorTopK(current)) {
             try updateBestAndSave(current, trainer, &candidates)
         } else if verbose {
             Swift.print("Epoch \(epochText(candidates)), global step \(stepText(candidates)): \(PythonFormat.repr(monitor!)) was not in top \(saveTopK)")

@@ -37,7 +37,7 @@ public final class ProgressBar: Callback {
     }
 
     public func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws {
-        guard interactive else { return }
+        guard interactive, trainer.isGlobalZero else { return }
         let now = Date()
         guard now.timeIntervalSince(lastDraw) >= 1 / refreshRate || trainer.isLastBatch else { return }
         lastDraw = now
@@ -45,7 +45,7 @@ public final class ProgressBar: Callback {
     }
 
     public func onValidationBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {
-        guard interactive, trainer.stage == .validating else { return }
+        guard interactive, trainer.isGlobalZero, trainer.stage == .validating else { return }
         let total = trainer.numValBatches.indices.contains(dataloaderIndex) ? trainer.numValBatches[dataloaderIndex] : nil
         output("\n\rValidation: " + bar(done: batchIndex + 1, total: total) + "\u{1B}[K\u{1B}[1A")
         validationShown = true
@@ -58,6 +58,8 @@ public final class ProgressBar: Callback {
     }
 
     public func onTrainEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws {
+        // As Lightning: only global rank 0 shows progress.
+        guard trainer.isGlobalZero else { return }
         let done = trainer.numTrainingBatches ?? 0
         let text = line(trainer, done: done, total: trainer.numTrainingBatches, metrics: true)
         output(interactive ? "\r" + text + "\u{1B}[K\n" : text + "\n")

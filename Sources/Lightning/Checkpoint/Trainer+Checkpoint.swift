@@ -29,10 +29,13 @@ extension Trainer {
             throw LightningError.checkpoint("saveCheckpoint needs a model: call it during or after `fit`")
         }
         let checkpoint = try source.dump(weightsOnly)
-        guard isGlobalZero else { return }
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try checkpointIO.save(checkpoint, to: path)
+        if isGlobalZero {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try checkpointIO.save(checkpoint, to: path)
+        }
+        // Every rank returns once the file is complete (Lightning's barrier "Trainer.save_checkpoint").
+        try barrier()
     }
 }
 

@@ -63,6 +63,8 @@ extension LightningModule {
         }
         try trainer.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(trainer, self, loss: loss) }
         try trainer.callModule(.onBeforeBackward) { try onBeforeBackward(loss) }
+        // As Lightning's DDPStrategy.pre_backward for manual optimization.
+        try trainer.ddp?.prepareForBackward([loss])
         try trainer.callModule(.backward) { try backward(loss) }
         try trainer.callCallbacks(.onAfterBackward) { try $0.onAfterBackward(trainer, self) }
         try trainer.callModule(.onAfterBackward) { try onAfterBackward() }

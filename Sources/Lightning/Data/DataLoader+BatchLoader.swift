@@ -32,3 +32,27 @@ extension DataLoader: BatchLoader {
 }
 
 extension DataLoader.Iterator: BatchIterator {}
+
+extension DataLoader {
+    /// As Lightning's `_update_dataloader`: a loader whose sampler is sequential or random is
+    /// re-created with a `DistributedSampler` (shuffling when the original shuffled, unless
+    /// `shuffle` says otherwise); a custom sampler, a batch sampler or an iterable dataset is kept.
+    public func distributed(rank: Int, worldSize: Int, shuffle: Bool?, seed: Int) throws -> (any BatchLoader<Batch>)? {
+        guard let sampler, batchSampler is BatchSampler else { return nil }
+        let datasetCount: Int
+        let shuffled: Bool
+        switch sampler {
+        case let random as RandomSampler where !random.replacement:
+            datasetCount = random.datasetCount
+            shuffled = true
+        case let sequential as SequentialSampler:
+            datasetCount = sequential.count
+            shuffled = false
+        default:
+            return nil
+        }
+        let distributedSampler = try DistributedSampler(count: datasetCount, numReplicas: worldSize, rank: rank,
+                                                        shuffle: shuffle ?? shuffled, seed: seed)
+        return try replacingSampler(distributedSampler)
+    }
+}

@@ -106,14 +106,14 @@ final class DistributedRuntime: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(6)
         var lastCounts: [Int: (Int, Date)] = [:]
         while Date() < deadline {
-            if let child = SubprocessLauncher.current?.firstFailure {
-                return LightningError.distributed("\(child); rank \(globalRank) stopped: \(error.localizedText)")
-            }
             do {
                 for other in 0..<worldSize where other != globalRank {
                     if try store.contains(["failure/\(other)"]) {
                         let message = try store.string("failure/\(other)")
                         return LightningError.distributed("rank \(other) failed: \(message); rank \(globalRank) stopped with it")
+                    }
+                    if let child = SubprocessLauncher.current?.firstFailure, child.globalRank == other {
+                        return LightningError.distributed("\(child); rank \(globalRank) stopped: \(error.localizedText)")
                     }
                     let count = try store.add("heartbeat/\(other)", 0)
                     let now = Date()

@@ -56,3 +56,15 @@ public enum MetricReduction: String, Sendable {
     case max
     case min
 }
+
+extension MetricReduction {
+    /// The collective that combines values of the ranks the same way.
+    var reduceOp: ReduceOp {
+        switch self {
+        case .mean: .mean
+        case .sum: .sum
+        case .max: .max
+        case .min: .min
+        }
+    }
+}

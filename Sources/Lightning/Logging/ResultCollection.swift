@@ -23,14 +23,24 @@ final class ResultCollection {
         var weight: Double
         /// A logged Metric object: its epoch value is `compute()`, and it is reset after the epoch.
         var metric: Metric?
+        /// Whether the epoch value is reduced across the ranks (`syncDist`).
+        var syncDist = false
+        /// The epoch value once computed (a synchronised value is reduced once per epoch).
+        var computed: MetricValue?
     }
+
+    /// Reduces a tensor across the ranks (set by the Trainer in a DDP run).
+    var sync: ((Tensor, ReduceOp) throws -> Tensor)?
 
     private(set) var entries: [Entry] = []
     private var indexByName: [String: Int] = [:]
 
     /// Records one `log` call.
-    func log(_ name: String, value: MetricValue, metric: Metric? = nil, onStep: Bool, onEpoch: Bool, progressBar: Bool, logger: Bool,
-             reduction: MetricReduction, batchSize: Int) throws {
+    /// `value` is this rank's value (accumulated for the epoch); `stepValue` the one reported for
+    /// the step (reduced across the ranks with `syncDist`).
+    func log(_ name: String, value: MetricValue, stepValue: MetricValue? = nil, metric: Metric? = nil, onStep: Bool, onEpoch: Bool,
+             progressBar: Bool, logger: Bool, reduction: MetricReduction, syncDist: Bool = false, batchSize: Int) throws {
+        let stepValue = stepValue ?? value
         if let index = indexByName[name] {
             let previous = entries[index]
             guard previous.reduction == reduction, previous.onStep == onStep, previous.onEpoch == onEpoch else {
@@ -39,15 +49,16 @@ final class ResultCollection {
             guard (previous.metric == nil) == (metric == nil) else {
                 throw LightningError.logging("You called `log(\"\(name)\", ...)` with a Metric and with a plain value in the same epoch; log one kind")
             }
-            entries[index].last = value
+            entries[index].last = stepValue
             entries[index].loggedThisStep = true
             entries[index].metric = metric
+            entries[index].computed = nil
             if onEpoch && metric == nil { try accumulate(index, value, batchSize) }
         } else {
             indexByName[name] = entries.count
             entries.append(Entry(name: name, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, logger: logger,
-                                 reduction: reduction, last: value, loggedThisStep: true, accumulated: nil, weight: 0,
-                                 metric: metric))
+                                 reduction: reduction, last: stepValue, loggedThisStep: true, accumulated: nil, weight: 0,
+                                 metric: metric, syncDist: syncDist))
             if onEpoch && metric == nil { try accumulate(entries.count - 1, value, batchSize) }
         }
     }
@@ -84,8 +95,21 @@ final class ResultCollection {
         // A Metric object reduces itself (compute() caches until the next update or reset).
         if let metric = entry.metric { return .tensor(try metric.compute()) }
         guard let accumulated = entry.accumulated else { return nil }
-        guard entry.reduction == .mean, case .tensor(let sum) = accumulated else { return accumulated }
-        return .tensor(try sum / Swift.max(entry.weight, 1))
+        guard entry.syncDist, let sync, case .tensor(let local) = accumulated else {
+            guard entry.reduction == .mean, case .tensor(let sum) = accumulated else { return accumulated }
+            return .tensor(try sum / Swift.max(entry.weight, 1))
+        }
+        if let computed = entry.computed { return computed }
+        // Across the ranks: Σ value·batch / Σ batch for a mean, else the reduction itself.
+        let value: Tensor
+        if entry.reduction == .mean {
+            let weights = try sync(try Tensor(scalar: entry.weight).to(dtype: local.dtype), .sum)
+            value = try sync(local, .sum) / weights.clampMin(min: 1)
+        } else {
+            value = try sync(local, entry.reduction.reduceOp)
+        }
+        if let index = indexByName[entry.name] { entries[index].computed = .tensor(value) }
+        return .tensor(value)
     }
 
     /// Marks the step's values as reported.

@@ -48,6 +48,7 @@ final class EvaluationLoop<M: LightningModule> {
         let reload = n > 0 && trainer.stage != .sanityChecking && trainer.currentEpoch - loadedEpoch >= n && loadedEpoch >= 0
         if loaders == nil || reload {
             loaders = try trainer.callModule(isTest ? .named("test_dataloader") : .named("val_dataloader")) { try isTest ? data.test() : data.val() }
+                .map { try trainer.shard($0, training: false) }
             loadedEpoch = trainer.currentEpoch
             let counts = try loaders!.map { try limit.resolve($0.batchCount, name: isTest ? "limit_test_batches" : "limit_val_batches",
                                                                loader: isTest ? "test_dataloader" : "val_dataloader") ?? Int.max }

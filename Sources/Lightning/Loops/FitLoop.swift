@@ -82,13 +82,12 @@ final class FitLoop<M: LightningModule> {
 
     func run() throws {
         let t = trainer
-        t.device = try t.resolveDevice()
+        try t.setupStrategy()
         t.precisionPlugin = t.precisionPluginOverride ?? PrecisionPlugin(setting: configuration.precision, device: t.device)
         if let deterministic = configuration.deterministic { try useDeterministicAlgorithms(deterministic) }
         if let benchmark = configuration.benchmark { CUDA.cudnnBenchmark = benchmark }
 
-        try data.prepareData()
-        try t.callModule(.named("prepare_data")) { try module.prepareData() }
+        try t.prepareData(module, data)
         try data.setup(.fit)
         try t.callCallbacks(.named("setup")) { try $0.setup(t, module, stage: .fit) }
         try t.callModule(.named("setup")) { try module.setup(stage: .fit) }
@@ -104,6 +103,7 @@ final class FitLoop<M: LightningModule> {
         }
         try module.to(t.device)
         try t.precisionPlugin.convertModule(module)
+        try t.wrapForDistributedTraining(module)
         t.estimatedSteppingBatchesProvider = { [unowned self] in try self.estimatedSteppingBatches() }
         try configureOptimizers()
 
@@ -157,7 +157,7 @@ final class FitLoop<M: LightningModule> {
     }
 
     private func estimatedSteppingBatches() throws -> Int {
-        if trainLoader == nil { trainLoader = try trainer.callModule(.named("train_dataloader")) { try data.train() } }
+        if trainLoader == nil { trainLoader = try trainer.loadTrainData(data) }
         let batches = trainLimit.resolve(trainLoader?.batchCount) ?? Int.max
         let perEpoch = Int((Double(batches) / Double(configuration.accumulateGradBatches)).rounded(.up))
         var total = maxEpochs == -1 ? Int.max : perEpoch.multipliedReportingOverflow(by: maxEpochs).partialValue
@@ -196,7 +196,7 @@ final class FitLoop<M: LightningModule> {
             t.numTrainingBatches = 0
             return
         }
-        if trainLoader == nil { trainLoader = try t.callModule(.named("train_dataloader")) { try data.train() } }
+        if trainLoader == nil { trainLoader = try t.loadTrainData(data) }
         guard trainLoader != nil else {
             throw LightningError.configuration("No training data: implement trainDataloader() in \(module.typeName) or in a data module, or pass trainDataloaders to fit")
         }
@@ -225,7 +225,7 @@ final class FitLoop<M: LightningModule> {
     private func runEpoch() throws {
         let t = trainer
         if shouldReloadTrainLoader(epoch: t.currentEpoch) {
-            trainLoader = try t.callModule(.named("train_dataloader")) { try data.train() }
+            trainLoader = try t.loadTrainData(data)
             t.numTrainingBatches = try trainLimit.resolve(trainLoader?.batchCount, name: "limit_train_batches", loader: "train_dataloader")
         }
         t.metrics.training.reset()
@@ -298,6 +298,7 @@ final class FitLoop<M: LightningModule> {
             // Ctrl-C or SIGTERM: stop here, after a whole step (Lightning checks at batch end); on the
             // epoch's last batch the epoch finishes first.
             if !t.isLastBatch && next != nil { try t.checkSignals() }
+            try t.checkPeers()
         }
 
         // Epoch end: non-monitoring callbacks, the module, then monitoring callbacks (they see what the
@@ -355,6 +356,7 @@ final class FitLoop<M: LightningModule> {
     /// closure of Lightning's automatic optimization.
     private func trainingClosure(_ batch: M.Batch, batchIndex: Int, record: StepRecord) throws -> Tensor? {
         let t = trainer
+        try t.ddp?.prepareForForward()
         let result = try t.precisionPlugin.forwardContext {
             try t.callModule(.trainingStep) { try module.trainingStep(batch, batchIndex: batchIndex) }
         }
@@ -362,6 +364,8 @@ final class FitLoop<M: LightningModule> {
             record.outputs = StepOutputs(loss: nil, extras: result.extras)
             return nil
         }
+        // The next backward averages gradients across the ranks (a no-op while accumulating).
+        try t.ddp?.prepareForBackward([loss])
         let k = configuration.accumulateGradBatches
         if k > 1 { loss = try loss / Double(k) }
         record.outputs = StepOutputs(loss: loss, extras: result.extras)
@@ -407,7 +411,12 @@ final class FitLoop<M: LightningModule> {
         let t = trainer
         let record = StepRecord()
         guard let optimizer, !accumulating else {
-            _ = try trainingClosure(batch, batchIndex: batchIndex, record: record)
+            // Accumulating: gradients stay local until the step's batch (DDP's `no_sync`).
+            if let ddp = t.ddp {
+                _ = try ddp.noSync { try trainingClosure(batch, batchIndex: batchIndex, record: record) }
+            } else {
+                _ = try trainingClosure(batch, batchIndex: batchIndex, record: record)
+            }
             return record.outputs
         }
         try t.callModule(.optimizerStep) {
@@ -431,6 +440,8 @@ final class FitLoop<M: LightningModule> {
     /// One batch of manual optimization: the module steps its optimizers itself.
     private func manualStep(_ batch: M.Batch, batchIndex: Int) throws -> StepOutputs {
         let t = trainer
+        // DDP: `manualBackward` readies the gradient averaging before each backward.
+        try t.ddp?.prepareForForward()
         let result = try t.precisionPlugin.forwardContext {
             try t.callModule(.trainingStep) { try module.trainingStep(batch, batchIndex: batchIndex) }
         }

@@ -18,7 +18,7 @@ final class PredictionLoop<M: LightningModule> {
         guard M.PredictOutput.self != NotImplemented.self else {
             throw LightningError.configuration("\(module.typeName) does not implement predictStep(_:batchIndex:); implement it to run Trainer.predict")
         }
-        let loaders = try t.callModule(.named("predict_dataloader")) { try data.predict() }
+        let loaders = try t.callModule(.named("predict_dataloader")) { try data.predict() }.map { try t.shard($0, training: false) }
         guard !loaders.isEmpty else {
             throw LightningError.configuration("No predict data: implement predictDataloader() in \(module.typeName) or in a data module, or pass dataloaders to predict")
         }

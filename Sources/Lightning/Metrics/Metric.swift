@@ -105,12 +105,66 @@ open class Metric: Loggable {
         throw LightningError.logging("\(typeName) does not implement computeValue()")
     }
 
+    /// Whether ``compute()`` combines the states of every rank in a distributed run first
+    /// (torchmetrics' `sync_on_compute`).
+    public var syncOnCompute = true
+
     /// The metric over everything since the last reset (cached until the next update or reset).
+    /// In a DDP run it covers every rank's updates: the states are combined across the ranks with
+    /// their reductions for the computation, and this rank's own states are kept afterwards.
     public func compute() throws -> Tensor {
         if let computed { return computed }
+        guard syncOnCompute, let runtime = DistributedRuntime.current, runtime.worldSize > 1 else {
+            let value = try computeValue()
+            computed = value
+            return value
+        }
+        let savedValues = values, savedLists = lists, savedCount = updateCount
+        defer {
+            values = savedValues
+            lists = savedLists
+            updateCount = savedCount
+        }
+        try runtime.guarding { try synchronise(runtime.processGroup) }
         let value = try computeValue()
         computed = value
         return value
+    }
+
+    /// Replaces the states by their combination across the ranks (each state's reduction; `.cat`
+    /// states are gathered, padded to the longest rank's length and trimmed back).
+    private func synchronise(_ group: ProcessGroup) throws {
+        for declaration in declared {
+            let name = declaration.name
+            switch declaration.reduction {
+            case .sum, .max, .min, .mean:
+                let op: ReduceOp = switch declaration.reduction {
+                case .sum: .sum
+                case .max: .max
+                case .min: .min
+                default: .mean
+                }
+                var value = try values[name]!.contiguous().clone()
+                if op == .mean && !value.isFloatingPoint { value = try value.to(dtype: .float32) }
+                try group.allReduce(value, op: op)
+                values[name] = value
+            case .cat:
+                let local = try state(name)
+                let lengths = try Tensor.cat(try group.allGather(try Tensor([Int64(local.shape.first ?? 0)]))).toArray(of: Int64.self)
+                let longest = Int(lengths.max() ?? 0)
+                guard longest > 0 else { continue }
+                var padded = local
+                if local.shape.isEmpty { padded = try local.reshape([1]) }
+                let missing = longest - (padded.shape.first ?? 0)
+                if missing > 0 {
+                    var shape = padded.shape
+                    shape[0] = missing
+                    padded = try Tensor.cat([padded, try Tensor.zeros(shape, dtype: padded.dtype, device: padded.device)])
+                }
+                let gathered = try group.allGather(try padded.contiguous())
+                lists[name] = try zip(gathered, lengths).map { try $0.0.narrow(dim: 0, start: 0, length: Int($0.1)) }
+            }
+        }
     }
 
     /// Back to the declared starting values.

@@ -177,10 +177,9 @@ extension Trainer {
     /// The frame around validate/test/predict: device, data set-up, hooks, teardown.
     private func runStandalone<M: LightningModule, R>(_ model: M, data: RunData<M>, stage: Stage, ckptPath: String?,
                                                        _ body: () throws -> R) throws -> R {
-        device = try resolveDevice()
+        try setupStrategy()
         precisionPlugin = precisionPluginOverride ?? PrecisionPlugin(setting: configuration.precision, device: device)
-        try data.prepareData()
-        try callModule(.named("prepare_data")) { try model.prepareData() }
+        try prepareData(model, data)
         try data.setup(stage)
         try callCallbacks(.named("setup")) { try $0.setup(self, model, stage: stage) }
         try callModule(.named("setup")) { try model.setup(stage: stage) }

@@ -43,7 +43,8 @@ extension LightningModule {
             return
         }
         try context.trainer.record(name, try value.metricValue, metric: value.loggedMetric, progressBar: progressBar,
-                                   logger: logger, onStep: onStep, onEpoch: onEpoch, reduce: reduce, batchSize: batchSize)
+                                   logger: logger, onStep: onStep, onEpoch: onEpoch, reduce: reduce, syncDist: syncDist,
+                                   batchSize: batchSize)
     }
 
     /// Logs several values with the same settings, as Lightning's `self.log_dict`.
@@ -80,7 +81,7 @@ private struct AnyLoggable: Loggable {
 extension Trainer {
     /// Applies Lightning's rules to one `log` call and records it.
     func record(_ name: String, _ value: MetricValue, metric: Metric? = nil, progressBar: Bool, logger: Bool, onStep: Bool?, onEpoch: Bool?,
-                reduce: MetricReduction, batchSize: Int?) throws {
+                reduce: MetricReduction, syncDist: Bool = false, batchSize: Int?) throws {
         let hook = context.hook ?? .other
         guard let rule = hook.loggingRule else {
             throw LightningError.logging("You can't `log()` inside `\(hook.rawValue)`. Log from the step methods or the epoch hooks, or write to a Logger directly with logMetrics")
@@ -100,14 +101,23 @@ extension Trainer {
             throw LightningError.logging("You called `log` with the key `\(name)` but it should not contain information about `dataloader_idx`")
         }
         let results = hook.isTraining ? metrics.training : metrics.evaluation
-        try results.log(name, value: value, metric: metric, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, logger: logger,
-                        reduction: reduce, batchSize: try resolvedBatchSize(batchSize, onEpoch: onEpoch, reduce: reduce))
+        // `syncDist` in a DDP run: the step value is reduced across the ranks now; the epoch value
+        // when it is computed (Lightning's `_Sync`).
+        let synchronise = syncDist && runtime != nil && metric == nil
+        results.sync = runtime == nil ? nil : { [unowned self] in try self.allReduce($0, op: $1) }
+        var stepValue = value
+        if synchronise && onStep, case .tensor(let tensor) = value {
+            stepValue = .tensor(try allReduce(tensor, op: reduce.reduceOp))
+        }
+        try results.log(name, value: value, stepValue: stepValue, metric: metric, onStep: onStep, onEpoch: onEpoch,
+                        progressBar: progressBar, logger: logger, reduction: reduce, syncDist: synchronise,
+                        batchSize: try resolvedBatchSize(batchSize, onEpoch: onEpoch, reduce: reduce))
         guard onStep else { return }
         // Step values are visible at once to callbacks and the progress bar.
         let key = onEpoch ? name + "_step" : name
-        metrics.callback[key] = value
-        if onEpoch { metrics.callback[name] = value }
-        if progressBar { metrics.progressBar[key] = value }
+        metrics.callback[key] = stepValue
+        if onEpoch { metrics.callback[name] = stepValue }
+        if progressBar { metrics.progressBar[key] = stepValue }
     }
 
     /// The batch size that weights an epoch mean: the one given, else the first dimension of the
@@ -146,7 +156,7 @@ extension Trainer {
             }
         }
         guard !row.isEmpty, isGlobalZero else { return }
-        for logger in loggers { try logger.logMetrics(row, step: step) }
+        for logger in loggers where isGlobalZero { try logger.logMetrics(row, step: step) }
     }
 
     /// Reduces a loop's epoch values into the callback, progress-bar and logged metrics, and writes
@@ -176,6 +186,6 @@ extension Trainer {
     private func writeRow(_ row: [(name: String, value: Double)], step: Int) throws {
         guard !row.isEmpty, isGlobalZero else { return }
         let entries = row + [("epoch", Double(currentEpoch))]
-        for logger in loggers { try logger.logMetrics(entries, step: step) }
+        for logger in loggers where isGlobalZero { try logger.logMetrics(entries, step: step) }
     }
 }

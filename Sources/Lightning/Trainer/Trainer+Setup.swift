@@ -46,15 +46,20 @@ extension Trainer {
                 try fail("barebones: true measures the raw loop and cannot be combined with \(conflicts.joined(separator: ", ")); set those off (enableCheckpointing: false, logger: [], enableProgressBar: false, enableModelSummary: false, numSanityValSteps: 0)")
             }
         }
-        let distributed = "needs a distributed strategy (DDP), which SwiftLightning does not have yet; use one device"
         switch c.devices {
-        case .count(let n) where n < 1: try fail("devices must be at least 1, got \(n)")
-        case .count(let n) where n > 1: try fail("devices: \(n) \(distributed)")
+        case .count(let n) where n < 1: try fail("devices must be at least 1 (or -1 for every device), got \(n)")
         case .indices(let list) where list.isEmpty: try fail("devices: [] names no device")
-        case .indices(let list) where list.count > 1: try fail("devices: \(list) \(distributed)")
+        case .indices(let list) where Set(list).count != list.count: try fail("devices: \(list) names a device twice")
         default: break
         }
-        if c.numNodes != 1 { try fail("numNodes: \(c.numNodes) \(distributed)") }
+        if c.numNodes < 1 { try fail("numNodes must be at least 1, got \(c.numNodes)") }
+        // Unknown or unsupported strategy names fail here, before any process starts.
+        let processes: Int = switch c.devices {
+        case .count(let n): n * c.numNodes
+        case .indices(let list): list.count * c.numNodes
+        case .auto, .all: 1
+        }
+        _ = try c.strategy.resolve(processes: processes)
     }
 
     /// The default logger is a CSVLogger under `defaultRootDir` (Lightning picks TensorBoard when it
@@ -156,7 +161,14 @@ extension Trainer {
                 let result = try body()
                 if isGlobalZero { try profiler?.describe() }
                 return result
-            } catch {
+            } catch let caught {
+                // In a DDP run: an error caused by another rank names that rank; an error of this
+                // rank's own is recorded for the others, and the ranks this process launched stop.
+                var error = caught
+                if let runtime, !(caught is KeyboardInterrupt || caught is SIGTERMException) {
+                    error = runtime.explain(caught)
+                    SubprocessLauncher.current?.terminateChildren()
+                }
                 interrupted = true
                 if isGlobalZero { try? profiler?.describe() }
                 for callback in callbacks {

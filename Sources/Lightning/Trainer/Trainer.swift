@@ -81,15 +81,26 @@ public final class Trainer {
     /// The first logger's folder, or `defaultRootDir`.
     public var logDir: String { loggers.first?.logDir ?? defaultRootDir }
 
-    // MARK: Distribution (a single process until the distributed strategies arrive)
+    // MARK: Distribution
 
-    public var globalRank: Int { 0 }
-    public var localRank: Int { 0 }
-    public var nodeRank: Int { 0 }
-    public var worldSize: Int { 1 }
+    /// This process's rank among all processes (0 with one process).
+    public var globalRank: Int { runtime?.globalRank ?? 0 }
+    /// This process's rank on its machine.
+    public var localRank: Int { runtime?.localRank ?? 0 }
+    /// The machine's rank among the machines.
+    public var nodeRank: Int { runtime?.nodeRank ?? 0 }
+    /// The number of processes (devices × numNodes in a DDP run).
+    public var worldSize: Int { runtime?.worldSize ?? 1 }
     public var isGlobalZero: Bool { globalRank == 0 }
 
     // MARK: Internal state
+
+    /// The process group of a DDP run (nil with one process).
+    var runtime: DistributedRuntime?
+    /// The DDP settings of the current run (nil with one process).
+    var ddpStrategy: DDPStrategy?
+    /// The gradient synchronisation of the module being fitted (DDP only).
+    var ddp: DistributedDataParallel?
 
     let metrics = MetricStore()
     /// Optimizer steps taken, counted for logging (Lightning's `_batches_that_stepped`).
@@ -131,7 +142,7 @@ public final class Trainer {
 
     /// Creates a trainer; every argument left nil takes Lightning's default.
     public convenience init(
-        accelerator: String? = nil, strategy: String? = nil, devices: Devices? = nil, numNodes: Int? = nil,
+        accelerator: String? = nil, strategy: StrategyChoice? = nil, devices: Devices? = nil, numNodes: Int? = nil,
         precision: PrecisionSetting? = nil, logger: [any Logger]? = nil, callbacks: [any Callback]? = nil,
         fastDevRun: Int? = nil, maxEpochs: Int? = nil, minEpochs: Int? = nil, maxSteps: Int? = nil, minSteps: Int? = nil,
         maxTime: Double? = nil, limitTrainBatches: BatchLimit? = nil, limitValBatches: BatchLimit? = nil,
@@ -141,7 +152,7 @@ public final class Trainer {
         enableModelSummary: Bool? = nil, accumulateGradBatches: Int? = nil, gradientClipVal: Double? = nil,
         gradientClipAlgorithm: GradientClipAlgorithm? = nil, deterministic: Bool? = nil, benchmark: Bool? = nil,
         inferenceMode: Bool? = nil, profiler: ProfilerChoice? = nil, detectAnomaly: Bool? = nil, barebones: Bool? = nil,
-        reloadDataloadersEveryNEpochs: Int? = nil, defaultRootDir: String? = nil
+        reloadDataloadersEveryNEpochs: Int? = nil, defaultRootDir: String? = nil, useDistributedSampler: Bool? = nil
     ) throws {
         var c = TrainerConfiguration()
         if barebones == true {
@@ -189,6 +200,7 @@ public final class Trainer {
         if let barebones { c.barebones = barebones }
         if let reloadDataloadersEveryNEpochs { c.reloadDataloadersEveryNEpochs = reloadDataloadersEveryNEpochs }
         if let defaultRootDir { c.defaultRootDir = defaultRootDir }
+        if let useDistributedSampler { c.useDistributedSampler = useDistributedSampler }
         try self.init(c)
     }
 

@@ -101,7 +101,12 @@ public struct PrecisionSetting: RawRepresentable, Hashable, Sendable, Expressibl
 /// ```
 public struct TrainerConfiguration {
     public var accelerator: String = "auto"
-    public var strategy: String = "auto"
+    /// "auto" (DDP when devices × numNodes > 1), "ddp", "ddp_find_unused_parameters_true",
+    /// "single_device", or `.ddp(DDPStrategy(...))`.
+    public var strategy: StrategyChoice = "auto"
+    /// Give each rank its share of the data with a `DistributedSampler` (Lightning's
+    /// `use_distributed_sampler`).
+    public var useDistributedSampler: Bool = true
     public var devices: Devices = .auto
     public var numNodes: Int = 1
     public var precision: PrecisionSetting = .float32

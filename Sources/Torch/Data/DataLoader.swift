@@ -221,6 +221,35 @@ public final class DataLoader<Batch> {
         }
     }
 
+    /// The same loader (dataset, collation, workers, batch size) reading its indices from
+    /// `sampler`: how a distributed run gives each rank its share (Lightning re-creates the loader
+    /// with a `DistributedSampler` the same way). Not for loaders with a batch sampler or an
+    /// iterable dataset.
+    ///
+    /// ```swift
+    /// let shard = try loader.replacingSampler(DistributedSampler(count: 60_000, numReplicas: 2, rank: 1))
+    /// ```
+    public func replacingSampler(_ sampler: any Sampler<Int>) throws(TorchError) -> DataLoader<Batch> {
+        guard case .map = source, self.sampler != nil else {
+            throw TorchError("replacingSampler needs a loader over a map-style dataset with an index sampler (this one has a batch sampler or an iterable dataset)")
+        }
+        return try DataLoader(copying: self, sampler: sampler)
+    }
+
+    private init(copying other: DataLoader<Batch>, sampler: any Sampler<Int>) throws(TorchError) {
+        batchSize = other.batchSize
+        dropLast = other.dropLast
+        numWorkers = other.numWorkers
+        prefetchFactor = other.prefetchFactor
+        pinMemory = other.pinMemory
+        persistentWorkers = other.persistentWorkers
+        timeout = other.timeout
+        generator = other.generator
+        source = other.source
+        self.sampler = sampler
+        batchSampler = try BatchSampler(sampler, batchSize: other.batchSize, dropLast: other.dropLast)
+    }
+
     private static func validate(numWorkers: Int, timeout: Double?, prefetchFactor: Int?, persistentWorkers: Bool) throws(TorchError) {
         guard numWorkers >= 0 else {
             throw TorchError("num_workers option should be non-negative; use num_workers=0 to disable worker threads.")

@@ -1,0 +1,160 @@
+import Foundation
+import Torch
+
+// The Trainer in a DDP run: joining the process group, the device of each rank, the share of the
+// data, gradient synchronisation, and the collectives callbacks and modules use.
+
+extension Trainer {
+    /// Whether CUDA is the accelerator asked for (explicitly or by "auto").
+    var usesCUDA: Bool {
+        switch configuration.accelerator {
+        case "gpu", "cuda": true
+        case "auto": CUDA.isAvailable
+        default: false
+        }
+    }
+
+    /// Processes per machine for `devices` (Lightning's `parse_devices`): a count, a list of GPU
+    /// indices, -1 for every device; "auto" is 1 on the CPU and every GPU on CUDA.
+    var devicesPerNode: Int {
+        switch configuration.devices {
+        case .count(let n): n
+        case .indices(let list): list.count
+        case .all: usesCUDA ? CUDA.deviceCount : ProcessInfo.processInfo.activeProcessorCount
+        case .auto: usesCUDA ? Swift.max(CUDA.deviceCount, 1) : 1
+        }
+    }
+
+    /// Chooses the device and, for more than one process, launches the local ranks (first time
+    /// only) and joins the process group (Lightning's `strategy.setup_environment`).
+    func setupStrategy() throws {
+        let processes = devicesPerNode * configuration.numNodes
+        ddpStrategy = try configuration.strategy.resolve(processes: processes)
+        guard let strategy = ddpStrategy else {
+            device = try resolveDevice()
+            return
+        }
+        if runtime == nil {
+            let environment = try strategy.clusterEnvironment
+                ?? detectClusterEnvironment(devicesPerNode: devicesPerNode, numNodes: configuration.numNodes)
+            if let lightning = environment as? LightningEnvironment {
+                if let declared = ProcessInfo.processInfo.environment["WORLD_SIZE"].flatMap(Int.init), declared != lightning.worldSize {
+                    throw LightningError.configuration("WORLD_SIZE is \(declared) but devices (\(devicesPerNode)) × numNodes (\(configuration.numNodes)) is \(lightning.worldSize): give every machine the same devices and numNodes")
+                }
+                if !lightning.createsProcessesExternally && devicesPerNode > 1 {
+                    try SubprocessLauncher().launch(devices: devicesPerNode, numNodes: configuration.numNodes, environment: lightning)
+                }
+            } else if environment.worldSize != processes {
+                throw LightningError.configuration("\(environment.name) runs \(environment.worldSize) processes, but devices (\(devicesPerNode)) × numNodes (\(configuration.numNodes)) is \(processes); make them agree")
+            }
+            SubprocessLauncher.bindToParent()
+            runtime = try DistributedRuntime.join(environment, timeout: strategy.timeout, devices: devicesPerNode)
+        }
+        device = try deviceForRank()
+    }
+
+    /// The device of this rank: the CPU, or the GPU of its local rank (or the local rank's entry
+    /// of a `devices` list).
+    private func deviceForRank() throws -> Device {
+        guard usesCUDA else { return .cpu }
+        guard CUDA.isAvailable else { _ = try resolveDevice(); return .cpu }
+        if case .indices(let list) = configuration.devices { return .cuda(list[localRank % list.count]) }
+        return .cuda(localRank)
+    }
+
+    /// `loader` as this rank's share (a DistributedSampler), when the run is distributed and
+    /// `useDistributedSampler` is on; evaluation loaders are never shuffled.
+    func shard<Batch>(_ loader: any BatchLoader<Batch>, training: Bool) throws -> any BatchLoader<Batch> {
+        guard let runtime, configuration.useDistributedSampler else { return loader }
+        let seed = ProcessInfo.processInfo.environment["PL_GLOBAL_SEED"].flatMap(Int.init) ?? 0
+        return try loader.distributed(rank: runtime.globalRank, worldSize: runtime.worldSize,
+                                      shuffle: training ? nil : false, seed: seed) ?? loader
+    }
+
+    /// `prepareData` of the data module and the module, on local rank 0 of each machine only (the
+    /// others wait), as Lightning's `prepare_data_per_node`.
+    func prepareData<M: LightningModule>(_ module: M, _ data: RunData<M>) throws {
+        if localRank == 0 {
+            try data.prepareData()
+            try callModule(.named("prepare_data")) { try module.prepareData() }
+        }
+        try barrier()
+    }
+
+    /// The training loader from the module or data module, as this rank's share.
+    func loadTrainData<M: LightningModule>(_ data: RunData<M>) throws -> (any BatchLoader<M.Batch>)? {
+        let loader = try callModule(.named("train_dataloader")) { try data.train() }
+        return try loader.map { try shard($0, training: true) }
+    }
+
+    /// Synchronises `module` with rank 0 and readies gradient averaging (fit only).
+    func wrapForDistributedTraining(_ module: Module) throws {
+        guard let runtime, let strategy = ddpStrategy else {
+            ddp = nil
+            return
+        }
+        ddp = try runtime.guarding {
+            try DistributedDataParallel(module, processGroup: runtime.processGroup,
+                                        findUnusedParameters: strategy.findUnusedParameters,
+                                        broadcastBuffers: strategy.broadcastBuffers, bucketCapMB: strategy.bucketCapMB)
+        }
+    }
+
+    /// Stops with an error naming the rank when the launcher saw a local rank fail (checked between
+    /// training steps, as Lightning's watchdog).
+    func checkPeers() throws {
+        if let failure = SubprocessLauncher.current?.firstFailure {
+            throw LightningError.distributed("\(failure); rank \(globalRank) stopped")
+        }
+    }
+
+    // MARK: Collectives (no-ops with one process)
+
+    /// Waits until every rank gets here (Lightning's `strategy.barrier`).
+    public func barrier() throws {
+        guard let runtime else { return }
+        try runtime.guarding { try runtime.processGroup.barrier() }
+    }
+
+    /// Rank `root`'s `value` on every rank (Lightning's `strategy.broadcast` for a string).
+    public func broadcast(_ value: String, from root: Int = 0) throws -> String {
+        guard let runtime else { return value }
+        return try runtime.guarding { try runtime.processGroup.broadcast(value, from: root) }
+    }
+
+    /// Combines `tensor` across the ranks into a new tensor (Lightning's `strategy.reduce`; mean by
+    /// default).
+    public func allReduce(_ tensor: Tensor, op: ReduceOp = .mean) throws -> Tensor {
+        guard let runtime else { return tensor }
+        var reduced = try tensor.detach().clone().contiguous()
+        if op == .mean && !reduced.isFloatingPoint { reduced = try reduced.to(dtype: .float32) }
+        let result = reduced
+        try runtime.guarding { try runtime.processGroup.allReduce(result, op: op) }
+        return result
+    }
+
+    /// `tensor` from every rank, stacked along a new first dimension (Lightning's `all_gather`).
+    public func allGather(_ tensor: Tensor) throws -> Tensor {
+        guard let runtime else { return try tensor.unsqueeze(dim: 0) }
+        return try runtime.guarding { try Tensor.stack(try runtime.processGroup.allGather(tensor.detach())) }
+    }
+
+    /// One decision from every rank's: true when all ranks (or, with `all: false`, any rank) decided
+    /// true (Lightning's `strategy.reduce_boolean_decision`).
+    public func reduceBooleanDecision(_ decision: Bool, all: Bool = true) throws -> Bool {
+        guard let runtime else { return decision }
+        let votes = try Tensor([Int64(decision ? 1 : 0)])
+        try runtime.guarding { try runtime.processGroup.allReduce(votes, op: .sum) }
+        let count = Int(try votes.item(Int64.self))
+        return all ? count == runtime.worldSize : count > 0
+    }
+}
+
+extension LightningModule {
+    /// `tensor` from every rank, stacked along a new first dimension (Lightning's
+    /// `self.all_gather`); with one process, `tensor` with a leading dimension of 1.
+    public func allGather(_ tensor: Tensor) throws -> Tensor {
+        guard let trainer else { return try tensor.unsqueeze(dim: 0) }
+        return try trainer.allGather(tensor)
+    }
+}

@@ -1,0 +1,89 @@
+// The child process of DDPTests: W1 from the benchmarks (MLP 784→128→ReLU→10, Adam 1e-3,
+// cross-entropy) on deterministic data, trained with the Trainer on 1 or more processes.
+//
+//   LightningDDPChild <folder> <steps> <devices> <numNodes> <batchSize> [--sleep-ms N]
+//
+// Each rank writes <folder>/rank<r>.json: the final weights (flattened, in parameter order), the
+// sum of all weights after every step, and the logged train_loss values (steps and epoch) as the
+// callbacks see them. The devices and the environment decide how many processes run.
+import Foundation
+import Lightning
+import Torch
+
+final class W1: Module, LightningModule {
+    typealias Batch = [Tensor]
+    let hidden: Linear
+    let output: Linear
+    var sleepSeconds = 0.0
+
+    init() {
+        manualSeed(0)
+        hidden = try! Linear(784, 128)
+        output = try! Linear(128, 10)
+        super.init()
+    }
+
+    func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
+        if sleepSeconds > 0 { Thread.sleep(forTimeInterval: sleepSeconds) }
+        let logits = try output(try hidden(batch[0]).relu())
+        let loss = try Functional.crossEntropy(logits, batch[1])
+        try log("train_loss", loss, onStep: true, onEpoch: true, syncDist: true)
+        return loss
+    }
+
+    func configureOptimizers() throws -> OptimizerConfiguration {
+        OptimizerConfiguration(try Adam(parameters(), lr: 1e-3))
+    }
+}
+
+/// Records the weights' sum after each step and the synchronised step loss.
+final class Recorder: Callback {
+    var sums: [Double] = []
+    var losses: [Double] = []
+    let pidFile: String?
+    init(pidFile: String?) { self.pidFile = pidFile }
+
+    func onTrainStart(_ trainer: Trainer, _ module: any LightningModule) throws {
+        if let pidFile { try "\(getpid())".write(toFile: pidFile + "\(trainer.globalRank)", atomically: true, encoding: .utf8) }
+    }
+
+    func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws {
+        let model = module as! W1
+        sums.append(try model.parameters().reduce(0.0) { $0 + (try $1.to(dtype: .float64).sum().item(Double.self)) })
+        losses.append(trainer.callbackMetrics["train_loss_step"] ?? .nan)
+    }
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 6, let steps = Int(arguments[2]), let devices = Int(arguments[3]), let numNodes = Int(arguments[4]),
+      let batchSize = Int(arguments[5]) else {
+    FileHandle.standardError.write(Data("usage: LightningDDPChild <folder> <steps> <devices> <numNodes> <batchSize> [--sleep-ms N]\n".utf8))
+    exit(2)
+}
+let folder = arguments[1]
+let sleepMs = arguments.firstIndex(of: "--sleep-ms").flatMap { Int(arguments[$0 + 1]) } ?? 0
+
+do {
+    // 50 batches of 64 of W1's data: random vectors and labels from a fixed seed.
+    let generator = try Generator(seed: 42)
+    let x = try Tensor.randn([3200, 784], generator: generator)
+    let y = try Tensor.randint(high: 10, size: [3200], generator: generator)
+    let loader = try DataLoader(TensorDataset(x, y), batchSize: batchSize)
+    let model = W1()
+    model.sleepSeconds = Double(sleepMs) / 1000
+    let recorder = Recorder(pidFile: sleepMs > 0 ? folder + "/pid-rank" : nil)
+    let trainer = try Trainer(accelerator: "cpu", devices: .count(devices), numNodes: numNodes, logger: [],
+                              callbacks: [recorder], maxEpochs: 1, maxSteps: steps, enableCheckpointing: false,
+                              enableProgressBar: false, enableModelSummary: false, defaultRootDir: folder)
+    try trainer.fit(model, trainDataloaders: loader)
+    let weights = try model.parameters().flatMap { try $0.toArray(of: Float.self) }
+    let result: [String: Any] = [
+        "rank": trainer.globalRank, "world": trainer.worldSize, "weights": weights, "sums": recorder.sums,
+        "losses": recorder.losses, "epoch_loss": trainer.callbackMetrics["train_loss_epoch"] ?? .nan,
+    ]
+    let data = try JSONSerialization.data(withJSONObject: result)
+    try data.write(to: URL(fileURLWithPath: folder + "/rank\(trainer.globalRank).json"))
+} catch {
+    FileHandle.standardError.write(Data("LightningDDPChild: \(error)\n".utf8))
+    exit(1)
+}
