@@ -42,6 +42,7 @@ struct Report: Codable {
     var broadcastCodable: [Int]
     var loadedMatches: Bool
     var loadedStep: Int
+    var sampleIndices: [Float]
 }
 
 let arguments = CommandLine.arguments
@@ -84,13 +85,18 @@ do {
     _ = try fabric.load(checkpoint, state: &state, strict: false)
     let matches = try zip(fresh.parameters(), net.parameters()).allSatisfy { try $0.toArray(of: Float.self) == $1.toArray(of: Float.self) }
 
+    // setupDataloaders gives each rank its share (a DistributedSampler replaces the sequential one).
+    let indexLoader = try fabric.setupDataloaders(DataLoader(TensorDataset(Tensor((0..<8).map { Float($0) })), batchSize: 2))
+    var sampleIndices: [Float] = []
+    try indexLoader.forEach { batch in sampleIndices += try batch[0].toArray(of: Float.self) }
+
     var weights: [String: [Float]] = [:]
     for (name, tensor) in net.stateDict() { weights[name] = try tensor.toArray(of: Float.self) }
     let report = Report(rank: rank, worldSize: fabric.worldSize, weights: weights,
                         allReduceMean: try reduced.toArray(of: Float.self), allReduceSum: summed,
                         allGather: try gathered.flatten().toArray(of: Float.self), allGatherShape: gathered.shape,
                         broadcastString: text, broadcastCodable: codable, loadedMatches: matches,
-                        loadedStep: state["step"]?.value?.intValue ?? -1)
+                        loadedStep: state["step"]?.value?.intValue ?? -1, sampleIndices: sampleIndices)
     try JSONEncoder().encode(report).write(to: URL(fileURLWithPath: folder + "/rank\(rank).json"))
     try fabric.barrier()
     exit(0)

@@ -274,6 +274,7 @@ private struct ChildReport: Decodable {
     var broadcastCodable: [Int]
     var loadedMatches: Bool
     var loadedStep: Int
+    var sampleIndices: [Float]
 }
 
 /// Runs Tests/FabricChild (the `FabricChild` product, built beside the test bundle).
@@ -357,6 +358,9 @@ private func checkTwoRankRun(_ folder: String) throws {
         #expect(report.broadcastCodable == [3, 1, 4])
         #expect(report.loadedMatches && report.loadedStep == FabricChild.steps)
     }
+    // Each rank read its own half of the data set (DistributedSampler's interleaving).
+    #expect(reports[0].sampleIndices == [0, 2, 4, 6])
+    #expect(reports[1].sampleIndices == [1, 3, 5, 7])
     // The training changed the weights (the comparison is not vacuous).
     #expect(reference != (try FabricMLP().weights()))
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Torch
 
 /// A batch source set up by ``Fabric/setupDataloaders(_:useDistributedSampler:moveToDevice:)``
@@ -60,22 +61,26 @@ extension Fabric {
     /// Wraps a batch source so its batches come on the device and every pass is a new epoch
     /// (Lightning's `setup_dataloaders`).
     ///
-    /// In a multi-process run each rank must read its own share of the data. Lightning swaps the
-    /// loader's sampler for a `DistributedSampler`; a Swift `DataLoader`'s sampler is fixed when it
-    /// is made, so build it with ``distributedSampler(count:shuffle:seed:dropLast:)`` instead
-    /// (a `DataLoader` without one is an error that says so; other batch sources are used as given).
+    /// In a multi-process run each rank reads its own share of the data: a `DataLoader` with a
+    /// sequential or random sampler is re-made with a `DistributedSampler` (shuffling when it
+    /// shuffled, seeded with `PL_GLOBAL_SEED` or 0), as Lightning. A loader with a sampler of your
+    /// own (build one with ``distributedSampler(count:shuffle:seed:dropLast:)``), a batch sampler,
+    /// an iterable dataset or another batch source is used as it is, on every rank.
     ///
     /// ```swift
-    /// let sampler = try fabric.distributedSampler(count: dataset.count, shuffle: true)
-    /// let loader = try fabric.setupDataloaders(DataLoader(dataset, batchSize: 32, sampler: sampler, collate: stack))
+    /// let loader = try fabric.setupDataloaders(DataLoader(dataset, batchSize: 32, shuffle: true))
+    /// try loader.forEach { batch in … }
     /// ```
     public func setupDataloaders<L: BatchLoader>(_ loader: L, useDistributedSampler: Bool = true,
                                                  moveToDevice: Bool = true) throws -> FabricDataLoader<L.Batch> {
-        if worldSize > 1, useDistributedSampler, let dataLoader = loader as? DataLoader<L.Batch>,
-           !(dataLoader.sampler is DistributedSampler) {
-            throw LightningError.configuration("this Fabric runs \(worldSize) processes, so each needs its own share of the data: make the DataLoader with `sampler: fabric.distributedSampler(count: dataset.count, shuffle: …)`, or pass `useDistributedSampler: false` to read all of it on every rank")
+        var source: any BatchLoader<L.Batch> = loader
+        if worldSize > 1, useDistributedSampler {
+            let seed = ProcessInfo.processInfo.environment["PL_GLOBAL_SEED"].flatMap { Int($0) } ?? 0
+            if let split = try loader.distributed(rank: globalRank, worldSize: worldSize, shuffle: nil, seed: seed) {
+                source = split
+            }
         }
-        return FabricDataLoader(loader: loader, device: moveToDevice ? device : nil)
+        return FabricDataLoader(loader: source, device: moveToDevice ? device : nil)
     }
 
     /// Several batch sources of one batch type at once.
