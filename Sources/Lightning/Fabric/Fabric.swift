@@ -132,7 +132,7 @@ public final class Fabric {
         self.timeout = timeout
         self.devicesPerNode = perNode
         self.environment = environment
-        self.precisionPlugin = PrecisionPlugin(setting: precision, device: device)
+        self.precisionPlugin = PrecisionPlugin(setting: precision, device: device, owner: "Fabric")
     }
 
     // MARK: Launching

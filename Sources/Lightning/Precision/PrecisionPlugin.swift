@@ -10,11 +10,12 @@ struct PrecisionPlugin {
 
     /// The plugin Lightning's accelerator connector picks: "16-mixed" on the CPU turns into
     /// "bf16-mixed" with a warning (PyTorch's CPU AMP is meant for bfloat16); "16-mixed" elsewhere
-    /// gets a `GradScaler` with PyTorch's defaults.
-    init(setting: PrecisionSetting, device: Device) {
+    /// gets a `GradScaler` with PyTorch's defaults. `owner` names the caller in the warning
+    /// ("Trainer" or "Fabric").
+    init(setting: PrecisionSetting, device: Device, owner: String = "Trainer") {
         var setting = setting
         if setting == .float16Mixed && device == .cpu {
-            Swift.print("warning: You passed `Trainer(accelerator='cpu', precision='16-mixed')` but AMP with fp16 is not supported on CPU. Using `precision='bf16-mixed'` instead.")
+            Swift.print("warning: You passed `\(owner)(accelerator='cpu', precision='16-mixed')` but AMP with fp16 is not supported on CPU. Using `precision='bf16-mixed'` instead.")
             setting = .bfloat16Mixed
         }
         self.setting = setting
