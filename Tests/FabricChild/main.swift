@@ -2,7 +2,10 @@
 // rank trains a small MLP on its half of a fixed batch with SGD, exercises the collectives and a
 // checkpoint round trip, and writes what it saw to <folder>/rank<R>.json.
 //
-//   FabricChild <folder> <steps>
+//   FabricChild <folder> <steps> [--fail-rank R]
+//
+// With --fail-rank, rank R throws inside `fabric.launch { }` and the other rank, waiting in a
+// barrier, must stop with an error that names rank R.
 //
 // Started with LOCAL_RANK set, it joins the run; started without, rank 0 launches rank 1 itself.
 import Foundation
@@ -51,6 +54,24 @@ guard arguments.count >= 3, let steps = Int(arguments[2]) else {
     exit(2)
 }
 let folder = arguments[1]
+let failRank = arguments.firstIndex(of: "--fail-rank").flatMap { Int(arguments[$0 + 1]) }
+
+struct DeliberateFailure: Error, CustomStringConvertible {
+    var description: String { "deliberate failure for the test" }
+}
+
+if let failRank {
+    do {
+        try Fabric(accelerator: "cpu", strategy: "ddp", devices: 2).launch { fabric in
+            if fabric.globalRank == failRank { throw DeliberateFailure() }
+            try fabric.barrier()
+        }
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("FabricChild failed: \(error)\n".utf8))
+        exit(1)
+    }
+}
 
 do {
     let fabric = try Fabric(accelerator: "cpu", strategy: "ddp", devices: 2)

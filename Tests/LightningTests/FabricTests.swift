@@ -291,10 +291,11 @@ private enum FabricChild {
         return nil
     }
 
-    static func start(_ folder: String, port: Int, localRank: Int?) throws -> Process {
+    static func start(_ folder: String, port: Int, localRank: Int?, extra: [String] = [], standardError: Any? = nil) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(executable, "build FabricChild (swift build --build-tests builds it)"))
-        process.arguments = [folder, String(steps)]
+        process.arguments = [folder, String(steps)] + extra
+        if let standardError { process.standardError = standardError }
         var environment = ProcessInfo.processInfo.environment
         for key in ["LOCAL_RANK", "RANK", "WORLD_SIZE", "NODE_RANK", "GROUP_RANK", "TORCHELASTIC_RUN_ID", "SLURM_NTASKS", "SWIFTLIGHTNING_LAUNCHER_PID"] {
             environment[key] = nil
@@ -384,5 +385,22 @@ private func checkTwoRankRun(_ folder: String) throws {
         let statuses = FabricChild.finish([rankZero])
         #expect(statuses == [0])
         try checkTwoRankRun(folder)
+    }
+
+    @Test func aFailingRankIsNamedByTheOther() throws {
+        let folder = try temporaryFolder("fabric-fail")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let port = try findFreePort()
+        let errorFile = folder + "/rank0.err"
+        _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
+        defer { try? handle.close() }
+        let rankZero = try FabricChild.start(folder, port: port, localRank: 0, extra: ["--fail-rank", "1"], standardError: handle)
+        let rankOne = try FabricChild.start(folder, port: port, localRank: 1, extra: ["--fail-rank", "1"], standardError: FileHandle.nullDevice)
+        let statuses = FabricChild.finish([rankZero, rankOne])
+        #expect(statuses == [1, 1])
+        let message = try String(contentsOfFile: errorFile, encoding: .utf8)
+        #expect(message.contains("rank 1 failed"), "rank 0 said: \(message)")
+        #expect(message.contains("deliberate failure for the test"))
     }
 }
