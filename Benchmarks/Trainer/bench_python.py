@@ -128,7 +128,8 @@ def make_workload(wid):
     raise SystemExit(f"unknown workload {wid}; use W1..W5")
 
 
-torch.set_num_threads(2)
+devices = int(__import__("os").environ.get("BENCH_DEVICES", "1"))
+torch.set_num_threads(max(1, 2 // devices))
 started = process_start_seconds()
 model, train, val, epochs, lr = make_workload(workload)
 workdir = sys.argv[3] if len(sys.argv) > 3 else f"/tmp/trainer-bench-py-{__import__('os').getpid()}"
@@ -189,12 +190,15 @@ if mode == "lightning":
         fit_end = boot_seconds()
         progress.close()
     else:
-        trainer = L.Trainer(accelerator="cpu", devices=1, max_epochs=epochs, barebones=True)
+        trainer = L.Trainer(accelerator="cpu", devices=devices, strategy="ddp" if devices > 1 else "auto",
+                            max_epochs=epochs, barebones=True)
         fit_start = boot_seconds()
         trainer.fit(module)
         fit_end = boot_seconds()
     steps = trainer.global_step
     final_loss = module.last_loss.item()
+    if trainer.global_rank != 0:
+        sys.exit(0)  # one result line per run, from rank 0
     if workload == "W4":
         shutil.rmtree(workdir, ignore_errors=True)
     side = "python_lightning"
@@ -228,6 +232,6 @@ import json  # noqa: E402
 
 fit = fit_end - fit_start
 print(json.dumps({
-    "side": side, "workload": workload, "fit_s": fit, "steps": steps, "steps_per_s": steps / fit,
+    "side": side, "workload": workload, "devices": devices, "fit_s": fit, "steps": steps, "steps_per_s": steps / fit,
     "first_step_s": first_step_at - started, "peak_rss_mib": peak_rss_mib(), "final_loss": final_loss,
 }, sort_keys=True))

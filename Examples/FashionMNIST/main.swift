@@ -3,6 +3,9 @@
 // early stopping and CSV logs; then the best checkpoint is tested.
 //
 // Run it with Scripts/example.sh (which installs libtorch and fetches the data if needed).
+// `--devices 2` trains with DDP on two CPU processes (Scripts/example-ddp.sh); the same Trainer
+// argument with NODE_RANK, MASTER_ADDR and MASTER_PORT set on each machine (and `--nodes N`)
+// trains across machines.
 import Foundation
 import Lightning
 import Torch
@@ -73,8 +76,9 @@ final class FashionClassifier: Module, LightningModule {
         let logits = try forward(batch[0])
         let loss = try logits.crossEntropyLoss(target: batch[1])
         let accuracy = try logits.argmax(dim: 1).eq(batch[1]).to(dtype: .float32).mean()
-        try log("\(prefix)_loss", loss, progressBar: true)
-        try log("\(prefix)_acc", accuracy, progressBar: true)
+        // syncDist: with several processes, the epoch values cover every rank's share of the data.
+        try log("\(prefix)_loss", loss, progressBar: true, syncDist: true)
+        try log("\(prefix)_acc", accuracy, progressBar: true, syncDist: true)
         return loss
     }
 
@@ -87,19 +91,24 @@ final class FashionClassifier: Module, LightningModule {
 let arguments = CommandLine.arguments
 let maxEpochs = arguments.firstIndex(of: "--epochs").flatMap { Int(arguments[$0 + 1]) } ?? 3
 let root = arguments.firstIndex(of: "--root").map { arguments[$0 + 1] } ?? "runs/fashion-mnist"
+let devices = arguments.firstIndex(of: "--devices").flatMap { Int(arguments[$0 + 1]) } ?? 1
+let nodes = arguments.firstIndex(of: "--nodes").flatMap { Int(arguments[$0 + 1]) } ?? 1
+let accelerator = arguments.firstIndex(of: "--accelerator").map { arguments[$0 + 1] } ?? "auto"
 
-setNumThreads(ProcessInfo.processInfo.activeProcessorCount)
+// Each process gets its share of the cores.
+setNumThreads(max(1, ProcessInfo.processInfo.activeProcessorCount / devices))
 manualSeed(0)
 let data = FashionMNISTData()
 let model = try FashionClassifier()
 let checkpoint = try ModelCheckpoint(monitor: "val_acc", saveLast: true, mode: .max)
 let trainer = try Trainer(
+    accelerator: accelerator, devices: .count(devices), numNodes: nodes,
     logger: [CSVLogger(saveDir: root)],
     callbacks: [checkpoint, EarlyStopping(monitor: "val_acc", patience: 2, mode: .max)],
     maxEpochs: maxEpochs,
     defaultRootDir: root)
 try trainer.fit(model, datamodule: data)
-print("best checkpoint: \(checkpoint.bestModelPath) (val_acc \(checkpoint.bestModelScore.map { String(format: "%.4f", $0) } ?? "?"))")
+trainer.print("best checkpoint: \(checkpoint.bestModelPath) (val_acc \(checkpoint.bestModelScore.map { String(format: "%.4f", $0) } ?? "?"))")
 let results = try trainer.test(model, datamodule: data, ckptPath: "best")
 let accuracy = results.first?["test_acc"] ?? 0
-print(String(format: "Fashion-MNIST test accuracy: %.2f%%", accuracy * 100))
+trainer.print(String(format: "Fashion-MNIST test accuracy: %.2f%%", accuracy * 100))

@@ -194,7 +194,10 @@ final class BenchModule: Module, LightningModule {
 
 // MARK: - Run
 
-setNumThreads(2)
+// BENCH_DEVICES=N (Benchmarks/run-ddp.sh): the Trainer runs N CPU processes with DDP, sharing the
+// 2 intra-op threads between them.
+let devices = ProcessInfo.processInfo.environment["BENCH_DEVICES"].flatMap(Int.init) ?? 1
+setNumThreads(max(1, 2 / devices))
 let started = processStartSeconds()
 let w = try makeWorkload(workload)
 var steps = 0
@@ -218,14 +221,15 @@ if mode == "trainer" {
             maxEpochs: w.epochs, enableModelSummary: false, defaultRootDir: workDirectory)
     } else {
         // Lightning's `barebones=True` turns these off itself; the Swift Trainer wants them off explicitly.
-        trainer = try Trainer(logger: [], maxEpochs: w.epochs, numSanityValSteps: 0, enableCheckpointing: false,
-                              enableProgressBar: false, enableModelSummary: false, barebones: true)
+        trainer = try Trainer(accelerator: "cpu", devices: .count(devices), logger: [], maxEpochs: w.epochs, numSanityValSteps: 0,
+                              enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false, barebones: true)
     }
     fitStart = bootSeconds()
     try trainer.fit(module)
     fitEnd = bootSeconds()
     steps = trainer.globalStep
     finalLoss = try module.lastLoss!.item(Double.self)
+    if trainer.globalRank != 0 { exit(0) }  // one result line per run, from rank 0
 } else {
     let optimizer = try Adam(w.model.parameters(), lr: w.lr)
     var last: Tensor?
@@ -259,7 +263,7 @@ if mode == "trainer" {
 
 let fit = fitEnd - fitStart
 let result: [String: Any] = [
-    "side": mode == "trainer" ? "swift_trainer" : "swift_raw", "workload": workload,
+    "side": mode == "trainer" ? "swift_trainer" : "swift_raw", "workload": workload, "devices": devices,
     "fit_s": fit, "steps": steps, "steps_per_s": Double(steps) / fit,
     "first_step_s": (firstStepAt ?? .nan) - started, "peak_rss_mib": peakRSSMiB(), "final_loss": finalLoss,
 ]

@@ -51,6 +51,9 @@ final class DistributedRuntime: @unchecked Sendable {
         guard (0..<size).contains(rank) else {
             throw LightningError.distributed("global rank \(rank) is outside the world of \(size) processes; check NODE_RANK (\(environment.nodeRank)), LOCAL_RANK (\(environment.localRank)), devices (\(devices)) and numNodes")
         }
+        // A peer that dies closes its sockets; writing to them must be an error, not SIGPIPE killing
+        // this process (Python ignores SIGPIPE at start-up for the same reason).
+        signal(SIGPIPE, SIG_IGN)
         let address = environment.mainAddress
         let port = environment.mainPort
         let store: Store

@@ -1,0 +1,214 @@
+import Foundation
+import Testing
+import Torch
+@testable import Lightning
+
+// DDP over Gloo on loopback with real processes (Tests/DDPChild, the `LightningDDPChild` product):
+// W1 for 50 steps on 2 ranks equals one process with the combined batch; the launcher, multi-node
+// by hand, and a killed rank.
+
+/// The child executable, its runs and their results.
+private enum DDPChild {
+    static var executable: String? {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("LightningDDPChild").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    struct Run {
+        let process: Process
+        let output: URL
+        var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+    }
+
+    /// Starts a child (bounded later by `finish`); `environment` adds variables.
+    static func start(_ folder: String, steps: Int, devices: Int, numNodes: Int = 1, batchSize: Int,
+                      environment: [String: String] = [:], sleepMs: Int = 0, tag: String = "") throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(executable, "build LightningDDPChild (swift build --build-tests builds it)"))
+        process.arguments = [folder, String(steps), String(devices), String(numNodes), String(batchSize)]
+            + (sleepMs > 0 ? ["--sleep-ms", String(sleepMs)] : [])
+        var variables = ProcessInfo.processInfo.environment
+        for key in ["MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK",
+                    "TORCHELASTIC_RUN_ID", "SLURM_NTASKS", SubprocessLauncher.parentVariable] {
+            variables[key] = nil
+        }
+        variables.merge(environment) { $1 }
+        process.environment = variables
+        let output = URL(fileURLWithPath: folder).appendingPathComponent("output\(tag).txt")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return Run(process: process, output: output)
+    }
+
+    /// Waits up to `seconds` for the child, then kills it; returns whether it ended by itself.
+    @discardableResult
+    static func finish(_ run: Run, seconds: Double = 120) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while run.process.isRunning && Date() < deadline { usleep(10_000) }
+        let ended = !run.process.isRunning
+        if !ended { kill(run.process.processIdentifier, SIGKILL) }
+        run.process.waitUntilExit()
+        return ended
+    }
+
+    struct Result {
+        var weights: [Float]
+        var sums: [Double]
+        var losses: [Double]
+        var epochLoss: Double
+    }
+
+    static func result(_ folder: String, rank: Int) throws -> Result {
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/rank\(rank).json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return Result(weights: (json["weights"] as! [NSNumber]).map(\.floatValue), sums: (json["sums"] as! [NSNumber]).map(\.doubleValue),
+                      losses: (json["losses"] as! [NSNumber]).map(\.doubleValue), epochLoss: (json["epoch_loss"] as! NSNumber).doubleValue)
+    }
+
+    static func folder(_ name: String) throws -> String {
+        let path = NSTemporaryDirectory() + "swiftlightning-ddp-\(name)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+}
+
+/// One process on the combined batch of 64, computed once for the suite.
+private let singleProcessReference: Result<DDPChild.Result, any Error> = Result {
+    let folder = try DDPChild.folder("single")
+    let run = try DDPChild.start(folder, steps: 50, devices: 1, batchSize: 64)
+    DDPChild.finish(run)
+    return try DDPChild.result(folder, rank: 0)
+}
+
+private func expectMatchesSingleProcess(_ ranks: [DDPChild.Result]) throws {
+    let single = try singleProcessReference.get()
+    for rank in ranks {
+        #expect(rank.weights.count == single.weights.count)
+        let difference = zip(rank.weights, single.weights).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(difference < 1e-5, "largest weight difference \(difference)")
+        // syncDist: the step losses (mean over the ranks) are the single-process losses.
+        let lossDifference = zip(rank.losses, single.losses).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(rank.losses.count == 50 && lossDifference < 1e-5, "largest loss difference \(lossDifference)")
+        #expect(abs(rank.epochLoss - single.epochLoss) < 1e-5)
+    }
+    // Every rank holds the same weights after every step.
+    #expect(ranks.allSatisfy { $0.sums == ranks[0].sums })
+    #expect(ranks.allSatisfy { $0.weights == ranks[0].weights })
+}
+
+@Suite("DDP (Gloo, processes on loopback)", .serialized)
+struct DDPTests {
+    @Test func twoLaunchedRanksTrainW1LikeOneProcessWithTheCombinedBatch() throws {
+        let folder = try DDPChild.folder("launched")
+        // `devices: 2`: rank 0 starts rank 1 itself.
+        let run = try DDPChild.start(folder, steps: 50, devices: 2, batchSize: 32)
+        #expect(DDPChild.finish(run), "the run did not finish: \(run.text)")
+        #expect(run.process.terminationStatus == 0, "\(run.text)")
+        #expect(run.text.contains("Initializing distributed: GLOBAL_RANK: 1, MEMBER: 2/2"))
+        try expectMatchesSingleProcess([try DDPChild.result(folder, rank: 0), try DDPChild.result(folder, rank: 1)])
+    }
+
+    @Test func twoNodesStartedByHandTrainTogether() throws {
+        let folder = try DDPChild.folder("nodes")
+        let port = try findFreePort()
+        let runs = try (0..<2).map { node in
+            try DDPChild.start(folder, steps: 50, devices: 1, numNodes: 2, batchSize: 32,
+                               environment: ["MASTER_ADDR": "127.0.0.1", "MASTER_PORT": String(port), "NODE_RANK": String(node)],
+                               tag: "-node\(node)")
+        }
+        for run in runs {
+            #expect(DDPChild.finish(run), "a node did not finish: \(run.text)")
+            #expect(run.process.terminationStatus == 0, "\(run.text)")
+        }
+        try expectMatchesSingleProcess([try DDPChild.result(folder, rank: 0), try DDPChild.result(folder, rank: 1)])
+    }
+
+    @Test func killingOneRankEndsTheRunWithAnErrorNamingIt() throws {
+        let folder = try DDPChild.folder("kill")
+        let run = try DDPChild.start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20)
+        defer { DDPChild.finish(run, seconds: 0) }
+        // Wait (bounded) for rank 1 to be training, then kill it.
+        let pidFile = folder + "/pid-rank1"
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: pidFile) && Date() < deadline && run.process.isRunning { usleep(20_000) }
+        let rank1 = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)), "rank 1 never started: \(run.text)")
+        usleep(300_000)
+        kill(rank1, SIGKILL)
+        // The whole run ends well within the collective timeout, with an error that names rank 1.
+        #expect(DDPChild.finish(run, seconds: 60), "rank 0 did not stop: \(run.text)")
+        #expect(run.process.terminationStatus != 0)
+        #expect(run.text.contains("rank 1 (local rank 1, pid \(rank1)) was killed by signal 9 (SIGKILL)"), "\(run.text)")
+        #expect(!DDPChild.isAlive(rank1))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/rank0.json"))
+    }
+
+    @Test func killingRankZeroTakesItsChildrenWithIt() throws {
+        let folder = try DDPChild.folder("kill-parent")
+        let run = try DDPChild.start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20)
+        defer { DDPChild.finish(run, seconds: 0) }
+        let pidFile = folder + "/pid-rank1"
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: pidFile) && Date() < deadline && run.process.isRunning { usleep(20_000) }
+        let rank1 = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)), "rank 1 never started: \(run.text)")
+        kill(run.process.processIdentifier, SIGKILL)
+        run.process.waitUntilExit()
+        let gone = Date().addingTimeInterval(10)
+        while DDPChild.isAlive(rank1) && Date() < gone { usleep(20_000) }
+        #expect(!DDPChild.isAlive(rank1), "rank 1 outlived rank 0")
+    }
+}
+
+@Suite("Cluster environments and strategy settings")
+struct ClusterEnvironmentTests {
+    @Test func lightningEnvironmentComputesRanksFromDevicesAndNodes() throws {
+        let environment = try LightningEnvironment(devicesPerNode: 4, numNodes: 3, environment: [
+            "MASTER_ADDR": "10.0.0.1", "MASTER_PORT": "29500", "NODE_RANK": "2", "LOCAL_RANK": "3",
+        ])
+        #expect(environment.worldSize == 12 && environment.globalRank == 11 && environment.localRank == 3)
+        #expect(environment.mainAddress == "10.0.0.1" && environment.mainPort == 29500)
+        #expect(environment.createsProcessesExternally)
+        let first = try LightningEnvironment(devicesPerNode: 2, numNodes: 1, environment: [:])
+        #expect(first.mainAddress == "127.0.0.1" && first.mainPort > 0 && !first.createsProcessesExternally)
+        #expect(throws: LightningError.self) {
+            _ = try LightningEnvironment(devicesPerNode: 1, numNodes: 2, environment: ["NODE_RANK": "1"])
+        }
+    }
+
+    @Test func torchrunAndSLURMAreDetected() throws {
+        let torchrun: EnvironmentVariables = ["TORCHELASTIC_RUN_ID": "x", "WORLD_SIZE": "8", "RANK": "5", "LOCAL_RANK": "1",
+                                              "GROUP_RANK": "2", "MASTER_ADDR": "host", "MASTER_PORT": "1234"]
+        let elastic = try detectClusterEnvironment(devicesPerNode: 4, numNodes: 2, environment: torchrun)
+        #expect(elastic.name == "TorchElasticEnvironment" && elastic.globalRank == 5 && elastic.worldSize == 8 && elastic.nodeRank == 2)
+        let slurm: EnvironmentVariables = ["SLURM_NTASKS": "4", "SLURM_PROCID": "3", "SLURM_LOCALID": "1", "SLURM_NODEID": "1",
+                                           "SLURM_NODELIST": "gpu[017-018,020],login1", "SLURM_JOB_ID": "1234567", "SLURM_JOB_NAME": "train"]
+        let environment = try detectClusterEnvironment(devicesPerNode: 2, numNodes: 2, environment: slurm)
+        #expect(environment.name == "SLURMEnvironment" && environment.globalRank == 3 && environment.localRank == 1)
+        #expect(environment.mainAddress == "gpu017" && environment.mainPort == 15000 + 4567)
+        var interactive = slurm
+        interactive["SLURM_JOB_NAME"] = "bash"
+        #expect(try detectClusterEnvironment(devicesPerNode: 1, numNodes: 1, environment: interactive).name == "LightningEnvironment")
+        #expect(SLURMEnvironment.firstHost("node1,node2") == "node1")
+        #expect(SLURMEnvironment.firstHost("a[9]") == "a9")
+    }
+
+    @Test func strategyNamesAreCheckedWhenTheTrainerIsMade() throws {
+        #expect(throws: LightningError.self) { _ = try Trainer(strategy: "ddp_spawn", devices: 2) }
+        #expect(throws: LightningError.self) { _ = try Trainer(strategy: "fsdp", devices: 2) }
+        #expect(throws: LightningError.self) { _ = try Trainer(strategy: "single_device", devices: 2) }
+        #expect(throws: LightningError.self) { _ = try Trainer(strategy: "nonsense") }
+        #expect(throws: LightningError.self) { _ = try Trainer(devices: 0) }
+        _ = try Trainer(strategy: "ddp_find_unused_parameters_true", devices: 2)
+        _ = try Trainer(strategy: .ddp(DDPStrategy(timeout: .seconds(30))), devices: 2, numNodes: 2)
+    }
+}
