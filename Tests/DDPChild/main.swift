@@ -1,7 +1,7 @@
 // The child process of DDPTests: W1 from the benchmarks (MLP 784→128→ReLU→10, Adam 1e-3,
 // cross-entropy) on deterministic data, trained with the Trainer on 1 or more processes.
 //
-//   LightningDDPChild <folder> <steps> <devices> <numNodes> <batchSize> [--sleep-ms N]
+//   LightningDDPChild <folder> <steps> <devices> <numNodes> <batchSize> [--sleep-ms N] [--timeout-s N]
 //
 // Each rank writes <folder>/rank<r>.json: the final weights (flattened, in parameter order), the
 // sum of all weights after every step, and the logged train_loss values (steps and epoch) as the
@@ -62,6 +62,7 @@ guard arguments.count >= 6, let steps = Int(arguments[2]), let devices = Int(arg
 }
 let folder = arguments[1]
 let sleepMs = arguments.firstIndex(of: "--sleep-ms").flatMap { Int(arguments[$0 + 1]) } ?? 0
+let timeoutSeconds = arguments.firstIndex(of: "--timeout-s").flatMap { Int(arguments[$0 + 1]) } ?? 1800
 
 do {
     // 50 batches of 64 of W1's data: random vectors and labels from a fixed seed.
@@ -72,7 +73,8 @@ do {
     let model = W1()
     model.sleepSeconds = Double(sleepMs) / 1000
     let recorder = Recorder(pidFile: sleepMs > 0 ? folder + "/pid-rank" : nil)
-    let trainer = try Trainer(accelerator: "cpu", devices: .count(devices), numNodes: numNodes, logger: [],
+    let trainer = try Trainer(accelerator: "cpu", strategy: .ddp(DDPStrategy(timeout: .seconds(timeoutSeconds))),
+                              devices: .count(devices), numNodes: numNodes, logger: [],
                               callbacks: [recorder], maxEpochs: 1, maxSteps: steps, enableCheckpointing: false,
                               enableProgressBar: false, enableModelSummary: false, defaultRootDir: folder)
     try trainer.fit(model, trainDataloaders: loader)

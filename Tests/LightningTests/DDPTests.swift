@@ -27,11 +27,13 @@ private enum DDPChild {
 
     /// Starts a child (bounded later by `finish`); `environment` adds variables.
     static func start(_ folder: String, steps: Int, devices: Int, numNodes: Int = 1, batchSize: Int,
-                      environment: [String: String] = [:], sleepMs: Int = 0, tag: String = "") throws -> Run {
+                      environment: [String: String] = [:], sleepMs: Int = 0, timeoutSeconds: Int? = nil,
+                      tag: String = "") throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(executable, "build LightningDDPChild (swift build --build-tests builds it)"))
         process.arguments = [folder, String(steps), String(devices), String(numNodes), String(batchSize)]
             + (sleepMs > 0 ? ["--sleep-ms", String(sleepMs)] : [])
+            + (timeoutSeconds.map { ["--timeout-s", String($0)] } ?? [])
         var variables = ProcessInfo.processInfo.environment
         for key in ["MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK",
                     "TORCHELASTIC_RUN_ID", "SLURM_NTASKS", SubprocessLauncher.parentVariable] {
@@ -40,7 +42,7 @@ private enum DDPChild {
         variables.merge(environment) { $1 }
         process.environment = variables
         let output = URL(fileURLWithPath: folder).appendingPathComponent("output\(tag).txt")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle
         process.standardError = handle
@@ -151,6 +153,24 @@ struct DDPTests {
         #expect(run.text.contains("rank 1 (local rank 1, pid \(rank1)) was killed by signal 9 (SIGKILL)"), "\(run.text)")
         #expect(!DDPChild.isAlive(rank1))
         #expect(!FileManager.default.fileExists(atPath: folder + "/rank0.json"))
+    }
+
+    @Test func aRankThatHangsIsNamedAfterTheTimeout() throws {
+        let folder = try DDPChild.folder("hang")
+        let run = try DDPChild.start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20, timeoutSeconds: 3)
+        defer { DDPChild.finish(run, seconds: 0) }
+        let pidFile = folder + "/pid-rank1"
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: pidFile) && Date() < deadline && run.process.isRunning { usleep(20_000) }
+        let rank1 = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)), "rank 1 never started: \(run.text)")
+        usleep(300_000)
+        kill(rank1, SIGSTOP)  // alive but frozen: only the timeout can tell
+        #expect(DDPChild.finish(run, seconds: 60), "rank 0 did not stop: \(run.text)")
+        #expect(run.process.terminationStatus != 0)
+        #expect(run.text.contains("rank 1 stopped responding"), "\(run.text)")
+        let gone = Date().addingTimeInterval(10)
+        while DDPChild.isAlive(rank1) && Date() < gone { usleep(20_000) }
+        #expect(!DDPChild.isAlive(rank1), "the frozen rank was left behind")
     }
 
     @Test func killingRankZeroTakesItsChildrenWithIt() throws {
