@@ -121,7 +121,7 @@ private func referenceWeights(maxSteps: Int) throws -> [String: [Float]] {
         let folder = try failureFolder("stale")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let onException = try OnExceptionCheckpoint(dirpath: folder)
-        FileManager.default.createFile(atPath: onException.ckptPath, contents: Data("old".utf8))
+        _ = FileManager.default.createFile(atPath: onException.ckptPath, contents: Data("old".utf8))
         try quietTrainer(folder, callbacks: [onException], maxSteps: 2).fit(ResumeModule(), trainDataloaders: try shuffledLoader())
         #expect(!FileManager.default.fileExists(atPath: onException.ckptPath))
         #expect(throws: LightningError.self) { try OnExceptionCheckpoint(dirpath: folder, filename: "") }
