@@ -9,15 +9,7 @@ import Torch
 
 /// The child executable, its runs and their results.
 private enum DDPChild {
-    static var executable: String? {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("LightningDDPChild").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        return nil
-    }
+    static var executable: String? { childExecutable(named: "LightningDDPChild") }
 
     struct Run {
         let process: Process
@@ -83,6 +75,14 @@ private enum DDPChild {
     }
 
     static func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+
+    /// The pid of `rank` once it is training (it writes pid-rank<r> in onTrainStart), waiting up to a minute.
+    static func trainingPID(of rank: Int, folder: String, run: Run) throws -> Int32 {
+        let pidFile = folder + "/pid-rank\(rank)"
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: pidFile) && Date() < deadline && run.process.isRunning { usleep(20_000) }
+        return try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)), "rank \(rank) never started: \(run.text)")
+    }
 }
 
 /// One process on the combined batch of 64, computed once for the suite.
@@ -141,10 +141,7 @@ struct DDPTests {
         let run = try DDPChild.start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20)
         defer { DDPChild.finish(run, seconds: 0) }
         // Wait (bounded) for rank 1 to be training, then kill it.
-        let pidFile = folder + "/pid-rank1"
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: pidFile) && Date() < deadline && run.process.isRunning { usleep(20_000) }
-        let rank1 = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)), "rank 1 never started: \(run.text)")
+        let rank1 = try DDPChild.trainingPID(of: 1, folder: folder, run: run)
         usleep(300_000)
         kill(rank1, SIGKILL)
         // The whole run ends well within the collective timeout, with an error that names rank 1.
@@ -159,10 +156,7 @@ struct DDPTests {
         let folder = try DDPChild.folder("hang")
         let run = try DDPChild.start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20, timeoutSeconds: 3)
         defer { DDPChild.finish(run, seconds: 0) }
-        let pidFile = folder + "/pid-rank1"
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: pidFile) && Date() < deadline && run.process.isRunning { usleep(20_000) }
-        let rank1 = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)), "rank 1 never started: \(run.text)")
+        let rank1 = try DDPChild.trainingPID(of: 1, folder: folder, run: run)
         usleep(300_000)
         kill(rank1, SIGSTOP)  // alive but frozen: only the timeout can tell
         #expect(DDPChild.finish(run, seconds: 60), "rank 0 did not stop: \(run.text)")
@@ -177,10 +171,7 @@ struct DDPTests {
         let folder = try DDPChild.folder("kill-parent")
         let run = try DDPChild.start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20)
         defer { DDPChild.finish(run, seconds: 0) }
-        let pidFile = folder + "/pid-rank1"
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: pidFile) && Date() < deadline && run.process.isRunning { usleep(20_000) }
-        let rank1 = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)), "rank 1 never started: \(run.text)")
+        let rank1 = try DDPChild.trainingPID(of: 1, folder: folder, run: run)
         kill(run.process.processIdentifier, SIGKILL)
         run.process.waitUntilExit()
         let gone = Date().addingTimeInterval(10)

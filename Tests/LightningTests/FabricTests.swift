@@ -281,15 +281,7 @@ private struct ChildReport: Decodable {
 private enum FabricChild {
     static let steps = 20
 
-    static var executable: String? {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("FabricChild").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        return nil
-    }
+    static var executable: String? { childExecutable(named: "FabricChild") }
 
     static func start(_ folder: String, port: Int, localRank: Int?, extra: [String] = [], standardError: Any? = nil) throws -> Process {
         let process = Process()

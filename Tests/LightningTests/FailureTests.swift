@@ -189,15 +189,7 @@ private func referenceWeights(maxSteps: Int) throws -> [String: [Float]] {
 private struct Child {
     static let maxSteps = 30
 
-    static var executable: String? {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("LightningFailureChild").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        return nil
-    }
+    static var executable: String? { childExecutable(named: "LightningFailureChild") }
 
     static func start(_ folder: String, resume: Bool = false, sleepMs: Int = 0) throws -> Process {
         let process = Process()
