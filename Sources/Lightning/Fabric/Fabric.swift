@@ -42,8 +42,8 @@ public final class Fabric {
     /// How long a collective waits for the other ranks before it fails.
     public let timeout: Duration
 
-    /// The number of processes per node.
-    let devicesPerNode: Int
+    /// The checked accelerator, devices and nodes.
+    let selection: AcceleratorSelection
     let precisionPlugin: PrecisionPlugin
     /// Where this process sits in a run of more than one process; nil for a single process.
     let environment: (any ClusterEnvironment)?
@@ -71,58 +71,20 @@ public final class Fabric {
     public init(accelerator: String = "auto", strategy: String = "auto", devices: Devices = .auto, numNodes: Int = 1,
                 precision: PrecisionSetting = "32-true", loggers: [any Logger] = [], callbacks: [AnyObject] = [],
                 timeout: Duration = .seconds(1800)) throws {
-        guard ["auto", "cpu", "cuda", "gpu"].contains(accelerator) else {
-            throw LightningError.configuration("accelerator \"\(accelerator)\" is unknown; use \"cpu\", \"gpu\", \"cuda\" or \"auto\"")
-        }
         guard ["auto", "ddp", "single_device"].contains(strategy) else {
             throw LightningError.configuration("strategy \"\(strategy)\" is unknown to Fabric; use \"auto\", \"ddp\" or \"single_device\"")
         }
         guard precision.isValid else {
             throw LightningError.configuration("precision \"\(precision)\" is not supported; use one of \(PrecisionSetting.valid.sorted().joined(separator: ", "))")
         }
-        guard numNodes >= 1 else { throw LightningError.configuration("numNodes must be at least 1, got \(numNodes)") }
-        let useCUDA: Bool
-        switch accelerator {
-        case "cuda", "gpu":
-            guard CUDA.isAvailable else {
-                throw LightningError.configuration("accelerator \"\(accelerator)\" asks for a GPU, but CUDA is not available on this machine (no driver, or libtorch without CUDA); use accelerator: \"cpu\" or \"auto\"")
-            }
-            useCUDA = true
-        case "auto": useCUDA = CUDA.isAvailable
-        default: useCUDA = false
+        let selection = try AcceleratorSelection(accelerator: accelerator, devices: devices, numNodes: numNodes)
+        if strategy == "single_device" && selection.worldSize > 1 {
+            throw LightningError.configuration("strategy \"single_device\" runs one process, but devices: \(selection.devicesPerNode) and numNodes: \(numNodes) ask for \(selection.worldSize); use strategy \"ddp\" or \"auto\"")
         }
-        let perNode: Int
-        switch devices {
-        case .auto: perNode = useCUDA ? max(1, CUDA.deviceCount) : 1
-        case .count(let n): perNode = n
-        case .indices(let list): perNode = list.count
-        case .all: perNode = useCUDA ? CUDA.deviceCount : ProcessInfo.processInfo.activeProcessorCount
-        }
-        guard perNode >= 1 else {
-            throw LightningError.configuration("devices must be at least 1 (or .auto / -1), got \(devices)")
-        }
-        if useCUDA && perNode > CUDA.deviceCount {
-            throw LightningError.configuration("devices: \(perNode) asks for more GPUs than this machine has (\(CUDA.deviceCount))")
-        }
-        let worldSize = perNode * numNodes
-        if strategy == "single_device" && worldSize > 1 {
-            throw LightningError.configuration("strategy \"single_device\" runs one process, but devices: \(perNode) and numNodes: \(numNodes) ask for \(worldSize); use strategy \"ddp\" or \"auto\"")
-        }
-        let environment: (any ClusterEnvironment)? = worldSize > 1
-            ? try detectClusterEnvironment(devicesPerNode: perNode, numNodes: numNodes)
-            : nil
-        if let environment, environment.worldSize != worldSize {
-            throw LightningError.configuration("\(environment.name) reports \(environment.worldSize) processes, but devices: \(perNode) × numNodes: \(numNodes) is \(worldSize); make them agree")
-        }
-        let localRank = environment?.localRank ?? 0
-        let device: Device
-        if useCUDA {
-            if case .indices(let list) = devices { device = .cuda(list[min(localRank, list.count - 1)]) } else { device = .cuda(localRank) }
-        } else {
-            device = .cpu
-        }
+        let environment = selection.worldSize > 1 ? try selection.clusterEnvironment() : nil
+        let device = selection.device(localRank: environment?.localRank ?? 0)
         self.accelerator = accelerator
-        self.strategy = worldSize > 1 ? "ddp" : "single_device"
+        self.strategy = selection.worldSize > 1 ? "ddp" : "single_device"
         self.devices = devices
         self.numNodes = numNodes
         self.precision = precision
@@ -130,7 +92,7 @@ public final class Fabric {
         self.callbacks = callbacks
         self.device = device
         self.timeout = timeout
-        self.devicesPerNode = perNode
+        self.selection = selection
         self.environment = environment
         self.precisionPlugin = PrecisionPlugin(setting: precision, device: device, owner: "Fabric")
     }
@@ -150,11 +112,7 @@ public final class Fabric {
         guard !launched else { throw LightningError.configuration("Fabric.launch() was already called") }
         launched = true
         guard let environment else { return }
-        if let lightning = environment as? LightningEnvironment, !lightning.createsProcessesExternally, devicesPerNode > 1 {
-            try SubprocessLauncher().launch(devices: devicesPerNode, numNodes: numNodes, environment: lightning)
-        }
-        SubprocessLauncher.bindToParent()
-        runtime = try DistributedRuntime.join(environment, timeout: timeout, devices: devicesPerNode)
+        runtime = try DistributedRuntime.start(environment, selection: selection, timeout: timeout)
     }
 
     /// ``launch()``, then `function(self)` in every process (Lightning's `launch(function)`); an

@@ -75,8 +75,7 @@ extension Fabric {
                                                  moveToDevice: Bool = true) throws -> FabricDataLoader<L.Batch> {
         var source: any BatchLoader<L.Batch> = loader
         if worldSize > 1, useDistributedSampler {
-            let seed = ProcessInfo.processInfo.environment["PL_GLOBAL_SEED"].flatMap { Int($0) } ?? 0
-            if let split = try loader.distributed(rank: globalRank, worldSize: worldSize, shuffle: nil, seed: seed) {
+            if let split = try loader.distributed(rank: globalRank, worldSize: worldSize, shuffle: nil, seed: globalSeed) {
                 source = split
             }
         }

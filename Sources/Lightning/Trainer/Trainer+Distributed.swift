@@ -5,70 +5,29 @@ import Torch
 // data, gradient synchronisation, and the collectives callbacks and modules use.
 
 extension Trainer {
-    /// Whether CUDA is the accelerator asked for (explicitly or by "auto").
-    var usesCUDA: Bool {
-        switch configuration.accelerator {
-        case "gpu", "cuda": true
-        case "auto": CUDA.isAvailable
-        default: false
-        }
-    }
-
-    /// Processes per machine for `devices` (Lightning's `parse_devices`): a count, a list of GPU
-    /// indices, -1 for every device; "auto" is 1 on the CPU and every GPU on CUDA.
-    var devicesPerNode: Int {
-        switch configuration.devices {
-        case .count(let n): n
-        case .indices(let list): list.count
-        case .all: usesCUDA ? CUDA.deviceCount : ProcessInfo.processInfo.activeProcessorCount
-        case .auto: usesCUDA ? Swift.max(CUDA.deviceCount, 1) : 1
-        }
-    }
-
     /// Chooses the device and, for more than one process, launches the local ranks (first time
     /// only) and joins the process group (Lightning's `strategy.setup_environment`).
     func setupStrategy() throws {
-        let processes = devicesPerNode * configuration.numNodes
-        ddpStrategy = try configuration.strategy.resolve(processes: processes)
-        guard let strategy = ddpStrategy else {
-            device = try resolveDevice()
-            return
+        let selection = try AcceleratorSelection(accelerator: configuration.accelerator, devices: configuration.devices,
+                                                 numNodes: configuration.numNodes)
+        ddpStrategy = try configuration.strategy.resolve(processes: selection.worldSize)
+        if let strategy = ddpStrategy, runtime == nil {
+            runtime = try DistributedRuntime.start(try selection.clusterEnvironment(strategy.clusterEnvironment),
+                                                   selection: selection, timeout: strategy.timeout)
         }
-        if runtime == nil {
-            let environment = try strategy.clusterEnvironment
-                ?? detectClusterEnvironment(devicesPerNode: devicesPerNode, numNodes: configuration.numNodes)
-            if let lightning = environment as? LightningEnvironment {
-                if let declared = ProcessInfo.processInfo.environment["WORLD_SIZE"].flatMap(Int.init), declared != lightning.worldSize {
-                    throw LightningError.configuration("WORLD_SIZE is \(declared) but devices (\(devicesPerNode)) × numNodes (\(configuration.numNodes)) is \(lightning.worldSize): give every machine the same devices and numNodes")
-                }
-                if !lightning.createsProcessesExternally && devicesPerNode > 1 {
-                    try SubprocessLauncher().launch(devices: devicesPerNode, numNodes: configuration.numNodes, environment: lightning)
-                }
-            } else if environment.worldSize != processes {
-                throw LightningError.configuration("\(environment.name) runs \(environment.worldSize) processes, but devices (\(devicesPerNode)) × numNodes (\(configuration.numNodes)) is \(processes); make them agree")
-            }
-            SubprocessLauncher.bindToParent()
-            runtime = try DistributedRuntime.join(environment, timeout: strategy.timeout, devices: devicesPerNode)
-        }
-        device = try deviceForRank()
-    }
-
-    /// The device of this rank: the CPU, or the GPU of its local rank (or the local rank's entry
-    /// of a `devices` list).
-    private func deviceForRank() throws -> Device {
-        guard usesCUDA else { return .cpu }
-        guard CUDA.isAvailable else { _ = try resolveDevice(); return .cpu }
-        if case .indices(let list) = configuration.devices { return .cuda(list[localRank % list.count]) }
-        return .cuda(localRank)
+        device = selection.device(localRank: localRank)
+        // `syncDist` values reduce through the process group (set once, not per `log` call).
+        let sync: ((Tensor, ReduceOp) throws -> Tensor)? = runtime == nil ? nil : { [unowned self] in try self.allReduce($0, op: $1) }
+        metrics.training.sync = sync
+        metrics.evaluation.sync = sync
     }
 
     /// `loader` as this rank's share (a DistributedSampler), when the run is distributed and
     /// `useDistributedSampler` is on; evaluation loaders are never shuffled.
     func shard<Batch>(_ loader: any BatchLoader<Batch>, training: Bool) throws -> any BatchLoader<Batch> {
         guard let runtime, configuration.useDistributedSampler else { return loader }
-        let seed = ProcessInfo.processInfo.environment["PL_GLOBAL_SEED"].flatMap(Int.init) ?? 0
-        return try loader.distributed(rank: runtime.globalRank, worldSize: runtime.worldSize,
-                                      shuffle: training ? nil : false, seed: seed) ?? loader
+        return try loader.distributed(rank: runtime.globalRank, worldSize: runtime.worldSize, shuffle: training ? nil : false,
+                                      seed: globalSeed) ?? loader
     }
 
     /// `prepareData` of the data module and the module, on local rank 0 of each machine only (the

@@ -104,7 +104,6 @@ extension Trainer {
         // `syncDist` in a DDP run: the step value is reduced across the ranks now; the epoch value
         // when it is computed (Lightning's `_Sync`).
         let synchronise = syncDist && runtime != nil && metric == nil
-        results.sync = runtime == nil ? nil : { [unowned self] in try self.allReduce($0, op: $1) }
         var stepValue = value
         if synchronise && onStep, case .tensor(let tensor) = value {
             stepValue = .tensor(try allReduce(tensor, op: reduce.reduceOp))

@@ -70,24 +70,6 @@ extension Trainer {
         return [CSVLogger(saveDir: defaultRootDir)]
     }
 
-    /// The device for the accelerator setting.
-    func resolveDevice() throws -> Device {
-        switch configuration.accelerator {
-        case "cpu":
-            return .cpu
-        case "gpu", "cuda":
-            guard CUDA.isAvailable else {
-                throw LightningError.configuration("accelerator \"\(configuration.accelerator)\" asks for a GPU, but CUDA is not available on this machine (no driver, or libtorch without CUDA); use accelerator: \"cpu\" or \"auto\"")
-            }
-            if case .indices(let indices) = configuration.devices, let first = indices.first { return .cuda(first) }
-            return .cuda(0)
-        case "auto":
-            return CUDA.isAvailable ? .cuda(0) : .cpu
-        default:
-            throw LightningError.configuration("accelerator \"\(configuration.accelerator)\" is unknown; use \"cpu\", \"gpu\", \"cuda\" or \"auto\"")
-        }
-    }
-
     /// The trainer's callbacks merged with the model's (a model callback replaces a trainer callback
     /// of the same type), the defaults added, checkpoint callbacks moved last (Lightning's order).
     func assembleCallbacks(modelCallbacks: [any Callback], stage: Stage) -> [any Callback] {

@@ -33,7 +33,6 @@ public final class DistributedDataParallel {
     /// Whether the last forward pass will be followed by a synchronised backward.
     private var requireForwardParamSync = true
     private let reducer: OpaquePointer
-    private let parameters: [Tensor]
     private let buffers: [Tensor]
 
     /// Synchronises `module` with rank 0 and prepares gradient synchronisation for its trainable
@@ -66,7 +65,6 @@ public final class DistributedDataParallel {
         }
         guard let out else { throw TorchError("libtorch returned no reducer") }
         reducer = out
-        parameters = trainable
         self.buffers = buffers
     }
 
