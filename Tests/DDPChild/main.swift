@@ -69,7 +69,11 @@ do {
     let generator = try Generator(seed: 42)
     let x = try Tensor.randn([3200, 784], generator: generator)
     let y = try Tensor.randint(high: 10, size: [3200], generator: generator)
-    let loader = try DataLoader(TensorDataset(x, y), batchSize: batchSize)
+    // On several processes the Trainer gives each rank its share, shuffled with seed 0 (Lightning
+    // always shuffles training data under DDP); one process reads the same order of all samples.
+    let sampler = devices * numNodes == 1
+        ? try DistributedSampler(count: 3200, numReplicas: 1, rank: 0, shuffle: true, seed: 0) : nil
+    let loader = try DataLoader(TensorDataset(x, y), batchSize: batchSize, sampler: sampler)
     let model = W1()
     model.sleepSeconds = Double(sleepMs) / 1000
     let recorder = Recorder(pidFile: sleepMs > 0 ? folder + "/pid-rank" : nil)

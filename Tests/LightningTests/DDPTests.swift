@@ -4,8 +4,9 @@ import Torch
 @testable import Lightning
 
 // DDP over Gloo on loopback with real processes (Tests/DDPChild, the `LightningDDPChild` product):
-// W1 for 50 steps on 2 ranks equals one process with the combined batch; the launcher, multi-node
-// by hand, and a killed rank.
+// W1 for 50 steps on 2 ranks equals one process with the combined batch and Lightning 2.6.6's own
+// DDP run of the same model and data (Fixtures/ddp_w1.json, Tools/lightning-reference/ddp_w1.py);
+// the launcher, multi-node by hand, and ranks that die or hang.
 
 /// The child executable, its runs and their results.
 private enum DDPChild {
@@ -93,16 +94,47 @@ private let singleProcessReference: Result<DDPChild.Result, any Error> = Result 
     return try DDPChild.result(folder, rank: 0)
 }
 
+/// The final weights of the child (hidden.weight, hidden.bias, output.weight, output.bias
+/// flattened in that order) split by parameter name.
+private func parameters(_ weights: [Float]) -> [String: ArraySlice<Float>] {
+    var result: [String: ArraySlice<Float>] = [:]
+    var offset = 0
+    for (name, count) in [("hidden.weight", 100_352), ("hidden.bias", 128), ("output.weight", 1280), ("output.bias", 10)] {
+        result[name] = weights[offset..<(offset + count)]
+        offset += count
+    }
+    return result
+}
+
+/// A Swift run against a Lightning run of the fixture ("ddp" or "single"): every step's
+/// train_loss_step, the epoch value, and per parameter its sum and first 64 values.
+private func expectMatchesLightning(_ run: DDPChild.Result, _ key: String) throws {
+    let reference = try ReferenceFixtures.load("ddp_w1").object(key)
+    let losses = reference.numbers("losses")
+    #expect(run.losses.count == losses.count)
+    let lossDifference = zip(run.losses, losses).map { abs($0 - $1) }.max() ?? .infinity
+    #expect(lossDifference < 1e-5, "\(key): largest train_loss_step difference from Lightning \(lossDifference)")
+    #expect(abs(run.epochLoss - (reference["epoch_loss"] as! NSNumber).doubleValue) < 1e-5)
+    let sums = reference.object("parameter_sums"), heads = reference.object("parameter_heads")
+    for (name, values) in parameters(run.weights) {
+        let sum = values.reduce(0.0) { $0 + Double($1) }
+        #expect(abs(sum - (sums[name] as! NSNumber).doubleValue) < 1e-4, "\(key): sum of \(name)")
+        let head = heads.numbers(name)
+        let difference = zip(values.prefix(64), head).map { abs(Double($0) - $1) }.max() ?? .infinity
+        #expect(difference < 1e-5, "\(key): \(name) differs from Lightning by \(difference)")
+    }
+}
+
+/// Both ranks against one Swift process with the combined batch (every weight), against
+/// Lightning's DDP run, and against each other after every step.
 private func expectMatchesSingleProcess(_ ranks: [DDPChild.Result]) throws {
     let single = try singleProcessReference.get()
+    try expectMatchesLightning(single, "single")
     for rank in ranks {
         #expect(rank.weights.count == single.weights.count)
         let difference = zip(rank.weights, single.weights).map { abs($0 - $1) }.max() ?? .infinity
         #expect(difference < 1e-5, "largest weight difference \(difference)")
-        // syncDist: the step losses (mean over the ranks) are the single-process losses.
-        let lossDifference = zip(rank.losses, single.losses).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(rank.losses.count == 50 && lossDifference < 1e-5, "largest loss difference \(lossDifference)")
-        #expect(abs(rank.epochLoss - single.epochLoss) < 1e-5)
+        try expectMatchesLightning(rank, "ddp")
     }
     // Every rank holds the same weights after every step.
     #expect(ranks.allSatisfy { $0.sums == ranks[0].sums })

@@ -23,10 +23,12 @@ extension Trainer {
     }
 
     /// `loader` as this rank's share (a DistributedSampler), when the run is distributed and
-    /// `useDistributedSampler` is on; evaluation loaders are never shuffled.
+    /// `useDistributedSampler` is on. As Lightning's `_process_dataloader`, training data is always
+    /// shuffled (per epoch, seeded with `PL_GLOBAL_SEED`), whatever the loader's own sampler was;
+    /// evaluation and prediction data never are.
     func shard<Batch>(_ loader: any BatchLoader<Batch>, training: Bool) throws -> any BatchLoader<Batch> {
         guard let runtime, configuration.useDistributedSampler else { return loader }
-        return try loader.distributed(rank: runtime.globalRank, worldSize: runtime.worldSize, shuffle: training ? nil : false,
+        return try loader.distributed(rank: runtime.globalRank, worldSize: runtime.worldSize, shuffle: training,
                                       seed: globalSeed) ?? loader
     }
 
