@@ -11,6 +11,9 @@ public protocol BatchLoader<Batch> {
 
     /// The number of batches in one epoch, or nil when unknown (an iterable source).
     var batchCount: Int? { get }
+    /// The number of samples behind the batches (PyTorch's `len(loader.dataset)`), or nil when
+    /// unknown; the batch-size finder stops growing the batch there.
+    var datasetCount: Int? { get }
 
     /// The batches of `epoch`, starting after the first `skipping` batches (for exact resume).
     func makeBatchIterator(epoch: Int, skipping: Int) throws -> any BatchIterator<Batch>
@@ -30,6 +33,7 @@ public protocol BatchLoader<Batch> {
 }
 
 extension BatchLoader {
+    public var datasetCount: Int? { nil }
     public func positionState(pending: Int) throws -> PickleValue? { nil }
     public func restorePosition(_ state: PickleValue) throws {}
     public func distributed(rank: Int, worldSize: Int, shuffle: Bool?, seed: Int) throws -> (any BatchLoader<Batch>)? { nil }
@@ -39,6 +43,13 @@ extension BatchLoader {
 public protocol BatchIterator<Batch> {
     associatedtype Batch
     mutating func next() throws -> Batch?
+    /// The dataset indices of the samples in the batch `next()` returned last, when the source
+    /// knows them (a `DataLoader` over a map-style dataset); prediction writers receive them.
+    var lastBatchIndices: [Int]? { get }
+}
+
+extension BatchIterator {
+    public var lastBatchIndices: [Int]? { nil }
 }
 
 /// A fixed list of batches, the same every epoch: handy for tests and tiny data.

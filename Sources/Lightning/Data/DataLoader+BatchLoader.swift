@@ -31,7 +31,9 @@ extension DataLoader: BatchLoader {
     }
 }
 
-extension DataLoader.Iterator: BatchIterator {}
+extension DataLoader.Iterator: BatchIterator {
+    public var lastBatchIndices: [Int]? { lastIndices }
+}
 
 extension DataLoader {
     /// As Lightning's `_update_dataloader`: a loader whose sampler is sequential or random is

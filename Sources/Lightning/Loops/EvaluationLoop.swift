@@ -31,9 +31,13 @@ final class EvaluationLoop<M: LightningModule> {
     }
 
     var limit: BatchLimit {
-        if configuration.fastDevRun > 0 { return .count(configuration.fastDevRun) }
-        if !isTest && !configuration.overfitBatches.isZero { return configuration.overfitBatches }
-        return isTest ? configuration.limitTestBatches : configuration.limitValBatches
+        guard isTest else { return trainer.valBatchLimit }
+        return configuration.fastDevRun > 0 ? .count(configuration.fastDevRun) : configuration.limitTestBatches
+    }
+
+    /// Drops the loaders; the next run fetches them again.
+    func forgetLoaders() {
+        loaders = nil
     }
 
     /// Fetches the loaders (once) and says whether there are any.

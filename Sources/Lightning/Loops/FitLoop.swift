@@ -35,21 +35,11 @@ final class FitLoop<M: LightningModule> {
 
     var configuration: TrainerConfiguration { trainer.configuration }
 
-    // MARK: Limits (fastDevRun and overfitBatches override the limits, as in Lightning)
+    // MARK: Limits (the trainer's, as fastDevRun, overfitBatches and callbacks set them)
 
-    var maxEpochs: Int {
-        if configuration.fastDevRun > 0 { return 1 }
-        if let maxEpochs = configuration.maxEpochs { return maxEpochs }
-        return configuration.maxSteps == -1 ? 1000 : -1
-    }
-
-    var maxSteps: Int { configuration.fastDevRun > 0 ? configuration.fastDevRun : configuration.maxSteps }
-
-    var trainLimit: BatchLimit {
-        if configuration.fastDevRun > 0 { return .count(configuration.fastDevRun) }
-        if !configuration.overfitBatches.isZero { return configuration.overfitBatches }
-        return configuration.limitTrainBatches
-    }
+    var maxEpochs: Int { trainer.maxEpochs }
+    var maxSteps: Int { trainer.maxSteps }
+    var trainLimit: BatchLimit { trainer.trainBatchLimit }
 
     var canStopEarly: Bool {
         let metEpochs = configuration.minEpochs.map { trainer.currentEpoch >= $0 } ?? true
@@ -82,6 +72,8 @@ final class FitLoop<M: LightningModule> {
 
     func run() throws {
         let t = trainer
+        t.fitLoopControl = self
+        defer { t.fitLoopControl = nil }
         try t.setupStrategy()
         t.precisionPlugin = t.precisionPluginOverride ?? PrecisionPlugin(setting: configuration.precision, device: t.device)
         if let deterministic = configuration.deterministic { try useDeterministicAlgorithms(deterministic) }
@@ -138,7 +130,7 @@ final class FitLoop<M: LightningModule> {
             throw LightningError.configuration("Training with multiple optimizers is only supported with manual optimization. Set `automaticOptimization` to false in \(module.typeName), then step the optimizers yourself in trainingStep")
         }
         if !module.automaticOptimization {
-            if configuration.accumulateGradBatches != 1 {
+            if trainer.accumulateGradBatches != 1 {
                 throw LightningError.configuration("accumulateGradBatches does not work with manual optimization: accumulate in your trainingStep instead")
             }
             if configuration.gradientClipVal != nil {
@@ -159,7 +151,7 @@ final class FitLoop<M: LightningModule> {
     private func estimatedSteppingBatches() throws -> Int {
         if trainLoader == nil { trainLoader = try trainer.loadTrainData(data) }
         let batches = trainLimit.resolve(trainLoader?.batchCount) ?? Int.max
-        let perEpoch = Int((Double(batches) / Double(configuration.accumulateGradBatches)).rounded(.up))
+        let perEpoch = Int((Double(batches) / Double(trainer.accumulateGradBatches)).rounded(.up))
         var total = maxEpochs == -1 ? Int.max : perEpoch.multipliedReportingOverflow(by: maxEpochs).partialValue
         if maxSteps != -1 { total = Swift.min(total, maxSteps) }
         return total
@@ -188,7 +180,7 @@ final class FitLoop<M: LightningModule> {
 
     // MARK: Training
 
-    private func runTraining() throws {
+    func runTraining() throws {
         let t = trainer
         t.stage = .training
         // As Lightning's `_FitLoop.setup_data`: a zero training limit fetches no training data.
@@ -229,6 +221,9 @@ final class FitLoop<M: LightningModule> {
             t.numTrainingBatches = try trainLimit.resolve(trainLoader?.batchCount, name: "limit_train_batches", loader: "train_dataloader")
         }
         t.metrics.training.reset()
+        guard t.accumulateGradBatches >= 1 else {
+            throw LightningError.configuration("trainer.accumulateGradBatches must be at least 1, got \(t.accumulateGradBatches)")
+        }
         if resumeBatchIndex == 0 { progress.startEpoch() }
         progress.epochStarted = t.currentEpoch + 1
         // An epoch resumed in its middle has started already: Lightning skips its start hooks.
@@ -322,7 +317,8 @@ final class FitLoop<M: LightningModule> {
     }
 
     private func isAccumulating(_ batchIndex: Int) -> Bool {
-        let k = configuration.accumulateGradBatches
+        if trainer.loopOverrides.forwardOnly { return true }
+        let k = trainer.accumulateGradBatches
         return !((batchIndex + 1) % k == 0 || trainer.isLastBatch)
     }
 
@@ -366,10 +362,10 @@ final class FitLoop<M: LightningModule> {
         }
         // The next backward averages gradients across the ranks (a no-op while accumulating).
         try t.ddp?.prepareForBackward([loss])
-        let k = configuration.accumulateGradBatches
+        let k = trainer.accumulateGradBatches
         if k > 1 { loss = try loss / Double(k) }
         record.outputs = StepOutputs(loss: loss, extras: result.extras)
-        if batchIndex % k == 0, let optimizer {
+        if batchIndex % k == 0, !t.loopOverrides.forwardOnly, let optimizer {
             progress.zeroGrads += 1
             progress.zeroGradsThisEpoch += 1
             try t.callCallbacks(.onBeforeZeroGrad) { try $0.onBeforeZeroGrad(t, module, optimizer: optimizer) }
@@ -378,6 +374,7 @@ final class FitLoop<M: LightningModule> {
                 try module.optimizerZeroGrad(epoch: t.currentEpoch, batchIndex: batchIndex, optimizer: optimizer)
             }
         }
+        if t.loopOverrides.forwardOnly { return loss }
         // With a loss scaler, the hooks and backward see the scaled loss (Lightning's `pre_backward`).
         let backwardLoss = try t.precisionPlugin.preBackward(loss)
         try t.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(t, module, loss: backwardLoss) }

@@ -5,14 +5,17 @@ final class PredictionLoop<M: LightningModule> {
     unowned let trainer: Trainer
     let module: M
     let data: RunData<M>
+    /// Whether `run` returns the outputs (Lightning's `return_predictions`).
+    let returnPredictions: Bool
 
-    init(trainer: Trainer, module: M, data: RunData<M>) {
+    init(trainer: Trainer, module: M, data: RunData<M>, returnPredictions: Bool) {
         self.trainer = trainer
         self.module = module
         self.data = data
+        self.returnPredictions = returnPredictions
     }
 
-    /// The outputs of every batch, one list per loader.
+    /// The outputs of every batch, one list per loader (empty lists without `returnPredictions`).
     func run() throws -> [[M.PredictOutput]] {
         let t = trainer
         guard M.PredictOutput.self != NotImplemented.self else {
@@ -31,29 +34,38 @@ final class PredictionLoop<M: LightningModule> {
         try t.callModule(.predictStep) { try module.onPredictStart() }
         try t.callCallbacks(.predictStep) { try $0.onPredictEpochStart(t, module) }
         try t.callModule(.predictStep) { try module.onPredictEpochStart() }
+        // Outputs are kept when they are returned or a prediction writer wants them at the epoch's end.
+        let keepOutputs = returnPredictions || t.callbacks.contains { ($0 as? any PredictionWriting)?.writesOnEpochEnd == true }
         var outputs: [[M.PredictOutput]] = []
+        t.predictionRecord = PredictionRecord()
         for (dataloaderIndex, loader) in loaders.enumerated() {
             var iterator = try loader.makeBatchIterator(epoch: 0, skipping: 0)
             var batchIndex = 0
             var loaderOutputs: [M.PredictOutput] = []
+            t.predictionRecord.epochBatchIndices.append([])
             while batchIndex < counts[dataloaderIndex], let raw = try iterator.next() {
+                let indices = iterator.lastBatchIndices ?? []
+                t.predictionRecord.currentBatchIndices = indices
+                t.predictionRecord.epochBatchIndices[dataloaderIndex].append(indices)
                 let batch = try t.prepare(raw, module, data, dataloaderIndex: dataloaderIndex)
                 try t.callCallbacks(.predictStep) { try $0.onPredictBatchStart(t, module, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 try t.callModule(.predictStep) { try module.onPredictBatchStart(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 let output = try t.precisionPlugin.forwardContext {
                     try t.callModule(.predictStep) { try module.predictStep(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 }
-                loaderOutputs.append(output)
+                if keepOutputs { loaderOutputs.append(output) }
                 try t.callCallbacks(.predictStep) { try $0.onPredictBatchEnd(t, module, outputs: output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 try t.callModule(.predictStep) { try module.onPredictBatchEnd(output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 batchIndex += 1
             }
             outputs.append(loaderOutputs)
         }
+        t.predictionRecord.predictions = { outputs.map { $0.map { $0 as Any } } }
         try t.callCallbacks(.predictStep) { try $0.onPredictEpochEnd(t, module) }
         try t.callModule(.predictStep) { try module.onPredictEpochEnd() }
         try t.callCallbacks(.predictStep) { try $0.onPredictEnd(t, module) }
         try t.callModule(.predictStep) { try module.onPredictEnd() }
-        return outputs
+        t.predictionRecord = PredictionRecord()
+        return returnPredictions ? outputs : []
     }
 }

@@ -17,11 +17,15 @@ struct RunData<M: LightningModule> {
     var loadStateDict: (PickleValue) throws -> Void = { _ in }
     /// The checkpoint key of the data module's state (its type name, as Lightning's `__qualname__`).
     var stateKey = ""
+    /// True when the training loader was handed to `fit` rather than made by a hook (the
+    /// batch-size finder cannot resize it).
+    var trainGivenDirectly = false
 
     /// The module's own loaders and hooks, overridden by explicit loaders where given.
     init(module: M, train: (any BatchLoader<M.Batch>)? = nil, val: [any BatchLoader<M.Batch>]? = nil,
          test: [any BatchLoader<M.Batch>]? = nil, predict: [any BatchLoader<M.Batch>]? = nil) {
         self.train = train.map { loader in { loader } } ?? module.trainDataloader
+        self.trainGivenDirectly = train != nil
         self.val = val.map { loaders in { loaders } } ?? module.valDataloaders
         self.test = test.map { loaders in { loaders } } ?? module.testDataloaders
         self.predict = predict.map { loaders in { loaders } } ?? module.predictDataloaders

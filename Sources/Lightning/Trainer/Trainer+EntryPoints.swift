@@ -55,14 +55,17 @@ extension Trainer {
     }
 
     /// Runs `predictStep` over the predict loaders; returns the outputs, one list per loader.
+    ///
+    /// With `returnPredictions: false` nothing is kept (empty lists come back): for predictions
+    /// written out by a ``BasePredictionWriter``, without holding them all in memory.
     public func predict<M: LightningModule>(_ model: M, dataloaders: [any BatchLoader<M.Batch>]? = nil,
-                                            ckptPath: String? = nil) throws -> [[M.PredictOutput]] {
-        try predict(model, data: RunData(module: model, predict: dataloaders), ckptPath: ckptPath)
+                                            returnPredictions: Bool = true, ckptPath: String? = nil) throws -> [[M.PredictOutput]] {
+        try predict(model, data: RunData(module: model, predict: dataloaders), returnPredictions: returnPredictions, ckptPath: ckptPath)
     }
 
-    public func predict<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D,
+    public func predict<M: LightningModule, D: LightningDataModule>(_ model: M, datamodule: D, returnPredictions: Bool = true,
                                                                     ckptPath: String? = nil) throws -> [[M.PredictOutput]] where D.Batch == M.Batch {
-        try predict(model, data: RunData(module: model, datamodule: datamodule), ckptPath: ckptPath)
+        try predict(model, data: RunData(module: model, datamodule: datamodule), returnPredictions: returnPredictions, ckptPath: ckptPath)
     }
 
     // MARK: Shared set-up
@@ -76,6 +79,7 @@ extension Trainer {
             batchesThatStepped = 0
         }
         shouldStop = false
+        loopOverrides = LoopOverrides()
         interrupted = false
         receivedSigterm = false
         metrics.reset()
@@ -103,6 +107,8 @@ extension Trainer {
             Swift.print("\nDetected KeyboardInterrupt, attempting graceful shutdown ...")
         } catch is SIGTERMException {
             // Lightning raises SIGTERMException (a SystemExit) to the script; fit returns instead.
+        } catch is TunerExit {
+            // The Tuner ended the fit after its search.
         }
     }
 
@@ -164,11 +170,11 @@ extension Trainer {
         }
     }
 
-    func predict<M: LightningModule>(_ model: M, data: RunData<M>, ckptPath: String?) throws -> [[M.PredictOutput]] {
+    func predict<M: LightningModule>(_ model: M, data: RunData<M>, returnPredictions: Bool, ckptPath: String?) throws -> [[M.PredictOutput]] {
         beginRun(model, stage: .predict)
         return try runEntryPoint(model, data: data, stage: .predict) {
             try runStandalone(model, data: data, stage: .predict, ckptPath: ckptPath) {
-                let loop = PredictionLoop(trainer: self, module: model, data: data)
+                let loop = PredictionLoop(trainer: self, module: model, data: data, returnPredictions: returnPredictions)
                 return try configuration.inferenceMode ? inferenceMode { try loop.run() } : noGrad { try loop.run() }
             }
         }

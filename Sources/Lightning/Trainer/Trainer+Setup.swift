@@ -73,7 +73,7 @@ extension Trainer {
     /// The trainer's callbacks merged with the model's (a model callback replaces a trainer callback
     /// of the same type), the defaults added, checkpoint callbacks moved last (Lightning's order).
     func assembleCallbacks(modelCallbacks: [any Callback], stage: Stage) -> [any Callback] {
-        var result = configuration.callbacks
+        var result = tunerCallbacks + configuration.callbacks
         if !modelCallbacks.isEmpty {
             let modelTypes = Set(modelCallbacks.map { ObjectIdentifier(type(of: $0)) })
             result.removeAll { modelTypes.contains(ObjectIdentifier(type(of: $0))) }
@@ -143,6 +143,16 @@ extension Trainer {
                 let result = try body()
                 if isGlobalZero { try profiler?.describe() }
                 return result
+            } catch is TunerExit {
+                // The Tuner's search is done: the run ends as a success (Lightning's handling of
+                // `_TunerExitException`).
+                try data.teardown(entryStage)
+                try callCallbacks(.named("teardown")) { try $0.teardown(self, module, stage: entryStage) }
+                try callModule(.named("teardown")) { try module.teardown(stage: entryStage) }
+                for logger in loggers where isGlobalZero { try logger.finalize(status: "success") }
+                if isGlobalZero { try profiler?.describe() }
+                stage = nil
+                throw TunerExit()
             } catch let caught {
                 // In a DDP run: an error caused by another rank names that rank; an error of this
                 // rank's own is recorded for the others, and the ranks this process launched stop.

@@ -44,6 +44,10 @@ public final class Trainer {
     public internal(set) var receivedSigterm = false
     /// True on the last batch of a training epoch.
     public internal(set) var isLastBatch = false
+    /// Batches whose gradients are summed before each optimizer step (Lightning's
+    /// `trainer.accumulate_grad_batches`): the configuration's `accumulateGradBatches`, which a
+    /// callback such as ``GradientAccumulationScheduler`` may change between epochs.
+    public var accumulateGradBatches: Int
     /// The number of optimizer steps of the whole fit, as Lightning's `estimated_stepping_batches`
     /// (for OneCycleLR); available from `configureOptimizers` on (it loads the training data if needed).
     public var estimatedSteppingBatches: Int { (try? estimatedSteppingBatchesProvider?()) ?? 0 }
@@ -126,12 +130,21 @@ public final class Trainer {
     var precisionPlugin = PrecisionPlugin(setting: .float32, device: .cpu)
     /// A plugin to use instead of the one `precision` selects (Lightning's `plugins=[MixedPrecision(…)]`).
     var precisionPluginOverride: PrecisionPlugin?
+    /// Callbacks the Tuner puts first for the run it starts.
+    var tunerCallbacks: [any Callback] = []
+    /// What the running prediction has seen, for prediction writers.
+    var predictionRecord = PredictionRecord()
+    /// Limits changed during the running fit by tuners and callbacks.
+    var loopOverrides = LoopOverrides()
+    /// The running fit loop, for the tuners and callbacks that rerun or adjust it (nil outside fit).
+    var fitLoopControl: (any FitLoopControl)?
     /// The module's class name, for the profiler's action names.
     var profiledModuleName = "LightningModule"
 
     /// Creates a trainer from a configuration; throws when settings contradict each other.
     public init(_ configuration: TrainerConfiguration) throws {
         self.configuration = configuration
+        self.accumulateGradBatches = configuration.accumulateGradBatches
         self.callbacks = configuration.callbacks
         self.loggers = []
         self.profiler = configuration.profiler?.make()

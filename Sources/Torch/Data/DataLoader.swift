@@ -67,6 +67,9 @@ public final class DataLoader<Batch> {
     public let sampler: (any Sampler<Int>)?
     /// The batch sampler (nil for iterable datasets).
     public let batchSampler: (any Sampler<[Int]>)?
+    /// The number of samples in a map-style dataset (PyTorch's `len(loader.dataset)`); nil for an
+    /// iterable dataset.
+    public let datasetCount: Int?
 
     private let source: Source
     private var nextEpoch = 0
@@ -141,6 +144,7 @@ public final class DataLoader<Batch> {
         self.persistentWorkers = persistentWorkers
         self.timeout = timeout
         self.generator = generator
+        self.datasetCount = dataset.count
 
         let pin = pinMemory && CUDA.isAvailable
         source = .map { (indices, context) throws(DataLoaderError) -> Batch in
@@ -185,6 +189,7 @@ public final class DataLoader<Batch> {
         self.persistentWorkers = persistentWorkers
         self.timeout = timeout
         self.generator = generator
+        self.datasetCount = nil
         self.sampler = nil
         self.batchSampler = nil
 
@@ -248,6 +253,7 @@ public final class DataLoader<Batch> {
         source = other.source
         self.sampler = sampler
         batchSampler = try BatchSampler(sampler, batchSize: other.batchSize, dropLast: other.dropLast)
+        datasetCount = other.datasetCount
     }
 
     private static func validate(numWorkers: Int, timeout: Double?, prefetchFactor: Int?, persistentWorkers: Bool) throws(TorchError) {
@@ -627,5 +633,12 @@ extension DataLoader {
 
         /// The epoch this iterator belongs to.
         public var epoch: Int { record.epoch }
+
+        /// The dataset indices of the batch ``next()`` returned last (map-style datasets), as
+        /// Lightning's `_IndexBatchSamplerWrapper.seen_batch_indices` records them.
+        public var lastIndices: [Int]? {
+            guard let plan = record.plan, record.yielded > 0, record.yielded <= plan.count else { return nil }
+            return plan[record.yielded - 1]
+        }
     }
 }

@@ -10,8 +10,9 @@
 public class BatchNormLayer: Module {
     public let numFeatures: Int
     public let eps: Double
-    /// The weight of the newest batch in the running statistics; nil for a cumulative average.
-    public let momentum: Double?
+    /// The weight of the newest batch in the running statistics; nil for a cumulative average
+    /// (settable, as in PyTorch: SWA's batch-norm update averages over a whole epoch).
+    public var momentum: Double?
     public let affine: Bool
     public let trackRunningStats: Bool
     /// γ, [numFeatures] (nil without `affine`).
