@@ -81,6 +81,12 @@ struct TuningTests {
             return loss
         }
 
+        func testStep(_ batch: Pair, batchIndex: Int) throws -> Tensor {
+            let loss = try forward(batch.0).mseLoss(target: batch.1)
+            try log("test_loss", loss)
+            return loss
+        }
+
         func predictStep(_ batch: Pair, batchIndex: Int, dataloaderIndex: Int) throws -> Tensor { try forward(batch.0) }
 
         func optimizerStep(epoch: Int, batchIndex: Int, optimizer: Optimizer, closure: () throws -> Tensor?) throws {
@@ -325,6 +331,50 @@ struct TuningTests {
         let state = try #require(swa.stateDict())
         #expect(state["scheduler_state"]?["last_epoch"]?.intValue == scheduler["last_epoch"] as? Int)
         #expect(state["scheduler_state"]?["_anneal_strategy"]?.stringValue == "linear")
+    }
+
+    // MARK: Throughput
+
+    @Test func throughputArithmetic() throws {
+        let expected = Self.reference("throughput")["computed"] as! [[[Any]]]
+        var throughput = try Throughput(availableFlops: 100, worldSize: 2, windowSize: 3)
+        for (index, time) in [0.5, 1.0, 1.75, 2.5].enumerated() {
+            try throughput.update(time: time, batches: index + 1, samples: 4 * (index + 1), lengths: 40 * (index + 1), flops: 10)
+            let computed = throughput.compute()
+            #expect(computed.map(\.name) == expected[index].map { $0[0] as! String })
+            Self.expectClose(computed.map(\.value), expected[index].map { Self.number($0[1]) }, relative: 1e-15, "update \(index)")
+        }
+        #expect(throws: LightningError.self) { try throughput.update(time: 2.4, batches: 5, samples: 20) }
+    }
+
+    final class RecordingLogger: Lightning.Logger {
+        var calls: [(step: Int, names: [String], counts: [String: Double])] = []
+        var name: String { "recording" }
+        var version: String { "0" }
+        var logDir: String? { nil }
+        func logHyperparams(_ hyperparameters: Hyperparameters) throws {}
+        func logMetrics(_ metrics: [(name: String, value: Double)], step: Int) throws {
+            let counts = metrics.filter { $0.name.hasSuffix("batches") || $0.name.hasSuffix("samples") || $0.name.hasSuffix("epoch") }
+            calls.append((step, metrics.map(\.name), Dictionary(uniqueKeysWithValues: counts.map { ($0.name, $0.value) })))
+        }
+    }
+
+    @Test func throughputMonitorLogsAsLightning() throws {
+        let expected = Self.reference("throughput_monitor")["calls"] as! [[String: Any]]
+        let model = try Self.linearModule()
+        let logger = RecordingLogger()
+        let monitor = try ThroughputMonitor(batchSize: { (batch: Pair) in batch.0.shape[0] }, windowSize: 3)
+        let trainer = try Trainer(accelerator: "cpu", logger: [logger], callbacks: [monitor], maxEpochs: 2, logEveryNSteps: 2,
+                                  enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false)
+        try trainer.fit(model)
+        try trainer.test(model, dataloaders: [try Self.loader(Self.samples(12), batchSize: 4)], verbose: false)
+        _ = try trainer.predict(model, dataloaders: [try Self.loader(Self.samples(12), batchSize: 4)], returnPredictions: false)
+        #expect(logger.calls.count == expected.count)
+        for (index, (mine, theirs)) in zip(logger.calls, expected).enumerated() {
+            #expect(mine.step == theirs["step"] as! Int, "call \(index)")
+            #expect(mine.names == theirs["names"] as! [String], "call \(index)")
+            #expect(mine.counts == (theirs["counts"] as! [String: NSNumber]).mapValues(\.doubleValue), "call \(index)")
+        }
     }
 
     // MARK: Prediction writer

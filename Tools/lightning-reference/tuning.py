@@ -14,8 +14,10 @@ import common
 import torch
 import torch.nn.functional as F
 import lightning as L
+from lightning.fabric.utilities.throughput import Throughput
 from lightning.pytorch.callbacks import (BasePredictionWriter, BatchSizeFinder, GradientAccumulationScheduler,
-                                         LearningRateFinder, StochasticWeightAveraging)
+                                         LearningRateFinder, StochasticWeightAveraging, ThroughputMonitor)
+from lightning.pytorch.loggers.logger import Logger
 from lightning.pytorch.tuner import Tuner
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -81,6 +83,10 @@ class TuneModule(L.LightningModule):
     def validation_step(self, batch, batch_idx):
         x, y = batch
         self.log("val_loss", F.mse_loss(self(x), y))
+
+    def test_step(self, batch, batch_idx):
+        x, y = batch
+        self.log("test_loss", F.mse_loss(self(x), y))
 
     def predict_step(self, batch, batch_idx, dataloader_idx=0):
         return self(batch[0])
@@ -186,6 +192,49 @@ def writer_case(root, interval, shuffle):
     return {"calls": writer.calls, "returned": out, "interval": interval, "shuffle": shuffle}
 
 
+def throughput_case(root):
+    """Throughput's arithmetic on fixed times, after every update."""
+    throughput = Throughput(available_flops=100.0, world_size=2, window_size=3)
+    computed = []
+    for i, time in enumerate([0.5, 1.0, 1.75, 2.5]):
+        throughput.update(time=time, batches=i + 1, samples=4 * (i + 1), lengths=40 * (i + 1), flops=10)
+        computed.append(list(throughput.compute().items()))
+    return {"computed": computed}
+
+
+class RecordingLogger(Logger):
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    @property
+    def name(self):
+        return "recording"
+
+    @property
+    def version(self):
+        return 0
+
+    def log_hyperparams(self, params, *args, **kwargs):
+        pass
+
+    def log_metrics(self, metrics, step=None):
+        # Times and rates vary from run to run: keep names, and the counts.
+        self.calls.append({"step": step, "names": list(metrics),
+                           "counts": {k: v for k, v in metrics.items() if k.endswith(("batches", "samples", "epoch"))}})
+
+
+def throughput_monitor_case(root):
+    model = TuneModule()
+    logger = RecordingLogger()
+    monitor = ThroughputMonitor(batch_size_fn=lambda batch: batch[0].size(0), window_size=3)
+    t = trainer(root, max_epochs=2, log_every_n_steps=2, logger=logger, callbacks=[monitor])
+    t.fit(model)
+    t.test(model, dataloaders=DataLoader(data(12), batch_size=4), verbose=False)
+    t.predict(model, dataloaders=DataLoader(data(12), batch_size=4), return_predictions=False)
+    return {"calls": logger.calls}
+
+
 def main():
     out = common.out_dir_from_argv()
     cases = {}
@@ -206,6 +255,8 @@ def main():
         run("swa_bn", swa_case, True, swa_lrs=0.05, swa_epoch_start=2, annealing_epochs=2)
         run("swa_linear_scheduler", swa_case, False, "step", swa_lrs=0.02, swa_epoch_start=0.6, annealing_epochs=1,
             annealing_strategy="linear")
+        run("throughput", throughput_case)
+        run("throughput_monitor", throughput_monitor_case)
         run("writer_batch", writer_case, "batch", False)
         run("writer_both_shuffled", writer_case, "batch_and_epoch", True)
     common.write_json(out, "tuning.json", {

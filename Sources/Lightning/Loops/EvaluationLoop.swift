@@ -98,11 +98,14 @@ final class EvaluationLoop<M: LightningModule> {
         }
 
         let nextAction = isTest ? "[_EvaluationLoop].test_next" : "[_EvaluationLoop].val_next"
+        var readyThisRun = 0
         for (dataloaderIndex, loader) in loaders.enumerated() {
             var iterator = try loader.makeBatchIterator(epoch: t.currentEpoch, skipping: 0)
             var batchIndex = 0
             while batchIndex < counts[dataloaderIndex], let raw = try t.profiled(nextAction, { try iterator.next() }) {
                 let batch = try t.prepare(raw, module, data, dataloaderIndex: dataloaderIndex)
+                readyThisRun += 1
+                t.evaluationBatchesReady = readyThisRun
                 try step(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex)
                 if t.stage != .sanityChecking {
                     try t.logEvaluationStep(step: loggedSteps)

@@ -258,6 +258,7 @@ final class FitLoop<M: LightningModule> {
             if response == -1 { break }
 
             let accumulating = isAccumulating(batchIndex)
+            t.batchAccumulates = accumulating
             let outputs = try t.profiled("run_training_batch") {
                 try module.automaticOptimization
                     ? automaticStep(batch, batchIndex: batchIndex, accumulating: accumulating)

@@ -38,6 +38,7 @@ final class PredictionLoop<M: LightningModule> {
         let keepOutputs = returnPredictions || t.callbacks.contains { ($0 as? any PredictionWriting)?.writesOnEpochEnd == true }
         var outputs: [[M.PredictOutput]] = []
         t.predictionRecord = PredictionRecord()
+        t.evaluationBatchesReady = 0
         for (dataloaderIndex, loader) in loaders.enumerated() {
             var iterator = try loader.makeBatchIterator(epoch: 0, skipping: 0)
             var batchIndex = 0
@@ -46,6 +47,7 @@ final class PredictionLoop<M: LightningModule> {
             while batchIndex < counts[dataloaderIndex], let raw = try iterator.next() {
                 let indices = iterator.lastBatchIndices ?? []
                 t.predictionRecord.currentBatchIndices = indices
+                t.evaluationBatchesReady += 1
                 t.predictionRecord.epochBatchIndices[dataloaderIndex].append(indices)
                 let batch = try t.prepare(raw, module, data, dataloaderIndex: dataloaderIndex)
                 try t.callCallbacks(.predictStep) { try $0.onPredictBatchStart(t, module, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }

@@ -72,6 +72,8 @@ extension Trainer {
 
     private func beginRun<M: LightningModule>(_ model: M, stage: Stage) {
         callbacks = assembleCallbacks(modelCallbacks: model.configureCallbacks(), stage: stage)
+        entryPoint = stage
+        evaluationBatchesReady = 0
         if stage == .fit {
             // Evaluation keeps the counters of an earlier fit (a validate after fit logs at its epoch).
             currentEpoch = 0

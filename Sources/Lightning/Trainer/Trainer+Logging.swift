@@ -182,6 +182,14 @@ extension Trainer {
         if write { try writeRow(row, step: step) }
     }
 
+    /// Sends metrics straight to the loggers (Lightning's `logger_connector.log_metrics`): without a
+    /// step they go at the optimizer steps taken so far, with the current epoch added.
+    func logMetricsDirectly(_ metrics: [(name: String, value: Double)], step: Int? = nil) throws {
+        guard let step else { return try writeRow(metrics, step: batchesThatStepped) }
+        guard !metrics.isEmpty, isGlobalZero else { return }
+        for logger in loggers { try logger.logMetrics(metrics, step: step) }
+    }
+
     private func writeRow(_ row: [(name: String, value: Double)], step: Int) throws {
         guard !row.isEmpty, isGlobalZero else { return }
         let entries = row + [("epoch", Double(currentEpoch))]

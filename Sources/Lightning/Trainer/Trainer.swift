@@ -130,6 +130,14 @@ public final class Trainer {
     var precisionPlugin = PrecisionPlugin(setting: .float32, device: .cpu)
     /// A plugin to use instead of the one `precision` selects (Lightning's `plugins=[MixedPrecision(…)]`).
     var precisionPluginOverride: PrecisionPlugin?
+    /// The entry point running (Lightning's `trainer.state.fn`).
+    var entryPoint: Stage?
+    /// Whether the training batch being processed only accumulates gradients (Lightning's
+    /// `fit_loop._should_accumulate()`).
+    var batchAccumulates = false
+    /// Batches read by the running evaluation or prediction loop in this run (Lightning's
+    /// `batch_progress.current.ready`; what ThroughputMonitor logs them at).
+    var evaluationBatchesReady = 0
     /// Callbacks the Tuner puts first for the run it starts.
     var tunerCallbacks: [any Callback] = []
     /// What the running prediction has seen, for prediction writers.
