@@ -348,14 +348,15 @@ struct TuningTests {
     }
 
     final class RecordingLogger: Lightning.Logger {
-        var calls: [(step: Int, names: [String], counts: [String: Double])] = []
+        var calls: [(step: Int, names: [String], counts: [String: Double], values: [String: Double])] = []
         var name: String { "recording" }
         var version: String { "0" }
         var logDir: String? { nil }
         func logHyperparams(_ hyperparameters: Hyperparameters) throws {}
         func logMetrics(_ metrics: [(name: String, value: Double)], step: Int) throws {
             let counts = metrics.filter { $0.name.hasSuffix("batches") || $0.name.hasSuffix("samples") || $0.name.hasSuffix("epoch") }
-            calls.append((step, metrics.map(\.name), Dictionary(uniqueKeysWithValues: counts.map { ($0.name, $0.value) })))
+            calls.append((step, metrics.map(\.name), Dictionary(uniqueKeysWithValues: counts.map { ($0.name, $0.value) }),
+                          Dictionary(metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })))
         }
     }
 
@@ -375,6 +376,43 @@ struct TuningTests {
             #expect(mine.names == theirs["names"] as! [String], "call \(index)")
             #expect(mine.counts == (theirs["counts"] as! [String: NSNumber]).mapValues(\.doubleValue), "call \(index)")
         }
+    }
+
+    // MARK: Device statistics
+
+    @Test func deviceStatsMonitorLogsCPUStats() throws {
+        let logger = RecordingLogger()
+        let trainer = try Trainer(accelerator: "cpu", logger: [logger], callbacks: [DeviceStatsMonitor()], maxEpochs: 1,
+                                  limitValBatches: .count(0), logEveryNSteps: 2, enableCheckpointing: false,
+                                  enableProgressBar: false, enableModelSummary: false)
+        try trainer.fit(try Self.linearModule())
+        let stats = logger.calls.filter { $0.names.first?.hasPrefix("DeviceStatsMonitor.") == true }
+        // Every other step (logEveryNSteps 2), before and after the batch, at the steps taken so far.
+        #expect(stats.map(\.step) == [1, 1, 3, 3, 5, 5, 7, 7])
+        #expect(stats[0].names == ["DeviceStatsMonitor.on_train_batch_start/cpu_vm_percent", "DeviceStatsMonitor.on_train_batch_start/cpu_percent",
+                                   "DeviceStatsMonitor.on_train_batch_start/cpu_swap_percent"])
+        #expect(stats[1].names.first == "DeviceStatsMonitor.on_train_batch_end/cpu_vm_percent")
+        // Memory use as procps's `free` reports it (total − available), within what changes meanwhile.
+        let free = Process()
+        free.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        free.arguments = ["free", "-b"]
+        let pipe = Pipe()
+        free.standardOutput = pipe
+        try free.run()
+        free.waitUntilExit()
+        let line = try #require(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: "\n").first { $0.hasPrefix("Mem:") })
+        let columns = line.split(separator: " ").compactMap { Double($0) }
+        let expected = (columns[0] - columns[5]) / columns[0] * 100
+        let logged = try #require(stats.last?.values["DeviceStatsMonitor.on_train_batch_end/cpu_vm_percent"])
+        #expect(abs(logged - expected) < 5, "cpu_vm_percent \(logged), free says \(expected)")
+        let cpu = try #require(stats.last?.values["DeviceStatsMonitor.on_train_batch_end/cpu_percent"])
+        #expect((0...100).contains(cpu))
+    }
+
+    @Test func deviceStatsMonitorNeedsALogger() throws {
+        let trainer = try Self.trainer(maxEpochs: 1, callbacks: [DeviceStatsMonitor()])
+        #expect(throws: LightningError.self) { try trainer.fit(try Self.linearModule()) }
     }
 
     // MARK: Prediction writer
