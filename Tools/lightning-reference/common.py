@@ -28,7 +28,8 @@ from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
-import lightning as L  # noqa: E402,F401
+import lightning as L
+from lightning.pytorch.loggers.logger import Logger  # noqa: E402
 
 # Lightning sets its loggers to INFO on import; silence the "GPU available" / "💡 Tip" lines.
 for _name in ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning"):
@@ -184,3 +185,25 @@ def error_of(fn) -> dict:
     except BaseException as e:  # noqa: BLE001
         return {"type": type(e).__name__, "message": str(e)}
     return None
+
+
+class RecordingLogger(Logger):
+    """Keeps every `log_metrics(metrics, step)` call, in order: {"step": …, "metrics": [[name, value], …]}."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    @property
+    def name(self):
+        return "recording"
+
+    @property
+    def version(self):
+        return 0
+
+    def log_hyperparams(self, params, *args, **kwargs):
+        pass
+
+    def log_metrics(self, metrics, step=None):
+        self.calls.append({"step": step, "metrics": [[k, float(v)] for k, v in metrics.items()]})

@@ -13,27 +13,6 @@ import torch
 import torch.nn.functional as F
 import lightning as L
 from lightning.pytorch.callbacks import LearningRateMonitor
-from lightning.pytorch.loggers import Logger
-
-
-class RecordingLogger(Logger):
-    def __init__(self):
-        super().__init__()
-        self.calls = []
-
-    @property
-    def name(self):
-        return "recording"
-
-    @property
-    def version(self):
-        return 0
-
-    def log_hyperparams(self, params, *args, **kwargs):
-        pass
-
-    def log_metrics(self, metrics, step=None):
-        self.calls.append({"step": step, "metrics": [[k, float(v)] for k, v in metrics.items()]})
 
 
 class Module(L.LightningModule):
@@ -88,7 +67,7 @@ def main():
     with common.tmpdir() as root:
         for cid, setup, kwargs, extra in CASES:
             common.seed_all(0)
-            logger = RecordingLogger()
+            logger = common.RecordingLogger()
             monitor = LearningRateMonitor(**kwargs)
             settings = dict(max_epochs=2, limit_val_batches=0, num_sanity_val_steps=0, **extra)
             t = L.Trainer(default_root_dir=root, logger=logger, callbacks=[monitor], enable_checkpointing=False,

@@ -17,7 +17,6 @@ import lightning as L
 from lightning.fabric.utilities.throughput import Throughput
 from lightning.pytorch.callbacks import (BasePredictionWriter, BatchSizeFinder, GradientAccumulationScheduler,
                                          LearningRateFinder, StochasticWeightAveraging, ThroughputMonitor)
-from lightning.pytorch.loggers.logger import Logger
 from lightning.pytorch.tuner import Tuner
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -202,37 +201,18 @@ def throughput_case(root):
     return {"computed": computed}
 
 
-class RecordingLogger(Logger):
-    def __init__(self):
-        super().__init__()
-        self.calls = []
-
-    @property
-    def name(self):
-        return "recording"
-
-    @property
-    def version(self):
-        return 0
-
-    def log_hyperparams(self, params, *args, **kwargs):
-        pass
-
-    def log_metrics(self, metrics, step=None):
-        # Times and rates vary from run to run: keep names, and the counts.
-        self.calls.append({"step": step, "names": list(metrics),
-                           "counts": {k: v for k, v in metrics.items() if k.endswith(("batches", "samples", "epoch"))}})
-
-
 def throughput_monitor_case(root):
     model = TuneModule()
-    logger = RecordingLogger()
+    logger = common.RecordingLogger()
     monitor = ThroughputMonitor(batch_size_fn=lambda batch: batch[0].size(0), window_size=3)
     t = trainer(root, max_epochs=2, log_every_n_steps=2, logger=logger, callbacks=[monitor])
     t.fit(model)
     t.test(model, dataloaders=DataLoader(data(12), batch_size=4), verbose=False)
     t.predict(model, dataloaders=DataLoader(data(12), batch_size=4), return_predictions=False)
-    return {"calls": logger.calls}
+    # Times and rates vary from run to run: keep names, and the counts.
+    counted = ("batches", "samples", "epoch")
+    return {"calls": [{"step": call["step"], "names": [k for k, _ in call["metrics"]],
+                       "counts": {k: v for k, v in call["metrics"] if k.endswith(counted)}} for call in logger.calls]}
 
 
 def main():

@@ -108,10 +108,18 @@ extension Trainer {
         return try body()
     }
 
-    /// A file in `defaultRootDir` for a tuner's temporary checkpoint (the same name on every rank).
-    func tuningCheckpointPath(_ prefix: String) throws -> String {
-        let path = (defaultRootDir as NSString).appendingPathComponent(".\(prefix)_\(UUID().uuidString.lowercased()).ckpt")
-        return try broadcast(path)
+    /// The start of a tuner's search: the running fit loop and a checkpoint of the state now, in a
+    /// file in `defaultRootDir` (`.<prefix>_<uuid>.ckpt`, the same name on every rank); nil with
+    /// `fastDevRun`, which skips tuning (`searchName` goes into the warning).
+    func beginTuning(_ who: String, searchName: String, checkpointPrefix prefix: String) throws -> (control: any FitLoopControl, path: String)? {
+        if configuration.fastDevRun > 0 {
+            print("warning: Skipping \(searchName) since `fastDevRun` is enabled.")
+            return nil
+        }
+        let control = try requireFitLoop(who)
+        let path = try broadcast((defaultRootDir as NSString).appendingPathComponent(".\(prefix)_\(UUID().uuidString.lowercased()).ckpt"))
+        try saveCheckpoint(path)
+        return (control, path)
     }
 
     /// The CPU (and CUDA) random state now, and a function that puts it back (Lightning's `isolate_rng`).

@@ -83,13 +83,8 @@ open class BatchSizeFinder: Callback {
 
     /// Lightning's `_scale_batch_size`.
     private func runSearch(_ trainer: Trainer) throws -> Int? {
-        if trainer.configuration.fastDevRun > 0 {
-            trainer.print("warning: Skipping batch size scaler since `fastDevRun` is enabled.")
-            return nil
-        }
-        let control = try trainer.requireFitLoop("BatchSizeFinder")
-        let path = try trainer.tuningCheckpointPath("scale_batch_size")
-        try trainer.saveCheckpoint(path)
+        guard let (control, path) = try trainer.beginTuning("BatchSizeFinder", searchName: "batch size scaler",
+                                                            checkpointPrefix: "scale_batch_size") else { return nil }
         let snapshot = control.snapshot()
         func finish() throws {
             defer { try? FileManager.default.removeItem(atPath: path) }

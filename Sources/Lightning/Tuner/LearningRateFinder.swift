@@ -75,13 +75,8 @@ open class LearningRateFinder: Callback {
 
     /// Lightning's `_lr_find`.
     private func runSearch(_ trainer: Trainer, _ module: any LightningModule) throws -> LRFinder? {
-        if trainer.configuration.fastDevRun > 0 {
-            trainer.print("warning: Skipping learning rate finder since `fastDevRun` is enabled.")
-            return nil
-        }
-        let control = try trainer.requireFitLoop("LearningRateFinder")
-        let path = try trainer.tuningCheckpointPath("lr_find")
-        try trainer.saveCheckpoint(path)
+        guard let (control, path) = try trainer.beginTuning("LearningRateFinder", searchName: "learning rate finder",
+                                                            checkpointPrefix: "lr_find") else { return nil }
         let startSteps = trainer.globalStep
         let snapshot = control.snapshot()
         let optimizers = trainer.optimizers
