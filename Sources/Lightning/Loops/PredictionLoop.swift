@@ -34,8 +34,11 @@ final class PredictionLoop<M: LightningModule> {
         try t.callModule(.predictStep) { try module.onPredictStart() }
         try t.callCallbacks(.predictStep) { try $0.onPredictEpochStart(t, module) }
         try t.callModule(.predictStep) { try module.onPredictEpochStart() }
-        // Outputs are kept when they are returned or a prediction writer wants them at the epoch's end.
-        let keepOutputs = returnPredictions || t.callbacks.contains { ($0 as? any PredictionWriting)?.writesOnEpochEnd == true }
+        // Batch indices are recorded for prediction writers only (as Lightning); outputs are kept when
+        // they are returned or a writer wants them at the epoch's end.
+        let writers = t.callbacks.compactMap { $0 as? any PredictionWriting }
+        let writesOnEpochEnd = writers.contains { $0.writesOnEpochEnd }
+        let keepOutputs = returnPredictions || writesOnEpochEnd
         var outputs: [[M.PredictOutput]] = []
         t.predictionRecord = PredictionRecord()
         t.evaluationBatchesReady = 0
@@ -45,10 +48,12 @@ final class PredictionLoop<M: LightningModule> {
             var loaderOutputs: [M.PredictOutput] = []
             t.predictionRecord.epochBatchIndices.append([])
             while batchIndex < counts[dataloaderIndex], let raw = try iterator.next() {
-                let indices = iterator.lastBatchIndices ?? []
-                t.predictionRecord.currentBatchIndices = indices
                 t.evaluationBatchesReady += 1
-                t.predictionRecord.epochBatchIndices[dataloaderIndex].append(indices)
+                if !writers.isEmpty {
+                    let indices = iterator.lastBatchIndices ?? []
+                    t.predictionRecord.currentBatchIndices = indices
+                    if writesOnEpochEnd { t.predictionRecord.epochBatchIndices[dataloaderIndex].append(indices) }
+                }
                 let batch = try t.prepare(raw, module, data, dataloaderIndex: dataloaderIndex)
                 try t.callCallbacks(.predictStep) { try $0.onPredictBatchStart(t, module, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 try t.callModule(.predictStep) { try module.onPredictBatchStart(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
