@@ -56,6 +56,8 @@ let schedulerFactories: [String: @Sendable () throws -> SchedulerSetup] = [
         let o = try twoGroupSGD()
         return (o, try ChainedScheduler([try ConstantLR(o, factor: 0.1, totalIters: 5), try ExponentialLR(o, gamma: 0.98)]))
     },
+    "swalr_cos": { let o = try twoGroupSGD(); return (o, try SWALR(o, swaLRs: [0.05, 0.005], annealEpochs: 5)) },
+    "swalr_linear_no_anneal": { let o = try oneGroupAdam(); return (o, try SWALR(o, swaLR: 0.02, annealEpochs: 0, annealStrategy: .linear)) },
     "plateau_min_rel": {
         let o = try twoGroupSGD()
         return (o, try ReduceLROnPlateau(o, mode: .min, factor: 0.5, patience: 3, threshold: 1e-2, cooldown: 2, minLR: 1e-3))

@@ -40,6 +40,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.optim import lr_scheduler as L
+from torch.optim.swa_utils import SWALR
 
 EXPECTED_TORCH = "2.11.0"
 STEPS = 100
@@ -308,6 +309,8 @@ SCHEDULERS = [
      lambda o: L.SequentialLR(o, [L.ConstantLR(o, factor=0.5, total_iters=10), L.ExponentialLR(o, gamma=0.95),
                                   L.StepLR(o, step_size=10, gamma=0.5)], milestones=[10, 40])),
     ("chained", two_group_sgd, lambda o: L.ChainedScheduler([L.ConstantLR(o, factor=0.1, total_iters=5), L.ExponentialLR(o, gamma=0.98)])),
+    ("swalr_cos", two_group_sgd, lambda o: SWALR(o, swa_lr=[0.05, 0.005], anneal_epochs=5)),
+    ("swalr_linear_no_anneal", one_group_adam, lambda o: SWALR(o, swa_lr=0.02, anneal_epochs=0, anneal_strategy="linear")),
     ("plateau_min_rel", two_group_sgd,
      lambda o: L.ReduceLROnPlateau(o, mode="min", factor=0.5, patience=3, threshold=1e-2, cooldown=2, min_lr=1e-3)),
     ("plateau_max_abs", two_group_sgd,
