@@ -80,17 +80,6 @@ private func fabricLoop(_ kind: OptimizerKind, steps: Int) throws -> [String: [F
     return try net.weights()
 }
 
-private final class RecordingLogger: Logger {
-    let name = "recording"
-    let version = "0"
-    let logDir: String? = nil
-    var rows: [(step: Int, metrics: [String: Double])] = []
-    func logHyperparams(_ hyperparameters: Hyperparameters) throws {}
-    func logMetrics(_ metrics: [(name: String, value: Double)], step: Int) throws {
-        rows.append((step, Dictionary(uniqueKeysWithValues: metrics.map { ($0.name, $0.value) })))
-    }
-}
-
 private protocol EpochHooks {
     func onEpochEnd(epoch: Int, loss: Double) throws
 }
@@ -227,9 +216,9 @@ private final class HookRecorder: EpochHooks, FabricCallback {
         try fabric.log("c", 1.0)
         #expect(fabric.logger === first)
         for logger in [first, second] {
-            #expect(logger.rows.map(\.step) == [7, 0, 1])
-            #expect(logger.rows[0].metrics == ["loss": 0.5])
-            #expect(logger.rows[1].metrics == ["a": 2, "b": 3])
+            #expect(logger.calls.map(\.step) == [7, 0, 1])
+            #expect(logger.calls[0].values == ["loss": 0.5])
+            #expect(logger.calls[1].values == ["a": 2, "b": 3])
         }
         #expect(throws: LightningError.self) { try fabric.log("v", try Tensor([Float(1), 2])) }
 

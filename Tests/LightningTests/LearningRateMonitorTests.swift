@@ -11,16 +11,6 @@ struct LearningRateMonitorTests {
     static var cases: [[String: Any]] { fixture["cases"] as! [[String: Any]] }
     static var caseIDs: [String] { cases.map { $0["id"] as! String } }
 
-    /// Keeps every `logMetrics` call.
-    final class RecordingLogger: Logger {
-        var calls: [(step: Int, metrics: [(name: String, value: Double)])] = []
-        var name: String { "recording" }
-        var version: String { "0" }
-        var logDir: String? { nil }
-        func logHyperparams(_ hyperparameters: Hyperparameters) throws {}
-        func logMetrics(_ metrics: [(name: String, value: Double)], step: Int) throws { calls.append((step, metrics)) }
-    }
-
     final class Module: Torch.Module, LightningModule {
         typealias Batch = Pair
         @Parameter var weight: Tensor
