@@ -80,6 +80,25 @@ private func fabricLoop(_ kind: OptimizerKind, steps: Int) throws -> [String: [F
     return try net.weights()
 }
 
+/// A LightningModule driven by a Fabric loop: it logs and back-propagates by hand.
+private final class FabricLightningModule: Module, LightningModule {
+    typealias Batch = [Tensor]
+    let net = FabricMLP()
+    var epochEnds = 0
+    var automaticOptimization: Bool { false }
+    func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
+        let loss = try net(batch[0]).mseLoss(target: batch[1])
+        try log("train_loss", loss)
+        try manualBackward(loss)
+        return loss
+    }
+    func configureOptimizers() throws -> OptimizerConfiguration { OptimizerConfiguration(try SGD(parameters(), lr: 0.1)) }
+}
+
+extension FabricLightningModule: EpochHooks {
+    func onEpochEnd(epoch: Int, loss: Double) throws { epochEnds += 1 }
+}
+
 private protocol EpochHooks {
     func onEpochEnd(epoch: Int, loss: Double) throws
 }
@@ -226,6 +245,49 @@ private final class HookRecorder: EpochHooks, FabricCallback {
         try fabric.call("onEpochEnd", ["epoch": 2])
         #expect(recorder.typed == ["epoch 1 loss 0.25"])
         #expect(recorder.named == ["onEpochEnd 2"])
+    }
+
+    @Test func saveFiltersStateDictsAndLoadRawReadsAPlainStateDict() throws {
+        let folder = try temporaryFolder("fabric-filter")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fabric = try Fabric(accelerator: "cpu")
+        let net = FabricMLP()
+        let model = try fabric.setupModule(net)
+        let path = folder + "/first-layer.pt"
+        try fabric.save(path, state: ["model": .model(model), "step": 4], filter: ["model": { name, _ in name.hasSuffix("1") }])
+        let saved = try fabric.load(path, state: [:])
+        #expect(saved["model"]?.dictValue?.compactMap { $0.key.stringValue } == ["w1", "b1"])
+        #expect(saved["step"]?.intValue == 4)
+
+        // A file holding one state dict, as `torch.save(model.state_dict(), path)` writes.
+        let raw = folder + "/weights.pt"
+        try TorchSerialization.save(net.stateDict().pickleValue, to: URL(fileURLWithPath: raw))
+        let copy = try fabric.initModule { FabricMLP() }
+        try copy.w1.detach().zero_()
+        try fabric.loadRaw(raw, into: copy)
+        #expect(try copy.weights() == net.weights())
+        #expect(throws: LightningError.self) { try fabric.loadRaw(path, into: FabricMLP()) }
+
+        let double = try Fabric(accelerator: "cpu", precision: "64-true")
+        #expect(try double.initModule { FabricMLP() }.w1.dtype == .float64)
+        #expect(try double.initTensor { try Tensor.ones([2]) }.dtype == .float64)
+        #expect(try double.initTensor { try Tensor.arange(end: 3) }.dtype == .int64)
+    }
+
+    @Test func aLightningModuleSetUpWithFabricLogsAndBacksPropagateThroughIt() throws {
+        let logger = RecordingLogger()
+        let fabric = try Fabric(accelerator: "cpu", loggers: [logger])
+        let module = FabricLightningModule()
+        #expect(module.fabric == nil)
+        let (model, optimizer) = try fabric.setup(module, SGD(module.parameters(), lr: 0.1))
+        #expect(module.fabric === fabric)
+        let (x, y) = try combinedBatch()
+        try optimizer.zeroGrad()
+        _ = try model { try $0.trainingStep([x, y], batchIndex: 0) }
+        #expect(logger.calls.map(\.names) == [["train_loss"]])
+        #expect(module.parameters().allSatisfy { $0.grad != nil })
+        try fabric.call(EpochHooks.self) { try $0.onEpochEnd(epoch: 0, loss: 1) }
+        #expect(module.epochEnds == 1)
     }
 
     @Test func dataloadersMoveBatchesAndCountPasses() throws {

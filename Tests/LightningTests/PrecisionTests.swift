@@ -15,12 +15,16 @@ private final class AMPModule: Module, LightningModule {
     var losses: [Float] = []
     var weightsPerStep: [[Float]] = []
     let lr: Double
+    /// Steps its optimizer itself (manual optimization) instead of returning the loss.
+    let manual: Bool
+    var automaticOptimization: Bool { !manual }
 
-    init(lr: Double = 0.05) throws {
+    init(lr: Double = 0.05, manual: Bool = false) throws {
         // Deterministic values without the global generator (tests run in parallel).
         weight = try (Tensor.arange(end: 12, dtype: .float32) * 0.7).sin().reshape([3, 4]) * 0.5
         bias = try Tensor.zeros([3])
         self.lr = lr
+        self.manual = manual
         super.init()
     }
 
@@ -30,6 +34,12 @@ private final class AMPModule: Module, LightningModule {
         let out = try product + bias
         let loss = try out.mseLoss(target: batch.1.to(dtype: out.dtype))
         losses.append(try loss.item(Float.self))
+        if manual {
+            let optimizer = optimizers()[0]
+            try optimizer.zeroGrad()
+            try manualBackward(loss)
+            try optimizer.step()
+        }
         return loss
     }
     func onTrainBatchEnd(_ outputs: StepOutputs, batch: Pair, batchIndex: Int) throws {
@@ -56,6 +66,19 @@ private func makeTrainer(precision: PrecisionSetting, maxEpochs: Int = 1, clip: 
     try Trainer(accelerator: "cpu", precision: precision, logger: [], maxEpochs: maxEpochs, numSanityValSteps: 0,
                 enableCheckpointing: root != nil, enableProgressBar: false, enableModelSummary: false,
                 gradientClipVal: clip, defaultRootDir: root)
+}
+
+/// Records the loss the backward hooks see and whether the gradients are finite before each step.
+private final class GradientRecorder: Callback {
+    var backwardLosses: [Float] = []
+    var gradientsFinite: [Bool] = []
+    func onBeforeBackward(_ trainer: Trainer, _ module: any LightningModule, loss: Tensor) throws {
+        backwardLosses.append(try loss.item(Float.self))
+    }
+    func onBeforeOptimizerStep(_ trainer: Trainer, _ module: any LightningModule, optimizer: Optimizer) throws {
+        let finite = try module.parameters().allSatisfy { try $0.grad.map { try $0.isfinite().all().item(Bool.self) } ?? true }
+        gradientsFinite.append(finite)
+    }
 }
 
 @Suite("Precision plugins", .serialized)
@@ -150,6 +173,26 @@ struct PrecisionTests {
         try resumed.fit(try AMPModule(), trainDataloaders: BatchList(data), ckptPath: path)
         #expect(resumedScaler.growthInterval == 3)
         #expect(resumed.globalStep == 16)
+    }
+
+    @Test("16-mixed under manual optimization: manualBackward scales the loss, step() unscales, steps through the scaler and updates it")
+    func float16MixedManualOptimization() throws {
+        let data = try batches(count: 8, infAt: [2, 5])
+        let expected = try manualRun(data, clip: nil)
+        let module = try AMPModule(manual: true)
+        let recorder = GradientRecorder()
+        let trainer = try Trainer(accelerator: "cpu", logger: [], callbacks: [recorder], maxEpochs: 1, numSanityValSteps: 0,
+                                  enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false)
+        let scaler = try GradScaler(device: .cpu, initScale: 1024, growthInterval: 3)
+        trainer.precisionPluginOverride = PrecisionPlugin(float16MixedOn: .cpu, scaler: scaler)
+        try trainer.fit(module, trainDataloaders: BatchList(data))
+        #expect(module.matmulDtypes.allSatisfy { $0 == .float16 })
+        #expect(module.weightsPerStep == expected.weights)
+        #expect(try scaler.getScale() == expected.scales.last)
+        // The backward hooks see the scaled loss; the pre-step hooks see unscaled gradients.
+        #expect(recorder.backwardLosses.first == module.losses.first.map { $0 * 1024 })
+        #expect(recorder.gradientsFinite == [true, true, false, true, true, false, true, true])
+        #expect(trainer.globalStep == 8)
     }
 
     @Test("16-mixed on CUDA: float16 autocast with the default scaler")

@@ -29,10 +29,21 @@ public final class LightningOptimizer {
     }
 
     /// Runs the pre-step hooks, steps the optimizer and counts one global step.
+    ///
+    /// With "16-mixed", as Lightning's `MixedPrecision.optimizer_step`: the gradients are unscaled
+    /// before the hooks (unless a fused optimizer unscales them itself), then the loss scaler steps
+    /// the optimizer (skipping the step when a gradient is inf or NaN) and updates its scale.
     public func step() throws {
+        let plugin = trainer.precisionPlugin
+        try plugin.afterBackward(optimizer)
         try trainer.callCallbacks(.onBeforeOptimizerStep) { try $0.onBeforeOptimizerStep(trainer, module, optimizer: optimizer) }
         try trainer.callModule(.onBeforeOptimizerStep) { try module.onBeforeOptimizerStep(optimizer) }
-        try optimizer.step()
+        if let scaler = plugin.scaler {
+            try scaler.step(optimizer)
+            try scaler.update()
+        } else {
+            try optimizer.step()
+        }
         trainer.globalStep += 1
     }
 
@@ -55,17 +66,21 @@ extension LightningModule {
         trainer?.lrSchedulerConfigs.map(\.scheduler) ?? []
     }
 
-    /// Back-propagates `loss` with the backward hooks around it (Lightning's `manual_backward`).
+    /// Back-propagates `loss` with the backward hooks around it (Lightning's `manual_backward`);
+    /// under Fabric, `fabric.backward(loss)`.
     public func manualBackward(_ loss: Tensor) throws {
         guard let trainer else {
-            try loss.backward()
+            // Set up with Fabric: through its precision and DDP (Lightning's `fabric.backward`).
+            if let fabric { try fabric.backward(loss) } else { try loss.backward() }
             return
         }
-        try trainer.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(trainer, self, loss: loss) }
-        try trainer.callModule(.onBeforeBackward) { try onBeforeBackward(loss) }
+        // With a loss scaler, the hooks and backward see the scaled loss (Lightning's `pre_backward`).
+        let scaled = try trainer.precisionPlugin.preBackward(loss)
+        try trainer.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(trainer, self, loss: scaled) }
+        try trainer.callModule(.onBeforeBackward) { try onBeforeBackward(scaled) }
         // As Lightning's DDPStrategy.pre_backward for manual optimization.
-        try trainer.ddp?.prepareForBackward([loss])
-        try trainer.callModule(.backward) { try backward(loss) }
+        try trainer.ddp?.prepareForBackward([scaled])
+        try trainer.callModule(.backward) { try backward(scaled) }
         try trainer.callCallbacks(.onAfterBackward) { try $0.onAfterBackward(trainer, self) }
         try trainer.callModule(.onAfterBackward) { try onAfterBackward() }
     }

@@ -10,9 +10,20 @@ extension Fabric {
     /// ```swift
     /// try fabric.save("checkpoints/last.pt", state: ["model": .model(model), "optimizer": .optimizer(optimizer), "step": .value(.int(step))])
     /// ```
-    public func save(_ path: String, state: [String: FabricState]) throws {
+    ///
+    /// - Parameter filter: For some keys of `state`, which entries of that state dict (or
+    ///   dictionary) to keep (Lightning's `filter`); the others are saved whole.
+    ///
+    ///   ```swift
+    ///   // Only the trainable adapter weights:
+    ///   try fabric.save("adapter.pt", state: ["model": .model(model)], filter: ["model": { name, _ in name.hasPrefix("adapter.") }])
+    ///   ```
+    public func save(_ path: String, state: [String: FabricState],
+                     filter: [String: (_ key: String, _ value: PickleValue) -> Bool] = [:]) throws {
         if isGlobalZero {
-            let entries = state.keys.sorted().map { (key: PickleValue.string($0), value: state[$0]!.pickleValue) }
+            let entries = state.keys.sorted().map { key in
+                (key: PickleValue.string(key), value: Self.filtered(state[key]!.pickleValue, by: filter[key]))
+            }
             let url = URL(fileURLWithPath: path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             do {
@@ -24,7 +35,28 @@ extension Fabric {
         try barrier("save")
     }
 
-    /// Loads a checkpoint written by ``save(_:state:)`` (or by Python's `torch.save` of a
+    /// The entries of a dictionary that `keep` keeps (Lightning's `_apply_filter`); anything else as it is.
+    private static func filtered(_ value: PickleValue, by keep: ((String, PickleValue) -> Bool)?) -> PickleValue {
+        guard let keep, let entries = value.dictValue else { return value }
+        return .dict(entries.filter { entry in entry.key.stringValue.map { keep($0, entry.value) } ?? true })
+    }
+
+    /// Loads a file that holds one state dict (what Python's `torch.save(model.state_dict(), path)`
+    /// writes) into `module`, in place (Lightning's `fabric.load_raw`). With `strict`, keys must match.
+    ///
+    /// ```swift
+    /// try fabric.loadRaw("pretrained.pt", into: model.module)
+    /// ```
+    public func loadRaw(_ path: String, into module: Module, strict: Bool = true) throws {
+        _ = try restore(.module(module), from: try fileValue(path), key: "module", path: path, strict: strict)
+    }
+
+    /// Loads a file that holds one optimizer state dict into `optimizer`, in place.
+    public func loadRaw(_ path: String, into optimizer: Optimizer) throws {
+        _ = try restore(.optimizer(optimizer), from: try fileValue(path), key: "optimizer", path: path, strict: true)
+    }
+
+    /// Loads a checkpoint written by ``save(_:state:filter:)`` (or by Python's `torch.save` of a
     /// dictionary): modules and optimizers in `state` are restored in place, plain entries of
     /// `state` are replaced by the saved values, and the entries of the file that `state` does not
     /// name are returned (Lightning's `fabric.load`). With `strict`, a key of `state` missing from
@@ -37,7 +69,7 @@ extension Fabric {
     /// ```
     @discardableResult
     public func load(_ path: String, state: inout [String: FabricState], strict: Bool = true) throws -> [String: PickleValue] {
-        var remaining = try loadRaw(path)
+        var remaining = try checkpointEntries(path)
         for key in state.keys.sorted() {
             guard let saved = remaining.removeValue(forKey: key) else {
                 if strict {
@@ -81,17 +113,21 @@ extension Fabric {
         }
     }
 
-    /// The entries of a checkpoint file, unconverted.
-    func loadRaw(_ path: String) throws -> [String: PickleValue] {
+    /// The value a checkpoint file holds.
+    private func fileValue(_ path: String) throws -> PickleValue {
         guard FileManager.default.fileExists(atPath: path) else {
             throw LightningError.checkpoint("the checkpoint \(path) does not exist; check the path")
         }
-        let value: PickleValue
         do {
-            value = try TorchSerialization.load(contentsOf: URL(fileURLWithPath: path))
+            return try TorchSerialization.load(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw LightningError.checkpoint("cannot read the checkpoint \(path): \(error.message)")
         }
+    }
+
+    /// The entries of a checkpoint file, unconverted.
+    func checkpointEntries(_ path: String) throws -> [String: PickleValue] {
+        let value = try fileValue(path)
         guard let entries = value.dictValue else {
             throw LightningError.checkpoint("the checkpoint \(path) is not a dictionary; Fabric saves and loads dictionaries of state")
         }

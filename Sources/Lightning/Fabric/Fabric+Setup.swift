@@ -29,6 +29,7 @@ extension Fabric {
     /// ```
     public func setupModule<M: Module>(_ module: M, moveToDevice: Bool = true) throws -> FabricModule<M> {
         let group = try processGroup()
+        adopt(module)
         try precisionPlugin.convertModule(module)
         if moveToDevice { try module.to(device) }
         let ddp = try group.map { group in

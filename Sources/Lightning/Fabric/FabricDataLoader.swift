@@ -75,7 +75,7 @@ extension Fabric {
                                                  moveToDevice: Bool = true) throws -> FabricDataLoader<L.Batch> {
         var source: any BatchLoader<L.Batch> = loader
         if worldSize > 1, useDistributedSampler {
-            if let split = try loader.distributed(rank: globalRank, worldSize: worldSize, shuffle: nil, seed: globalSeed) {
+            if let split = try loader.distributed(rank: globalRank, worldSize: worldSize, shuffle: nil, seed: globalSeed, unrepeated: false) {
                 source = split
             }
         }

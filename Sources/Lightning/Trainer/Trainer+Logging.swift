@@ -39,7 +39,9 @@ extension LightningModule {
                     onStep: Bool? = nil, onEpoch: Bool? = nil, reduce: MetricReduction = .mean,
                     syncDist: Bool = false, batchSize: Int? = nil) throws {
         guard let context = LightningContext.current else {
-            // As Lightning: logging without a running trainer does nothing.
+            // Set up with Fabric: to the Fabric's loggers (Lightning's `_log_dict_through_fabric`);
+            // without a trainer or Fabric, logging does nothing, as in Lightning.
+            if let fabric, logger { try fabric.log(name, try value.metricValue.doubleValue()) }
             return
         }
         try context.trainer.record(name, try value.metricValue, metric: value.loggedMetric, progressBar: progressBar,
@@ -66,7 +68,7 @@ extension LightningModule {
 
     /// Prints on global rank 0 only (Lightning's `self.print`).
     public func print(_ items: Any...) {
-        guard trainer?.isGlobalZero ?? true else { return }
+        guard trainer?.isGlobalZero ?? fabric?.isGlobalZero ?? true else { return }
         Swift.print(items.map { "\($0)" }.joined(separator: " "))
     }
 }
