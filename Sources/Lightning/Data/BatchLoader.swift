@@ -27,16 +27,18 @@ public protocol BatchLoader<Batch> {
 
     /// This loader reading only rank `rank`'s share of the data out of `worldSize` ranks (how the
     /// Trainer injects a `DistributedSampler`, Lightning's `use_distributed_sampler`), shuffled
-    /// per epoch with `seed` when `shuffle`; nil when the loader cannot be split, and the Trainer
+    /// per epoch with `seed` when `shuffle` (nil: as the loader shuffles); every rank gets the same
+    /// number of samples (the list padded by repeating its start) unless `unrepeated` (prediction,
+    /// where no sample may be seen twice). nil when the loader cannot be split, and the Trainer
     /// then uses it as it is, on every rank.
-    func distributed(rank: Int, worldSize: Int, shuffle: Bool?, seed: Int) throws -> (any BatchLoader<Batch>)?
+    func distributed(rank: Int, worldSize: Int, shuffle: Bool?, seed: Int, unrepeated: Bool) throws -> (any BatchLoader<Batch>)?
 }
 
 extension BatchLoader {
     public var datasetCount: Int? { nil }
     public func positionState(pending: Int) throws -> PickleValue? { nil }
     public func restorePosition(_ state: PickleValue) throws {}
-    public func distributed(rank: Int, worldSize: Int, shuffle: Bool?, seed: Int) throws -> (any BatchLoader<Batch>)? { nil }
+    public func distributed(rank: Int, worldSize: Int, shuffle: Bool?, seed: Int, unrepeated: Bool) throws -> (any BatchLoader<Batch>)? { nil }
 }
 
 /// Iterates the batches of one epoch; a failure in loading (a worker that threw) is thrown here.

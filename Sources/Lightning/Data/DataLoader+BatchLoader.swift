@@ -36,25 +36,36 @@ extension DataLoader.Iterator: BatchIterator {
 }
 
 extension DataLoader {
-    /// As Lightning's `_update_dataloader`: a loader whose sampler is sequential or random is
-    /// re-created with a `DistributedSampler` (shuffling when the original shuffled, unless
-    /// `shuffle` says otherwise); a custom sampler, a batch sampler or an iterable dataset is kept.
-    public func distributed(rank: Int, worldSize: Int, shuffle: Bool?, seed: Int) throws -> (any BatchLoader<Batch>)? {
+    /// As Lightning's `_update_dataloader`: the loader re-created with this rank's share of the
+    /// data. A sequential or random sampler becomes a `DistributedSampler` over the dataset; a
+    /// custom index sampler is wrapped in a ``DistributedSamplerWrapper`` (its order split across
+    /// ranks); with `unrepeated` (prediction), ``DistributedSamplerWrapper/unrepeated(_:numReplicas:rank:shuffle:seed:)``
+    /// wraps any sampler. `shuffle` nil keeps the loader's own shuffling. A custom batch sampler or an
+    /// iterable dataset cannot be split, and a sampler that is already distributed is kept: nil.
+    public func distributed(rank: Int, worldSize: Int, shuffle: Bool?, seed: Int, unrepeated: Bool) throws -> (any BatchLoader<Batch>)? {
         guard let sampler, batchSampler is BatchSampler else { return nil }
-        let datasetCount: Int
-        let shuffled: Bool
-        switch sampler {
-        case let random as RandomSampler where !random.replacement:
-            datasetCount = random.datasetCount
-            shuffled = true
-        case let sequential as SequentialSampler:
-            datasetCount = sequential.count
-            shuffled = false
-        default:
+        // Already split by its author (Lightning's `_requires_distributed_sampler`).
+        if sampler is DistributedSampler || sampler is DistributedSamplerWrapper || sampler is UnrepeatedDistributedSampler {
             return nil
         }
-        let distributedSampler = try DistributedSampler(count: datasetCount, numReplicas: worldSize, rank: rank,
-                                                        shuffle: shuffle ?? shuffled, seed: seed)
-        return try replacingSampler(distributedSampler)
+        let shuffled = sampler is RandomSampler
+        let split: any Sampler<Int>
+        if unrepeated {
+            split = try DistributedSamplerWrapper.unrepeated(sampler, numReplicas: worldSize, rank: rank,
+                                                             shuffle: shuffle ?? shuffled, seed: seed)
+        } else {
+            switch sampler {
+            case let random as RandomSampler where !random.replacement:
+                split = try DistributedSampler(count: random.datasetCount, numReplicas: worldSize, rank: rank,
+                                               shuffle: shuffle ?? true, seed: seed)
+            case let sequential as SequentialSampler:
+                split = try DistributedSampler(count: sequential.count, numReplicas: worldSize, rank: rank,
+                                               shuffle: shuffle ?? false, seed: seed)
+            default:
+                split = try DistributedSamplerWrapper(sampler, numReplicas: worldSize, rank: rank,
+                                                      shuffle: shuffle ?? false, seed: seed)
+            }
+        }
+        return try replacingSampler(split)
     }
 }
