@@ -31,8 +31,21 @@ final class W1: Module, LightningModule {
         return loss
     }
 
+    func predictStep(_ batch: [Tensor], batchIndex: Int, dataloaderIndex: Int) throws -> Tensor {
+        try output(try hidden(batch[0]).relu()).argmax(dim: 1)
+    }
+
     func configureOptimizers() throws -> OptimizerConfiguration {
         OptimizerConfiguration(try Adam(parameters(), lr: 1e-3))
+    }
+}
+
+/// Records the dataset indices of the samples this rank predicted.
+final class IndexWriter: BasePredictionWriter<Tensor> {
+    var indices: [Int] = []
+    override func writeOnBatchEnd(_ trainer: Trainer, _ module: any LightningModule, prediction: Tensor,
+                                  batchIndices: [Int]?, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {
+        indices += batchIndices ?? []
     }
 }
 
@@ -64,6 +77,13 @@ let folder = arguments[1]
 let sleepMs = arguments.firstIndex(of: "--sleep-ms").flatMap { Int(arguments[$0 + 1]) } ?? 0
 let timeoutSeconds = arguments.firstIndex(of: "--timeout-s").flatMap { Int(arguments[$0 + 1]) } ?? 1800
 
+// A child started from a thread that blocks signals (a test runner's worker) inherits the mask:
+// unblock SIGTERM so the Trainer's handler sees it.
+var unblock = sigset_t()
+sigemptyset(&unblock)
+sigaddset(&unblock, SIGTERM)
+sigprocmask(SIG_UNBLOCK, &unblock, nil)
+
 do {
     // 50 batches of 64 of W1's data: random vectors and labels from a fixed seed.
     let generator = try Generator(seed: 42)
@@ -77,15 +97,23 @@ do {
     let model = W1()
     model.sleepSeconds = Double(sleepMs) / 1000
     let recorder = Recorder(pidFile: sleepMs > 0 ? folder + "/pid-rank" : nil)
+    let writer = IndexWriter()
     let trainer = try Trainer(accelerator: "cpu", strategy: .ddp(DDPStrategy(timeout: .seconds(timeoutSeconds))),
                               devices: .count(devices), numNodes: numNodes, logger: [],
-                              callbacks: [recorder], maxEpochs: 1, maxSteps: steps, enableCheckpointing: false,
+                              callbacks: [recorder, writer], maxEpochs: 1, maxSteps: steps, enableCheckpointing: false,
                               enableProgressBar: false, enableModelSummary: false, defaultRootDir: folder)
     try trainer.fit(model, trainDataloaders: loader)
+    let (interrupted, sigterm) = (trainer.interrupted, trainer.receivedSigterm)
+    let epochLoss = trainer.callbackMetrics["train_loss_epoch"] ?? -1
+    // Prediction over 7 samples in batches of 2: each rank predicts its share, none twice.
+    let predictData = try TensorDataset(x.slice(dim: 0, start: 0, end: 7), y.slice(dim: 0, start: 0, end: 7))
+    let predictions = try trainer.predict(model, dataloaders: [try DataLoader(predictData, batchSize: 2)])
     let weights = try model.parameters().flatMap { try $0.toArray(of: Float.self) }
     let result: [String: Any] = [
         "rank": trainer.globalRank, "world": trainer.worldSize, "weights": weights, "sums": recorder.sums,
-        "losses": recorder.losses, "epoch_loss": trainer.callbackMetrics["train_loss_epoch"] ?? .nan,
+        "losses": recorder.losses, "epoch_loss": epochLoss,
+        "interrupted": interrupted, "sigterm": sigterm, "predicted_indices": writer.indices,
+        "predicted_count": try predictions[0].reduce(0) { $0 + (try $1.size(0)) },
     ]
     let data = try JSONSerialization.data(withJSONObject: result)
     try data.write(to: URL(fileURLWithPath: folder + "/rank\(trainer.globalRank).json"))

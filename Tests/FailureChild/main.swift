@@ -1,10 +1,12 @@
 // The child process of FailureTests: trains a small model with a shuffling DataLoader, Adam and a
 // StepLR, writing last.ckpt after every step, so the parent can kill it (SIGKILL, SIGTERM, SIGINT)
-// and resume it.
+// and resume it. With `--signal-in-validation SIG` it validates after each epoch and sends itself
+// SIG in the second validation batch, then runs a standalone `validate` that gets the same signal.
 //
-//   LightningFailureChild <folder> <maxSteps> [--resume] [--sleep-ms N]
+//   LightningFailureChild <folder> <maxSteps> [--resume] [--sleep-ms N] [--signal-in-validation SIG]
 //
-// Writes <folder>/final.pt (the final weights) and <folder>/status.txt when fit returns.
+// Writes <folder>/final.pt (the final weights) and <folder>/status.txt when fit returns. Started
+// with SLURM's variables, it is a SLURM job that requeues itself on SIGUSR1.
 import Foundation
 import Lightning
 import Torch
@@ -16,6 +18,9 @@ final class ChildModule: Module, LightningModule {
     @Parameter var w2: Tensor
     @Parameter var b2: Tensor
     var sleepSeconds = 0.0
+    /// Sent to this process in validation batch 1; nil: no validation.
+    var validationSignal: Int32?
+    var validationBatches = 0
 
     init() {
         func values(_ count: Int, _ offset: Double) -> [Float] { (0..<count).map { Float(sin(Double($0) * 1.3 + offset) * 0.5) } }
@@ -34,16 +39,23 @@ final class ChildModule: Module, LightningModule {
         return loss
     }
 
+    func validationStep(_ batch: [Tensor], batchIndex: Int, dataloaderIndex: Int) throws -> Tensor? {
+        guard let validationSignal else { return nil }
+        validationBatches += 1
+        if batchIndex == 1 { raise(validationSignal) }
+        return nil
+    }
+
     func configureOptimizers() throws -> OptimizerConfiguration {
         let optimizer = try Adam(parameters(), lr: 0.02)
         return OptimizerConfiguration(optimizer, scheduler: try StepLR(optimizer, stepSize: 3, gamma: 0.8), interval: .step)
     }
 }
 
-func childData() throws -> DataLoader<[Tensor]> {
+func childData(shuffle: Bool = true) throws -> DataLoader<[Tensor]> {
     let x = try Tensor((0..<(40 * 4)).map { Float(cos(Double($0) * 0.7)) }).reshape([40, 4])
     let y = try Tensor((0..<40).map { Float(sin(Double($0) * 0.45)) }).reshape([40, 1])
-    return try DataLoader(TensorDataset(x, y), batchSize: 8, shuffle: true, generator: Generator(seed: 1234))
+    return try DataLoader(TensorDataset(x, y), batchSize: 8, shuffle: shuffle, generator: Generator(seed: 1234))
 }
 
 let arguments = CommandLine.arguments
@@ -54,6 +66,7 @@ guard arguments.count >= 3, let maxSteps = Int(arguments[2]) else {
 let folder = arguments[1]
 let resume = arguments.contains("--resume")
 let sleepMs = arguments.firstIndex(of: "--sleep-ms").flatMap { Int(arguments[$0 + 1]) } ?? 0
+let validationSignal = arguments.firstIndex(of: "--signal-in-validation").flatMap { Int32(arguments[$0 + 1]) }
 
 // A child started from a thread that blocks signals (a test runner's worker) inherits the mask:
 // unblock SIGINT and SIGTERM so the Trainer's handlers see them.
@@ -61,21 +74,37 @@ var unblock = sigset_t()
 sigemptyset(&unblock)
 sigaddset(&unblock, SIGINT)
 sigaddset(&unblock, SIGTERM)
+sigaddset(&unblock, SIGUSR1)
 sigprocmask(SIG_UNBLOCK, &unblock, nil)
 
 do {
     let module = ChildModule()
     module.sleepSeconds = Double(sleepMs) / 1000
+    module.validationSignal = validationSignal
     let checkpoints = folder + "/ckpt"
     let trainer = try Trainer(
         logger: [CSVLogger(saveDir: folder, name: "logs", version: "run", flushLogsEveryNSteps: 1000)],
         callbacks: [try ModelCheckpoint(dirpath: checkpoints, saveLast: true, saveTopK: 0, everyNTrainSteps: 1),
                     try OnExceptionCheckpoint(dirpath: checkpoints)],
-        maxSteps: maxSteps, logEveryNSteps: 1, enableProgressBar: false, enableModelSummary: false,
+        maxSteps: maxSteps, numSanityValSteps: 0, logEveryNSteps: 1, enableProgressBar: false, enableModelSummary: false,
         defaultRootDir: folder)
-    try trainer.fit(module, trainDataloaders: try childData(), ckptPath: resume ? "last" : nil)
+    let validation = validationSignal == nil ? nil : [try childData(shuffle: false) as any BatchLoader<[Tensor]>]
+    try trainer.fit(module, trainDataloaders: try childData(), valDataloaders: validation, ckptPath: resume ? "last" : nil)
     try TorchSerialization.save(Dictionary(uniqueKeysWithValues: module.stateDict().map { ($0.key, $0.value) }), to: URL(fileURLWithPath: folder + "/final.pt"))
-    let status = "interrupted=\(trainer.interrupted) sigterm=\(trainer.receivedSigterm) global_step=\(trainer.globalStep)\n"
+    var status = "interrupted=\(trainer.interrupted) sigterm=\(trainer.receivedSigterm) global_step=\(trainer.globalStep)"
+        + " ckpt_path=\(trainer.ckptPath ?? "none")"
+    if let validation {
+        status += " fit_validation_batches=\(module.validationBatches)"
+        module.validationBatches = 0
+        do {
+            try trainer.validate(module, dataloaders: validation, verbose: false)
+            status += " validate_error=none"
+        } catch {
+            status += " validate_error=\(type(of: error))"
+        }
+        status += " validate_batches=\(module.validationBatches)"
+    }
+    status += "\n"
     try status.write(toFile: folder + "/status.txt", atomically: true, encoding: .utf8)
     exit(0)
 } catch {

@@ -59,13 +59,21 @@ private enum DDPChild {
         var sums: [Double]
         var losses: [Double]
         var epochLoss: Double
+        var interrupted: Bool
+        var sigterm: Bool
+        /// The dataset indices this rank predicted (of 7 samples, batches of 2), and how many
+        /// predictions `predict` returned.
+        var predictedIndices: [Int]
+        var predictedCount: Int
     }
 
     static func result(_ folder: String, rank: Int) throws -> Result {
         let data = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/rank\(rank).json"))
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         return Result(weights: (json["weights"] as! [NSNumber]).map(\.floatValue), sums: (json["sums"] as! [NSNumber]).map(\.doubleValue),
-                      losses: (json["losses"] as! [NSNumber]).map(\.doubleValue), epochLoss: (json["epoch_loss"] as! NSNumber).doubleValue)
+                      losses: (json["losses"] as! [NSNumber]).map(\.doubleValue), epochLoss: (json["epoch_loss"] as! NSNumber).doubleValue,
+                      interrupted: json["interrupted"] as! Bool, sigterm: json["sigterm"] as! Bool,
+                      predictedIndices: json["predicted_indices"] as! [Int], predictedCount: json["predicted_count"] as! Int)
     }
 
     static func folder(_ name: String) throws -> String {
@@ -150,7 +158,29 @@ struct DDPTests {
         #expect(DDPChild.finish(run), "the run did not finish: \(run.text)")
         #expect(run.process.terminationStatus == 0, "\(run.text)")
         #expect(run.text.contains("Initializing distributed: GLOBAL_RANK: 1, MEMBER: 2/2"))
-        try expectMatchesSingleProcess([try DDPChild.result(folder, rank: 0), try DDPChild.result(folder, rank: 1)])
+        let ranks = [try DDPChild.result(folder, rank: 0), try DDPChild.result(folder, rank: 1)]
+        try expectMatchesSingleProcess(ranks)
+        // Prediction splits the 7 samples without repeats (Lightning's UnrepeatedDistributedSampler):
+        // rank 0 predicts 0, 2, 4, 6 and rank 1 predicts 1, 3, 5.
+        #expect(ranks[0].predictedIndices == [0, 2, 4, 6] && ranks[0].predictedCount == 4)
+        #expect(ranks[1].predictedIndices == [1, 3, 5] && ranks[1].predictedCount == 3)
+        #expect(ranks.allSatisfy { !$0.interrupted && !$0.sigterm })
+    }
+
+    @Test func sigtermToOneRankStopsEveryRankAfterTheSameStep() throws {
+        let folder = try DDPChild.folder("sigterm")
+        let run = try DDPChild.start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20)
+        defer { DDPChild.finish(run, seconds: 0) }
+        let rank1 = try DDPChild.trainingPID(of: 1, folder: folder, run: run)
+        usleep(300_000)
+        kill(rank1, SIGTERM)
+        // Both ranks agree on the signal at the next step check, stop there and exit cleanly.
+        #expect(DDPChild.finish(run, seconds: 60), "the run did not stop: \(run.text)")
+        #expect(run.process.terminationStatus == 0, "\(run.text)")
+        let ranks = [try DDPChild.result(folder, rank: 0), try DDPChild.result(folder, rank: 1)]
+        #expect(ranks.allSatisfy { $0.interrupted && $0.sigterm })
+        #expect(ranks[0].sums.count == ranks[1].sums.count && ranks[0].sums.count < 200, "steps \(ranks.map(\.sums.count)) of an epoch of 200")
+        #expect(ranks[0].weights == ranks[1].weights)
     }
 
     @Test func twoNodesStartedByHandTrainTogether() throws {

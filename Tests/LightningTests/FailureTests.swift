@@ -183,6 +183,69 @@ private func referenceWeights(maxSteps: Int) throws -> [String: [Float]] {
     }
 }
 
+extension FailureChildProcessTests {
+    /// A signal that arrives during validation stops the run before the next validation batch, as
+    /// Lightning's evaluation loop; a standalone `validate` throws it.
+    @Test(arguments: [SIGTERM, SIGINT])
+    func signalDuringValidationStopsBeforeTheNextBatch(signal: Int32) throws {
+        let folder = try failureFolder("signal-validation-\(signal)")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let process = try Child.start(folder, signalInValidation: signal)
+        defer { Child.reap(process) }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        let status = try String(contentsOfFile: folder + "/status.txt", encoding: .utf8)
+        // 40 samples in batches of 8: the first validation comes after the 5 steps of epoch 0, and
+        // stops after its second batch (the signal's); the on-exception checkpoint holds step 5.
+        #expect(status.contains("interrupted=true sigterm=\(signal == SIGTERM) global_step=5 ckpt_path=none fit_validation_batches=2"), "\(status)")
+        let errorName = signal == SIGTERM ? "SIGTERMException" : "KeyboardInterrupt"
+        #expect(status.contains("validate_error=\(errorName) validate_batches=2"), "\(status)")
+        let onException = try Checkpoint(try TorchSerialization.load(contentsOf: URL(fileURLWithPath: folder + "/ckpt/on_exception.ckpt")))
+        #expect(onException.globalStep == 5)
+    }
+}
+
+extension FailureChildProcessTests {
+    /// A SLURM job (one task): SIGUSR1 saves `hpc_ckpt_1.ckpt` and runs `scontrol requeue <job>`
+    /// (a stand-in on PATH records the call), training goes on to the end; the requeued job, started
+    /// with no `ckptPath`, resumes from the HPC checkpoint and ends with the same weights.
+    @Test func slurmRequeueSignalSavesAnHPCCheckpointAndTheRequeuedJobResumesFromIt() throws {
+        let reference = try Self.reference()
+        let folder = try failureFolder("slurm")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let bin = folder + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try "#!/bin/sh\necho \"$@\" >> \(folder)/scontrol.txt\n".write(toFile: bin + "/scontrol", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/scontrol")
+        let slurm = ["SLURM_NTASKS": "1", "SLURM_PROCID": "0", "SLURM_LOCALID": "0", "SLURM_NODEID": "0",
+                     "SLURM_JOB_ID": "4242", "SLURM_JOB_NAME": "train",
+                     "PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+
+        let process = try Child.start(folder, sleepMs: 20, environment: slurm)
+        defer { Child.reap(process) }
+        #expect(Child.waitFor(folder + "/ckpt/last.ckpt", process: process))
+        kill(process.processIdentifier, SIGUSR1)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        let status = try String(contentsOfFile: folder + "/status.txt", encoding: .utf8)
+        #expect(status.contains("interrupted=false sigterm=false global_step=\(Child.maxSteps) ckpt_path=none"), "\(status)")
+        let hpc = try Checkpoint(try TorchSerialization.load(contentsOf: URL(fileURLWithPath: folder + "/hpc_ckpt_1.ckpt")))
+        let step = try #require(hpc.globalStep)
+        #expect(step > 0 && step < Child.maxSteps)
+        #expect(try String(contentsOfFile: folder + "/scontrol.txt", encoding: .utf8) == "requeue 4242\n")
+        #expect(try Child.finalWeights(folder) == reference)
+
+        // The requeued job starts again with no ckptPath: it resumes from hpc_ckpt_1.ckpt.
+        let requeued = try Child.start(folder, environment: slurm)
+        requeued.waitUntilExit()
+        #expect(requeued.terminationStatus == 0)
+        let resumed = try String(contentsOfFile: folder + "/status.txt", encoding: .utf8)
+        #expect(resumed.contains("ckpt_path=\(folder)/hpc_ckpt_1.ckpt"), "\(resumed)")
+        #expect(try Child.finalWeights(folder) == reference)
+    }
+}
+
 // MARK: Child processes
 
 /// Runs Tests/FailureChild (the `LightningFailureChild` product, built beside the test bundle).
@@ -191,10 +254,15 @@ private struct Child {
 
     static var executable: String? { childExecutable(named: "LightningFailureChild") }
 
-    static func start(_ folder: String, resume: Bool = false, sleepMs: Int = 0) throws -> Process {
+    static func start(_ folder: String, resume: Bool = false, sleepMs: Int = 0, signalInValidation: Int32? = nil,
+                      environment: [String: String] = [:]) throws -> Process {
         let process = Process()
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.executableURL = URL(fileURLWithPath: try #require(executable, "build LightningFailureChild (swift build --build-tests builds it)"))
         process.arguments = [folder, String(maxSteps)] + (resume ? ["--resume"] : []) + (sleepMs > 0 ? ["--sleep-ms", String(sleepMs)] : [])
+            + (signalInValidation.map { ["--signal-in-validation", String($0)] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         return process

@@ -76,20 +76,22 @@ open class Timer: Callback {
 
     /// Checks after a restore, so a checkpoint whose time is used up stops at once.
     open func onFitStart(_ trainer: Trainer, _ module: any LightningModule) throws {
-        if duration != nil { checkTimeRemaining(trainer) }
+        if duration != nil { try checkTimeRemaining(trainer) }
     }
 
     open func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws {
-        if interval == .step && duration != nil { checkTimeRemaining(trainer) }
+        if interval == .step && duration != nil { try checkTimeRemaining(trainer) }
     }
 
     open func onTrainEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws {
-        if interval == .epoch && duration != nil { checkTimeRemaining(trainer) }
+        if interval == .epoch && duration != nil { try checkTimeRemaining(trainer) }
     }
 
-    private func checkTimeRemaining(_ trainer: Trainer) {
+    /// Under DDP every rank stops at the same step: the decision is agreed across the ranks (any
+    /// rank out of time stops all; Lightning broadcasts rank 0's).
+    private func checkTimeRemaining(_ trainer: Trainer) throws {
         guard let duration else { return }
-        let shouldStop = timeElapsed() >= duration
+        let shouldStop = try trainer.reduceBooleanDecision(timeElapsed() >= duration, all: false)
         trainer.shouldStop = trainer.shouldStop || shouldStop
         if shouldStop && verbose && trainer.isGlobalZero {
             Swift.print("Time limit reached. Elapsed time is \(Self.clock(Int(timeElapsed(.training)))). Signaling Trainer to stop.")

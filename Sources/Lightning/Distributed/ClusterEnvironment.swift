@@ -99,9 +99,20 @@ public struct TorchElasticEnvironment: ClusterEnvironment {
 /// Runs started by SLURM's `srun`: one task per process. `SLURM_NTASKS` is the world size,
 /// `SLURM_PROCID` the global rank, `SLURM_LOCALID` the local rank, `SLURM_NODEID` the node; rank 0's
 /// machine is the first host of `SLURM_NODELIST`, and the port is `MASTER_PORT` or 15000 plus the
-/// last four digits of `SLURM_JOB_ID`, as in Lightning. With `autoRequeue`, `SIGUSR1` (sent by SLURM
-/// before the time limit with `#SBATCH --signal=SIGUSR1@90`) saves an `hpc_ckpt_N.ckpt` and requeues
-/// the job; the next run resumes from it.
+/// last four digits of `SLURM_JOB_ID`, as in Lightning.
+///
+/// With `autoRequeue` (the default), the requeue signal (`SIGUSR1`, which SLURM sends before the
+/// time limit with `#SBATCH --signal=SIGUSR1@90`) makes the Trainer save
+/// `<defaultRootDir>/hpc_ckpt_<N>.ckpt` after the step in progress, flush the loggers and run
+/// `scontrol requeue <job>` on rank 0; training goes on until SLURM stops the job. When the job
+/// starts again, `fit` with no `ckptPath` resumes from the newest `hpc_ckpt_<N>.ckpt`
+/// (`ckptPath: "hpc"` asks for it explicitly). Turn it off for one process with
+/// `TrainerConfiguration.clusterEnvironment`, or for DDP with `DDPStrategy(clusterEnvironment:)`:
+///
+/// ```swift
+/// var configuration = TrainerConfiguration()
+/// configuration.clusterEnvironment = SLURMEnvironment(autoRequeue: false)
+/// ```
 public struct SLURMEnvironment: ClusterEnvironment {
     public let name = "SLURMEnvironment"
     public let createsProcessesExternally = true
@@ -113,6 +124,10 @@ public struct SLURMEnvironment: ClusterEnvironment {
     public let nodeRank: Int
     public let jobID: String?
     public let autoRequeue: Bool
+    /// The signal that asks for a requeue (Lightning's `requeue_signal`).
+    public let requeueSignal: Int32
+    /// The job `scontrol requeue` names: `<array job>_<task>` in a job array, else `SLURM_JOB_ID`.
+    public let requeueJobID: String?
 
     /// SLURM is in charge when `SLURM_NTASKS` is set and the job is not an interactive shell.
     public static func detect(_ environment: EnvironmentVariables) -> Bool {
@@ -120,8 +135,15 @@ public struct SLURMEnvironment: ClusterEnvironment {
         return !["bash", "interactive"].contains(environment["SLURM_JOB_NAME"] ?? "")
     }
 
-    public init(autoRequeue: Bool = true, environment: EnvironmentVariables = ProcessInfo.processInfo.environment) {
+    public init(autoRequeue: Bool = true, requeueSignal: Int32 = SIGUSR1,
+                environment: EnvironmentVariables = ProcessInfo.processInfo.environment) {
         self.autoRequeue = autoRequeue
+        self.requeueSignal = requeueSignal
+        if let arrayJob = environment["SLURM_ARRAY_JOB_ID"] {
+            requeueJobID = "\(arrayJob)_\(environment["SLURM_ARRAY_TASK_ID"] ?? "")"
+        } else {
+            requeueJobID = environment["SLURM_JOB_ID"]
+        }
         worldSize = environment.integer("SLURM_NTASKS") ?? 1
         globalRank = environment.integer("SLURM_PROCID") ?? 0
         localRank = environment.integer("SLURM_LOCALID") ?? 0

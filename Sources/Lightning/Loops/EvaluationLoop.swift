@@ -52,7 +52,7 @@ final class EvaluationLoop<M: LightningModule> {
         let reload = n > 0 && trainer.stage != .sanityChecking && trainer.currentEpoch - loadedEpoch >= n && loadedEpoch >= 0
         if loaders == nil || reload {
             loaders = try trainer.callModule(isTest ? .named("test_dataloader") : .named("val_dataloader")) { try isTest ? data.test() : data.val() }
-                .map { try trainer.shard($0, training: false) }
+                .map { try trainer.shard($0, for: .evaluation) }
             loadedEpoch = trainer.currentEpoch
             let counts = try loaders!.map { try limit.resolve($0.batchCount, name: isTest ? "limit_test_batches" : "limit_val_batches",
                                                                loader: isTest ? "test_dataloader" : "val_dataloader") ?? Int.max }
@@ -103,6 +103,9 @@ final class EvaluationLoop<M: LightningModule> {
             var iterator = try loader.makeBatchIterator(epoch: t.currentEpoch, skipping: 0)
             var batchIndex = 0
             while batchIndex < counts[dataloaderIndex], let raw = try t.profiled(nextAction, { try iterator.next() }) {
+                // Ctrl-C or SIGTERM during the last batch: stop before this one (after the last
+                // batch the epoch finishes, as Lightning's `not is_last_batch` check).
+                if readyThisRun > 0 { try t.checkSignals() }
                 let batch = try t.prepare(raw, module, data, dataloaderIndex: dataloaderIndex)
                 readyThisRun += 1
                 t.evaluationBatchesReady = readyThisRun

@@ -278,7 +278,7 @@ final class FitLoop<M: LightningModule> {
                 try t.logTrainingStep(force: configuration.fastDevRun > 0)
             }
 
-            if shouldValidate(batchIndex: batchIndex, epochStart: epochStart) {
+            if try shouldValidate(batchIndex: batchIndex, epochStart: epochStart) {
                 if !accumulating { try t.callModule(.named("on_validation_model_zero_grad")) { try module.onValidationModelZeroGrad() } }
                 // Validation inside fit always runs under no-grad (not inference mode), as in Lightning.
                 _ = try noGrad { try evaluation.run(maxBatches: nil) }
@@ -292,8 +292,9 @@ final class FitLoop<M: LightningModule> {
             try checkTime()
             if maxStepsReached || (t.shouldStop && canStopEarly) { break }
             // Ctrl-C or SIGTERM: stop here, after a whole step (Lightning checks at batch end); on the
-            // epoch's last batch the epoch finishes first.
-            if !t.isLastBatch && next != nil { try t.checkSignals() }
+            // epoch's last batch the epoch finishes first. Under DDP the ranks agree, so a signal to
+            // any rank stops all of them after the same step.
+            if !t.isLastBatch && next != nil { try t.checkSignals(agreed: true) }
             try t.checkPeers()
         }
 
@@ -314,7 +315,7 @@ final class FitLoop<M: LightningModule> {
         t.metrics.training.resetMetrics()
         t.currentEpoch += 1
         progress.epochsCompleted = t.currentEpoch
-        if !done { try t.checkSignals() }
+        if !done { try t.checkSignals(agreed: true) }
     }
 
     private func isAccumulating(_ batchIndex: Int) -> Bool {
@@ -323,21 +324,27 @@ final class FitLoop<M: LightningModule> {
         return !((batchIndex + 1) % k == 0 || trainer.isLastBatch)
     }
 
-    private func shouldValidate(batchIndex: Int, epochStart: Date) -> Bool {
+    private func shouldValidate(batchIndex: Int, epochStart: Date) throws -> Bool {
         guard evaluation.isEnabled else { return false }
         if let every = configuration.checkValEveryNEpoch, (trainer.currentEpoch + 1) % every != 0 { return false }
         if trainer.shouldStop && canStopEarly { return true }
         if case .seconds(let seconds) = configuration.valCheckInterval {
-            return trainer.isLastBatch || Date().timeIntervalSince(trainer.lastValidationTime ?? epochStart) >= seconds
+            if trainer.isLastBatch { return true }
+            // Under DDP the ranks agree (Lightning lets each rank's clock decide, which can leave
+            // one rank validating while the others train).
+            let due = Date().timeIntervalSince(trainer.lastValidationTime ?? epochStart) >= seconds
+            return try trainer.reduceBooleanDecision(due, all: false)
         }
         guard let every = valCheckBatch else { return trainer.isLastBatch }
         let iteration = configuration.checkValEveryNEpoch == nil ? totalBatchIndex : batchIndex
         return (iteration + 1) % every == 0
     }
 
+    /// `maxTime`: under DDP the ranks agree, so all of them stop after the same step.
     private func checkTime() throws {
         guard let maxTime = configuration.maxTime else { return }
-        if Date().timeIntervalSince(trainer.startTime) >= maxTime { trainer.shouldStop = true }
+        let timeUp = Date().timeIntervalSince(trainer.startTime) >= maxTime
+        if try trainer.reduceBooleanDecision(timeUp, all: false) { trainer.shouldStop = true }
     }
 
     // MARK: Optimization

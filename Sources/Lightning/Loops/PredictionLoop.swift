@@ -21,7 +21,7 @@ final class PredictionLoop<M: LightningModule> {
         guard M.PredictOutput.self != NotImplemented.self else {
             throw LightningError.configuration("\(module.typeName) does not implement predictStep(_:batchIndex:); implement it to run Trainer.predict")
         }
-        let loaders = try t.callModule(.named("predict_dataloader")) { try data.predict() }.map { try t.shard($0, training: false) }
+        let loaders = try t.callModule(.named("predict_dataloader")) { try data.predict() }.map { try t.shard($0, for: .prediction) }
         guard !loaders.isEmpty else {
             throw LightningError.configuration("No predict data: implement predictDataloader() in \(module.typeName) or in a data module, or pass dataloaders to predict")
         }
@@ -48,6 +48,8 @@ final class PredictionLoop<M: LightningModule> {
             var loaderOutputs: [M.PredictOutput] = []
             t.predictionRecord.epochBatchIndices.append([])
             while batchIndex < counts[dataloaderIndex], let raw = try iterator.next() {
+                // Ctrl-C or SIGTERM during the last batch: stop before this one.
+                if t.evaluationBatchesReady > 0 { try t.checkSignals() }
                 t.evaluationBatchesReady += 1
                 if !writers.isEmpty {
                     let indices = iterator.lastBatchIndices ?? []

@@ -12,9 +12,14 @@ extension Trainer {
                                                  numNodes: configuration.numNodes)
         ddpStrategy = try configuration.strategy.resolve(processes: selection.worldSize)
         if let strategy = ddpStrategy, runtime == nil {
-            runtime = try DistributedRuntime.start(try selection.clusterEnvironment(strategy.clusterEnvironment),
-                                                   selection: selection, timeout: strategy.timeout)
+            runtime = try DistributedRuntime.start(
+                try selection.clusterEnvironment(strategy.clusterEnvironment ?? configuration.clusterEnvironment),
+                selection: selection, timeout: strategy.timeout)
         }
+        // One process still runs in a cluster environment (SLURM's requeue applies to it).
+        clusterEnvironment = runtime?.environment ?? configuration.clusterEnvironment
+            ?? (SLURMEnvironment.detect(ProcessInfo.processInfo.environment) ? SLURMEnvironment() : nil)
+        armRequeueSignal()
         device = selection.device(localRank: localRank)
         // `syncDist` values reduce through the process group (set once, not per `log` call).
         let sync: ((Tensor, ReduceOp) throws -> Tensor)? = runtime == nil ? nil : { [unowned self] in try self.allReduce($0, op: $1) }
@@ -22,14 +27,21 @@ extension Trainer {
         metrics.evaluation.sync = sync
     }
 
-    /// `loader` as this rank's share (a DistributedSampler), when the run is distributed and
-    /// `useDistributedSampler` is on. As Lightning's `_process_dataloader`, training data is always
-    /// shuffled (per epoch, seeded with `PL_GLOBAL_SEED`), whatever the loader's own sampler was;
-    /// evaluation and prediction data never are.
-    func shard<Batch>(_ loader: any BatchLoader<Batch>, training: Bool) throws -> any BatchLoader<Batch> {
+    /// What a loader feeds, which decides how it is split across ranks.
+    enum LoaderUse {
+        case training, evaluation, prediction
+    }
+
+    /// `loader` as this rank's share, when the run is distributed and `useDistributedSampler` is
+    /// on (Lightning's `_process_dataloader`): training data is always shuffled (per epoch, seeded
+    /// with `PL_GLOBAL_SEED`), whatever the loader's own sampler was; evaluation data keeps the
+    /// loader's shuffling; prediction data is split without repeating samples, so each sample is
+    /// predicted once (the ranks' batch counts may differ by one).
+    func shard<Batch>(_ loader: any BatchLoader<Batch>, for use: LoaderUse) throws -> any BatchLoader<Batch> {
         guard let runtime, configuration.useDistributedSampler else { return loader }
-        return try loader.distributed(rank: runtime.globalRank, worldSize: runtime.worldSize, shuffle: training,
-                                      seed: globalSeed) ?? loader
+        return try loader.distributed(rank: runtime.globalRank, worldSize: runtime.worldSize,
+                                      shuffle: use == .training ? true : nil, seed: globalSeed,
+                                      unrepeated: use == .prediction) ?? loader
     }
 
     /// `prepareData` of the data module and the module, on local rank 0 of each machine only (the
@@ -45,7 +57,7 @@ extension Trainer {
     /// The training loader from the module or data module, as this rank's share.
     func loadTrainData<M: LightningModule>(_ data: RunData<M>) throws -> (any BatchLoader<M.Batch>)? {
         let loader = try callModule(.named("train_dataloader")) { try data.train() }
-        return try loader.map { try shard($0, training: true) }
+        return try loader.map { try shard($0, for: .training) }
     }
 
     /// Synchronises `module` with rank 0 and readies gradient averaging (fit only).
@@ -103,11 +115,15 @@ extension Trainer {
     /// One decision from every rank's: true when all ranks (or, with `all: false`, any rank) decided
     /// true (Lightning's `strategy.reduce_boolean_decision`).
     public func reduceBooleanDecision(_ decision: Bool, all: Bool = true) throws -> Bool {
-        guard let runtime else { return decision }
-        let votes = try Tensor([Int64(decision ? 1 : 0)])
+        try reduceBooleanDecisions([decision], all: all)[0]
+    }
+
+    /// Several decisions agreed in one collective (see ``reduceBooleanDecision(_:all:)``).
+    func reduceBooleanDecisions(_ decisions: [Bool], all: Bool) throws -> [Bool] {
+        guard let runtime else { return decisions }
+        let votes = try Tensor(decisions.map { Int64($0 ? 1 : 0) })
         try runtime.guarding { try runtime.processGroup.allReduce(votes, op: .sum) }
-        let count = Int(try votes.item(Int64.self))
-        return all ? count == runtime.worldSize : count > 0
+        return try votes.toArray(of: Int64.self).map { all ? Int($0) == runtime.worldSize : $0 > 0 }
     }
 }
 

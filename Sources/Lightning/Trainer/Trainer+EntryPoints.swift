@@ -12,7 +12,9 @@ extension Trainer {
     ///
     /// - Parameter ckptPath: Resume from this checkpoint: a path, `"last"` (the newest `last*.ckpt` of
     ///   the checkpoint callbacks or OnExceptionCheckpoint's file; none yet trains from the start, with
-    ///   a warning, as Lightning) or `"best"`. Resuming mid-epoch continues with exactly the next batch.
+    ///   a warning, as Lightning), `"best"` or `"hpc"` (the newest `hpc_ckpt_N.ckpt` of
+    ///   `defaultRootDir`, which a SLURM job resumes from by itself; see ``SLURMEnvironment``).
+    ///   Resuming mid-epoch continues with exactly the next batch.
     public func fit<M: LightningModule>(_ model: M, trainDataloaders: (any BatchLoader<M.Batch>)? = nil,
                                         valDataloaders: [any BatchLoader<M.Batch>]? = nil, ckptPath: String? = nil) throws {
         try fit(model, data: RunData(module: model, train: trainDataloaders, val: valDataloaders), ckptPath: ckptPath)
@@ -91,15 +93,12 @@ extension Trainer {
 
     func fit<M: LightningModule>(_ model: M, data: RunData<M>, ckptPath: String?) throws {
         beginRun(model, stage: .fit)
-        // Ctrl-C and SIGTERM only mark the run; the loop stops between steps (see SignalFunnel).
-        signalMark = SignalFunnel.install()
-        defer {
-            signalMark = nil
-            SignalFunnel.uninstall()
-        }
         do {
             try runEntryPoint(model, data: data, stage: .fit) {
-                let resolved = try ckptPath.flatMap { try resolveCheckpointPath($0) }
+                // On SLURM, a requeued job resumes from its newest HPC checkpoint (as Lightning).
+                let requested = ckptPath ?? (SLURMEnvironment.detect(ProcessInfo.processInfo.environment)
+                    && HPCCheckpoint.latestPath(in: defaultRootDir) != nil ? "hpc" : nil)
+                let resolved = try requested.flatMap { try resolveCheckpointPath($0) }
                 self.ckptPath = resolved
                 try FitLoop(trainer: self, module: model, data: data, resumePath: resolved).run()
             }
@@ -122,6 +121,11 @@ extension Trainer {
         var checkpointers = callbacks.compactMap { $0 as? any CheckpointingCallback }
         if !checkpointers.contains(where: { $0 === defaultModelCheckpoint }) { checkpointers.append(defaultModelCheckpoint) }
         switch ckptPath {
+        case "hpc":
+            guard let path = HPCCheckpoint.latestPath(in: defaultRootDir) else {
+                throw LightningError.checkpoint("ckptPath \"hpc\" is set but no HPC checkpoint (hpc_ckpt_N.ckpt) was found in \(defaultRootDir)")
+            }
+            return path
         case "best":
             guard let path = checkpointers.map(\.bestModelPath).first(where: { !$0.isEmpty }) else {
                 throw LightningError.checkpoint("ckptPath \"best\" needs a ModelCheckpoint that has saved a best model; none has")

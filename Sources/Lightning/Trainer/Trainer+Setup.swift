@@ -138,7 +138,8 @@ extension Trainer {
     func runEntryPoint<M: LightningModule, R>(_ module: M, data: RunData<M>, stage entryStage: Stage, _ body: () throws -> R) throws -> R {
         profiledModuleName = String(describing: type(of: module))
         profiler?.setup(stage: entryStage.rawValue, logDir: logDir)
-        return try LightningContext.with(context) {
+        // Ctrl-C and SIGTERM only mark the run; the loops stop between steps (see SignalFunnel).
+        return try withSignalFunnel { try LightningContext.with(context) {
             do {
                 let result = try body()
                 if isGlobalZero { try profiler?.describe() }
@@ -173,6 +174,6 @@ extension Trainer {
                 stage = nil
                 throw error
             }
-        }
+        } }
     }
 }

@@ -5,34 +5,41 @@ import Glibc
 import Darwin
 #endif
 
-/// Thrown inside `fit` when Ctrl-C (`SIGINT`) arrived: the run stops after the training step in
-/// progress (Lightning's `KeyboardInterrupt` handling). `fit` does not pass it on: it returns with
-/// ``Trainer/interrupted`` set, after the ``Callback/onException(_:_:error:)`` hooks
-/// (``OnExceptionCheckpoint`` saves) and the loggers' `finalize("failed")`.
+/// Thrown when Ctrl-C (`SIGINT`) arrived: the run stops after the training step (or evaluation
+/// batch) in progress (Lightning's `KeyboardInterrupt` handling), after the
+/// ``Callback/onException(_:_:error:)`` hooks (``OnExceptionCheckpoint`` saves) and the loggers'
+/// `finalize("failed")`. `fit` does not pass it on: it returns with ``Trainer/interrupted`` set.
+/// `validate`, `test` and `predict` throw it, since their results would be incomplete (Lightning
+/// exits the process in both cases).
 public struct KeyboardInterrupt: Error, CustomStringConvertible {
     public var description: String { "KeyboardInterrupt: SIGINT received; training stopped after the current step" }
 }
 
-/// Thrown inside `fit` when `SIGTERM` arrived (a scheduler pre-empting the job): the run stops after
-/// the training step in progress, as Lightning's `SIGTERMException`. Callbacks see it in
-/// ``Callback/onException(_:_:error:)`` — ``OnExceptionCheckpoint`` and
+/// Thrown when `SIGTERM` arrived (a scheduler pre-empting the job): the run stops after the
+/// training step (or evaluation batch) in progress, as Lightning's `SIGTERMException`. Callbacks
+/// see it in ``Callback/onException(_:_:error:)`` — ``OnExceptionCheckpoint`` and
 /// `ModelCheckpoint(saveOnException: true)` save there — then the loggers are finalised "failed"
-/// and `fit` returns with ``Trainer/interrupted`` and ``Trainer/receivedSigterm`` set.
+/// and `fit` returns with ``Trainer/interrupted`` and ``Trainer/receivedSigterm`` set;
+/// `validate`, `test` and `predict` throw it. Under DDP a SIGTERM to any rank stops all of them
+/// after the same training step.
 public struct SIGTERMException: Error, CustomStringConvertible {
     public var description: String { "SIGTERMException: SIGTERM received; training stopped after the current step" }
 }
 
-/// The process's signal funnel: while at least one `fit` runs, `SIGINT` and `SIGTERM` only bump a
+/// The process's signal funnel: while at least one run (fit, validate, test, predict) is going, `SIGINT` and `SIGTERM` only bump a
 /// counter (nothing else happens in the handler); the fit loop compares the counters with those at
-/// its start between training steps. The previous handlers come back when the last fit ends.
+/// its start between training steps. The previous handlers come back when the last run ends.
 enum SignalFunnel {
-    /// [SIGINT count, SIGTERM count]; a `sig_atomic_t` store is the one thing a handler may do.
-    /// Created before any handler is installed, so the handler never runs a lazy initialiser.
+    /// [SIGINT count, SIGTERM count, requeue-signal count]; a `sig_atomic_t` store is the one thing
+    /// a handler may do. Created before any handler is installed, so the handler never runs a lazy
+    /// initialiser.
     nonisolated(unsafe) static let counts: UnsafeMutablePointer<sig_atomic_t> = {
-        let pointer = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 2)
-        pointer.initialize(repeating: 0, count: 2)
+        let pointer = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 3)
+        pointer.initialize(repeating: 0, count: 3)
         return pointer
     }()
+    /// The signal SLURM sends before the time limit, when a run auto-requeues (0: none installed).
+    nonisolated(unsafe) static var requeueSignal: sig_atomic_t = 0
     private static let lock = NSLock()
     nonisolated(unsafe) private static var installs = 0
     nonisolated(unsafe) private static var previous: [Int32: sigaction] = [:]
@@ -40,10 +47,11 @@ enum SignalFunnel {
     struct Mark: Equatable {
         var interrupts: sig_atomic_t
         var terminations: sig_atomic_t
+        var requeues: sig_atomic_t
     }
 
     /// The counters now.
-    static var mark: Mark { Mark(interrupts: counts[0], terminations: counts[1]) }
+    static var mark: Mark { Mark(interrupts: counts[0], terminations: counts[1], requeues: counts[2]) }
 
     /// Installs the handlers (the first caller) and returns the counters to compare with.
     static func install() -> Mark {
@@ -51,21 +59,45 @@ enum SignalFunnel {
         lock.lock()
         defer { lock.unlock() }
         if installs == 0 {
-            for signal in [SIGINT, SIGTERM] {
-                var action = sigaction()
-                #if canImport(Glibc)
-                action.__sigaction_handler.sa_handler = signalFunnelHandler
-                #else
-                action.__sigaction_u.__sa_handler = signalFunnelHandler
-                #endif
-                sigemptyset(&action.sa_mask)
-                action.sa_flags = SA_RESTART
-                var old = sigaction()
-                if sigaction(signal, &action, &old) == 0 { previous[signal] = old }
-            }
+            for signal in [SIGINT, SIGTERM] { installHandler(signal) }
         }
         installs += 1
         return mark
+    }
+
+    /// Also counts `signal` (SLURM's requeue signal) while runs go on, unless the process already
+    /// handles it itself (as Lightning, which leaves a user's handler alone). Returns whether the
+    /// funnel counts it.
+    static func installRequeue(_ signal: Int32) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard installs > 0 else { return false }
+        if previous[signal] != nil { return requeueSignal == signal }
+        var current = sigaction()
+        sigaction(signal, nil, &current)
+        #if canImport(Glibc)
+        let isDefault = current.__sigaction_handler.sa_handler == nil  // SIG_DFL
+        #else
+        let isDefault = current.__sigaction_u.__sa_handler == nil
+        #endif
+        guard isDefault else { return false }
+        requeueSignal = signal
+        installHandler(signal)
+        return true
+    }
+
+    /// Points `signal` at the counting handler, keeping the previous action (under the lock).
+    private static func installHandler(_ signal: Int32) {
+        var action = sigaction()
+        #if canImport(Glibc)
+        action.__sigaction_handler.sa_handler = signalFunnelHandler
+        #else
+        action.__sigaction_u.__sa_handler = signalFunnelHandler
+        #endif
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        var old = sigaction()
+        if sigaction(signal, &action, &old) == 0 { previous[signal] = old }
     }
 
     /// Puts the previous handlers back when the last fit ends.
@@ -79,24 +111,58 @@ enum SignalFunnel {
             sigaction(signal, &action, nil)
         }
         previous = [:]
+        requeueSignal = 0
     }
 }
 
 /// The handler: counts the signal, nothing more.
 private let signalFunnelHandler: @convention(c) (Int32) -> Void = { signal in
-    if signal == SIGINT { SignalFunnel.counts[0] &+= 1 } else { SignalFunnel.counts[1] &+= 1 }
+    switch signal {
+    case SIGINT: SignalFunnel.counts[0] &+= 1
+    case SIGTERM: SignalFunnel.counts[1] &+= 1
+    default: SignalFunnel.counts[2] &+= 1
+    }
 }
 
 extension Trainer {
     /// Throws ``SIGTERMException`` or ``KeyboardInterrupt`` when such a signal arrived since this
-    /// fit began (checked by the fit loop between training steps).
-    func checkSignals() throws {
+    /// run began (checked between training steps, and between evaluation and prediction batches).
+    ///
+    /// - Parameter agreed: Agree across the ranks of a DDP run (one small all-reduce): a signal to
+    ///   any rank stops every rank at the same step, so none is left waiting in a collective.
+    ///   Lightning broadcasts rank 0's SIGTERM flag before each training batch for the same reason.
+    ///
+    /// Between training steps (`agreed`), SLURM's requeue signal saves an HPC checkpoint and
+    /// requeues the job (see ``SLURMEnvironment``); training goes on.
+    func checkSignals(agreed: Bool = false) throws {
         guard let start = signalMark else { return }
         let now = SignalFunnel.mark
-        if now.terminations != start.terminations {
+        var terminated = now.terminations != start.terminations
+        var interrupted = now.interrupts != start.interrupts
+        var requeue = agreed && now.requeues != start.requeues
+        if agreed, worldSize > 1 {
+            let decisions = try reduceBooleanDecisions([terminated, interrupted, requeue], all: false)
+            (terminated, interrupted, requeue) = (decisions[0], decisions[1], decisions[2])
+        }
+        if requeue {
+            signalMark?.requeues = now.requeues
+            try saveAndRequeue()
+        }
+        if terminated {
             receivedSigterm = true
             throw SIGTERMException()
         }
-        if now.interrupts != start.interrupts { throw KeyboardInterrupt() }
+        if interrupted { throw KeyboardInterrupt() }
+    }
+
+    /// Runs `body` with Ctrl-C and SIGTERM caught by the signal funnel, so they stop the run
+    /// between steps instead of killing the process.
+    func withSignalFunnel<R>(_ body: () throws -> R) rethrows -> R {
+        signalMark = SignalFunnel.install()
+        defer {
+            signalMark = nil
+            SignalFunnel.uninstall()
+        }
+        return try body()
     }
 }

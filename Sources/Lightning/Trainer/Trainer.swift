@@ -101,6 +101,8 @@ public final class Trainer {
 
     /// The process group of a DDP run (nil with one process).
     var runtime: DistributedRuntime?
+    /// The cluster environment of the run: the DDP run's, or SLURM's for one process (nil outside).
+    var clusterEnvironment: (any ClusterEnvironment)?
     /// The DDP settings of the current run (nil with one process).
     var ddpStrategy: DDPStrategy?
     /// The gradient synchronisation of the module being fitted (DDP only).
@@ -122,7 +124,7 @@ public final class Trainer {
     /// The ModelCheckpoint added when none is given (one per trainer, so "best"/"last" find it later).
     /// `ModelCheckpoint()` only throws for contradictory settings, and the defaults are consistent.
     lazy var defaultModelCheckpoint: ModelCheckpoint = try! ModelCheckpoint()
-    /// The signal counters when the running fit began (nil outside fit).
+    /// The signal counters when the running entry point began (nil outside one).
     var signalMark: SignalFunnel.Mark?
     /// When the last validation ended (for time-based validation intervals).
     var lastValidationTime: Date?

@@ -153,6 +153,9 @@ public struct TrainerConfiguration {
     public var defaultRootDir: String? = nil
     /// nil: checkpoints in PyTorch's `.pt` format, written atomically.
     public var checkpointIO: (any CheckpointIO)? = nil
+    /// Where the run learns its place (Lightning's `plugins=[SLURMEnvironment(...)]`); nil detects
+    /// torchrun, SLURM or Lightning's own variables. A DDP strategy's own environment wins.
+    public var clusterEnvironment: (any ClusterEnvironment)? = nil
 
     public init() {}
 }
