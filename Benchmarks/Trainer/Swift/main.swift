@@ -45,7 +45,11 @@ func peakRSSMiB() -> Double {
 }
 
 nonisolated(unsafe) var firstStepAt: Double?
-func markStep() { if firstStepAt == nil { firstStepAt = bootSeconds() } }
+nonisolated(unsafe) var lastStepAt: Double?
+func markStep() {
+    lastStepAt = bootSeconds()
+    if firstStepAt == nil { firstStepAt = lastStepAt }
+}
 
 // MARK: - Workloads
 
@@ -197,7 +201,7 @@ final class BenchModule: Module, LightningModule {
 // BENCH_DEVICES=N (Benchmarks/run-ddp.sh): the Trainer runs N CPU processes with DDP, sharing the
 // 2 intra-op threads between them.
 let devices = ProcessInfo.processInfo.environment["BENCH_DEVICES"].flatMap(Int.init) ?? 1
-setNumThreads(max(1, 2 / devices))
+setNumThreads(ProcessInfo.processInfo.environment["BENCH_THREADS"].flatMap(Int.init) ?? max(1, 2 / devices))
 let started = processStartSeconds()
 let w = try makeWorkload(workload)
 var steps = 0
@@ -265,7 +269,9 @@ let fit = fitEnd - fitStart
 let result: [String: Any] = [
     "side": mode == "trainer" ? "swift_trainer" : "swift_raw", "workload": workload, "devices": devices,
     "fit_s": fit, "steps": steps, "steps_per_s": Double(steps) / fit,
-    "first_step_s": (firstStepAt ?? .nan) - started, "peak_rss_mib": peakRSSMiB(), "final_loss": finalLoss,
+    "first_step_s": (firstStepAt ?? .nan) - started,
+    // From the first training step's start to the last one's: the loop alone, without set-up and teardown.
+    "loop_s": (lastStepAt ?? .nan) - (firstStepAt ?? .nan), "peak_rss_mib": peakRSSMiB(), "final_loss": finalLoss,
 ]
 let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
 print(String(decoding: json, as: UTF8.self))

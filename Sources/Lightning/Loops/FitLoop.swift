@@ -31,9 +31,11 @@ final class FitLoop<M: LightningModule> {
         self.data = data
         self.resumePath = resumePath
         self.evaluation = EvaluationLoop(trainer: trainer, module: module, data: data, stage: .validate)
+        self.configuration = trainer.configuration
     }
 
-    var configuration: TrainerConfiguration { trainer.configuration }
+    /// The trainer's settings (immutable; held here so the step path reads fields, not copies).
+    let configuration: TrainerConfiguration
 
     // MARK: Limits (the trainer's, as fastDevRun, overfitBatches and callbacks set them)
 
@@ -372,7 +374,7 @@ final class FitLoop<M: LightningModule> {
         try t.ddp?.prepareForBackward([loss])
         let k = trainer.accumulateGradBatches
         if k > 1 { loss = try loss / Double(k) }
-        record.outputs = StepOutputs(loss: loss, extras: result.extras)
+        record.outputs = StepOutputs(loss: try loss.detach(), extras: result.extras)  // detached, as Lightning's ClosureResult
         if batchIndex % k == 0, !t.loopOverrides.forwardOnly, let optimizer {
             progress.zeroGrads += 1
             progress.zeroGradsThisEpoch += 1
