@@ -85,6 +85,21 @@ private enum DDPChild {
 
     static func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
 
+    /// Starts two launched ranks training slowly (400 steps of 8, 20 ms each), waits (bounded) until
+    /// rank 1 trains, then sends it `signal`; returns the run and rank 1's pid.
+    static func signalRank1(_ folder: String, _ signal: Int32, timeoutSeconds: Int? = nil) throws -> (run: Run, rank1: Int32) {
+        let run = try start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20, timeoutSeconds: timeoutSeconds)
+        do {
+            let rank1 = try trainingPID(of: 1, folder: folder, run: run)
+            usleep(300_000)
+            kill(rank1, signal)
+            return (run, rank1)
+        } catch {
+            finish(run, seconds: 0)
+            throw error
+        }
+    }
+
     /// The pid of `rank` once it is training (it writes pid-rank<r> in onTrainStart), waiting up to a minute.
     static func trainingPID(of rank: Int, folder: String, run: Run) throws -> Int32 {
         let pidFile = folder + "/pid-rank\(rank)"
@@ -169,11 +184,8 @@ struct DDPTests {
 
     @Test func sigtermToOneRankStopsEveryRankAfterTheSameStep() throws {
         let folder = try DDPChild.folder("sigterm")
-        let run = try DDPChild.start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20)
+        let (run, _) = try DDPChild.signalRank1(folder, SIGTERM)
         defer { DDPChild.finish(run, seconds: 0) }
-        let rank1 = try DDPChild.trainingPID(of: 1, folder: folder, run: run)
-        usleep(300_000)
-        kill(rank1, SIGTERM)
         // Both ranks agree on the signal at the next step check, stop there and exit cleanly.
         #expect(DDPChild.finish(run, seconds: 60), "the run did not stop: \(run.text)")
         #expect(run.process.terminationStatus == 0, "\(run.text)")
@@ -200,12 +212,8 @@ struct DDPTests {
 
     @Test func killingOneRankEndsTheRunWithAnErrorNamingIt() throws {
         let folder = try DDPChild.folder("kill")
-        let run = try DDPChild.start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20)
+        let (run, rank1) = try DDPChild.signalRank1(folder, SIGKILL)
         defer { DDPChild.finish(run, seconds: 0) }
-        // Wait (bounded) for rank 1 to be training, then kill it.
-        let rank1 = try DDPChild.trainingPID(of: 1, folder: folder, run: run)
-        usleep(300_000)
-        kill(rank1, SIGKILL)
         // The whole run ends well within the collective timeout, with an error that names rank 1.
         #expect(DDPChild.finish(run, seconds: 60), "rank 0 did not stop: \(run.text)")
         #expect(run.process.terminationStatus != 0)
@@ -216,11 +224,9 @@ struct DDPTests {
 
     @Test func aRankThatHangsIsNamedAfterTheTimeout() throws {
         let folder = try DDPChild.folder("hang")
-        let run = try DDPChild.start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20, timeoutSeconds: 3)
+        // SIGSTOP: alive but frozen, only the timeout can tell.
+        let (run, rank1) = try DDPChild.signalRank1(folder, SIGSTOP, timeoutSeconds: 3)
         defer { DDPChild.finish(run, seconds: 0) }
-        let rank1 = try DDPChild.trainingPID(of: 1, folder: folder, run: run)
-        usleep(300_000)
-        kill(rank1, SIGSTOP)  // alive but frozen: only the timeout can tell
         #expect(DDPChild.finish(run, seconds: 60), "rank 0 did not stop: \(run.text)")
         #expect(run.process.terminationStatus != 0)
         #expect(run.text.contains("rank 1 stopped responding"), "\(run.text)")
