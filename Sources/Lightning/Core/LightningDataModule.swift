@@ -15,22 +15,7 @@ import Torch
 ///     func valDataloader() throws -> (any BatchLoader<Batch>)? { DataLoader(val, batchSize: 32) }
 /// }
 /// ```
-public protocol LightningDataModule: AnyObject {
-    associatedtype Batch
-
-    /// Downloads or prepares data on disk; runs once per node. Do not set state here.
-    func prepareData() throws
-    /// Builds datasets and splits for `stage`; runs on every process.
-    func setup(stage: Stage) throws
-    func teardown(stage: Stage) throws
-    func trainDataloader() throws -> (any BatchLoader<Batch>)?
-    /// The validation loader; implement this or ``valDataloaders()`` for several.
-    func valDataloader() throws -> (any BatchLoader<Batch>)?
-    func valDataloaders() throws -> [any BatchLoader<Batch>]
-    func testDataloader() throws -> (any BatchLoader<Batch>)?
-    func testDataloaders() throws -> [any BatchLoader<Batch>]
-    func predictDataloader() throws -> (any BatchLoader<Batch>)?
-    func predictDataloaders() throws -> [any BatchLoader<Batch>]
+public protocol LightningDataModule: DataHooks {
     /// Replaces the module's `transferBatchToDevice` when it returns a batch (nil: use the module's).
     func transferBatchToDevice(_ batch: Batch, device: Device, dataloaderIndex: Int) throws -> Batch?
     /// Saved in checkpoints (Lightning's `datamodule_hyper_parameters`).
@@ -43,16 +28,6 @@ public protocol LightningDataModule: AnyObject {
 }
 
 extension LightningDataModule {
-    public func prepareData() throws {}
-    public func setup(stage: Stage) throws {}
-    public func teardown(stage: Stage) throws {}
-    public func trainDataloader() throws -> (any BatchLoader<Batch>)? { nil }
-    public func valDataloader() throws -> (any BatchLoader<Batch>)? { nil }
-    public func valDataloaders() throws -> [any BatchLoader<Batch>] { try [valDataloader()].compactMap { $0 } }
-    public func testDataloader() throws -> (any BatchLoader<Batch>)? { nil }
-    public func testDataloaders() throws -> [any BatchLoader<Batch>] { try [testDataloader()].compactMap { $0 } }
-    public func predictDataloader() throws -> (any BatchLoader<Batch>)? { nil }
-    public func predictDataloaders() throws -> [any BatchLoader<Batch>] { try [predictDataloader()].compactMap { $0 } }
     public func transferBatchToDevice(_ batch: Batch, device: Device, dataloaderIndex: Int) throws -> Batch? { nil }
     public var hyperparameters: Hyperparameters { [:] }
     public func onException(_ error: any Error) throws {}

@@ -93,16 +93,6 @@ extension LightningModule {
         try stepScheduler(scheduler, metric: metric)
     }
 
-    public func prepareData() throws {}
-    public func setup(stage: Stage) throws {}
-    public func teardown(stage: Stage) throws {}
-    public func trainDataloader() throws -> (any BatchLoader<Batch>)? { nil }
-    public func valDataloader() throws -> (any BatchLoader<Batch>)? { nil }
-    public func valDataloaders() throws -> [any BatchLoader<Batch>] { try [valDataloader()].compactMap { $0 } }
-    public func testDataloader() throws -> (any BatchLoader<Batch>)? { nil }
-    public func testDataloaders() throws -> [any BatchLoader<Batch>] { try [testDataloader()].compactMap { $0 } }
-    public func predictDataloader() throws -> (any BatchLoader<Batch>)? { nil }
-    public func predictDataloaders() throws -> [any BatchLoader<Batch>] { try [predictDataloader()].compactMap { $0 } }
     public func onBeforeBatchTransfer(_ batch: Batch, dataloaderIndex: Int) throws -> Batch { batch }
     public func transferBatchToDevice(_ batch: Batch, device: Device, dataloaderIndex: Int) throws -> Batch {
         try moveBatch(batch, to: device)

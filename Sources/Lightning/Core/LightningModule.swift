@@ -34,9 +34,7 @@ import Torch
 /// Hooks run in exactly Lightning's order (see `docs/lightning/hooks.md`); inside them,
 /// ``log(_:_:progressBar:logger:onStep:onEpoch:reduce:syncDist:batchSize:)`` records metrics and
 /// ``trainer`` gives the running ``Trainer``.
-public protocol LightningModule: Module {
-    /// The type of one batch, as the data loaders produce it.
-    associatedtype Batch
+public protocol LightningModule: Module, DataHooks {
     /// What `trainingStep` returns: a loss `Tensor`, `Tensor?` (nil skips the step) or ``TrainingStepResult``.
     associatedtype TrainingOutput: TrainingStepOutput
     associatedtype ValidationOutput = NotImplemented
@@ -137,18 +135,8 @@ public protocol LightningModule: Module {
     /// The default steps the scheduler (with the monitored value for plateau schedulers).
     func lrSchedulerStep(_ scheduler: any LearningRateScheduler, metric: Double?) throws
 
-    // MARK: Data hooks (used when no data module provides them)
+    // MARK: Data hooks (the loaders of ``DataHooks`` are used when no data module provides them)
 
-    func prepareData() throws
-    func setup(stage: Stage) throws
-    func teardown(stage: Stage) throws
-    func trainDataloader() throws -> (any BatchLoader<Batch>)?
-    func valDataloader() throws -> (any BatchLoader<Batch>)?
-    func valDataloaders() throws -> [any BatchLoader<Batch>]
-    func testDataloader() throws -> (any BatchLoader<Batch>)?
-    func testDataloaders() throws -> [any BatchLoader<Batch>]
-    func predictDataloader() throws -> (any BatchLoader<Batch>)?
-    func predictDataloaders() throws -> [any BatchLoader<Batch>]
     func onBeforeBatchTransfer(_ batch: Batch, dataloaderIndex: Int) throws -> Batch
     /// Moves a batch to the training device; the default handles tensors, arrays and dictionaries
     /// of tensors, pairs and triples of tensors, and ``DeviceTransferable`` types.

@@ -291,12 +291,15 @@ final class FitLoop<M: LightningModule> {
             if !accumulating { t.batchesThatStepped += 1 }
             batchIndex += 1
             totalBatchIndex += 1
-            try checkTime()
+            // The step's end: `maxTime` and the signals, agreed across the ranks in one collective
+            // under DDP, so every rank stops after the same step.
+            let timeUp = configuration.maxTime.map { Date().timeIntervalSince(t.startTime) >= $0 } ?? false
+            let (signals, agreedTime) = try t.agreedSignals(with: [timeUp])
+            if agreedTime[0] { t.shouldStop = true }
             if maxStepsReached || (t.shouldStop && canStopEarly) { break }
             // Ctrl-C or SIGTERM: stop here, after a whole step (Lightning checks at batch end); on the
-            // epoch's last batch the epoch finishes first. Under DDP the ranks agree, so a signal to
-            // any rank stops all of them after the same step.
-            if !t.isLastBatch && next != nil { try t.checkSignals(agreed: true) }
+            // epoch's last batch the epoch finishes first (checked again at the epoch's end).
+            if !t.isLastBatch && next != nil { try t.act(on: signals) }
             try t.checkPeers()
         }
 
@@ -317,7 +320,7 @@ final class FitLoop<M: LightningModule> {
         t.metrics.training.resetMetrics()
         t.currentEpoch += 1
         progress.epochsCompleted = t.currentEpoch
-        if !done { try t.checkSignals(agreed: true) }
+        if !done { try t.act(on: t.agreedSignals().signals) }
     }
 
     private func isAccumulating(_ batchIndex: Int) -> Bool {
@@ -340,13 +343,6 @@ final class FitLoop<M: LightningModule> {
         guard let every = valCheckBatch else { return trainer.isLastBatch }
         let iteration = configuration.checkValEveryNEpoch == nil ? totalBatchIndex : batchIndex
         return (iteration + 1) % every == 0
-    }
-
-    /// `maxTime`: under DDP the ranks agree, so all of them stop after the same step.
-    private func checkTime() throws {
-        guard let maxTime = configuration.maxTime else { return }
-        let timeUp = Date().timeIntervalSince(trainer.startTime) >= maxTime
-        if try trainer.reduceBooleanDecision(timeUp, all: false) { trainer.shouldStop = true }
     }
 
     // MARK: Optimization

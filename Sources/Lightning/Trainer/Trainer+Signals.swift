@@ -124,35 +124,54 @@ private let signalFunnelHandler: @convention(c) (Int32) -> Void = { signal in
     }
 }
 
+/// The signals that arrived since a run began.
+struct ReceivedSignals {
+    var terminated = false
+    var interrupted = false
+    /// SLURM's requeue signal (acted on between training steps only).
+    var requeue = false
+}
+
 extension Trainer {
-    /// Throws ``SIGTERMException`` or ``KeyboardInterrupt`` when such a signal arrived since this
-    /// run began (checked between training steps, and between evaluation and prediction batches).
-    ///
-    /// - Parameter agreed: Agree across the ranks of a DDP run (one small all-reduce): a signal to
-    ///   any rank stops every rank at the same step, so none is left waiting in a collective.
-    ///   Lightning broadcasts rank 0's SIGTERM flag before each training batch for the same reason.
-    ///
-    /// Between training steps (`agreed`), SLURM's requeue signal saves an HPC checkpoint and
-    /// requeues the job (see ``SLURMEnvironment``); training goes on.
-    func checkSignals(agreed: Bool = false) throws {
-        guard let start = signalMark else { return }
+    /// The signals this process received since the run began.
+    private func localSignals() -> ReceivedSignals {
+        guard let start = signalMark else { return ReceivedSignals() }
         let now = SignalFunnel.mark
-        var terminated = now.terminations != start.terminations
-        var interrupted = now.interrupts != start.interrupts
-        var requeue = agreed && now.requeues != start.requeues
-        if agreed, worldSize > 1 {
-            let decisions = try reduceBooleanDecisions([terminated, interrupted, requeue], all: false)
-            (terminated, interrupted, requeue) = (decisions[0], decisions[1], decisions[2])
-        }
-        if requeue {
-            signalMark?.requeues = now.requeues
+        return ReceivedSignals(terminated: now.terminations != start.terminations, interrupted: now.interrupts != start.interrupts,
+                               requeue: now.requeues != start.requeues)
+    }
+
+    /// The signals received by any rank, with `extra` decisions of this rank agreed the same way
+    /// (any rank true makes it true), in one small all-reduce under DDP: a signal to any rank stops
+    /// every rank at the same step, so none is left waiting in a collective. Lightning broadcasts
+    /// rank 0's SIGTERM flag before each training batch for the same reason.
+    func agreedSignals(with extra: [Bool] = []) throws -> (signals: ReceivedSignals, extra: [Bool]) {
+        let local = localSignals()
+        guard worldSize > 1 else { return (local, extra) }
+        let decisions = try reduceBooleanDecisions([local.terminated, local.interrupted, local.requeue] + extra, all: false)
+        return (ReceivedSignals(terminated: decisions[0], interrupted: decisions[1], requeue: decisions[2]), Array(decisions[3...]))
+    }
+
+    /// Acts on signals between training steps: SLURM's requeue signal saves an HPC checkpoint and
+    /// requeues the job (see ``SLURMEnvironment``), training goes on; SIGTERM throws
+    /// ``SIGTERMException``, Ctrl-C ``KeyboardInterrupt``.
+    func act(on signals: ReceivedSignals) throws {
+        if signals.requeue {
+            signalMark?.requeues = SignalFunnel.mark.requeues
             try saveAndRequeue()
         }
-        if terminated {
+        if signals.terminated {
             receivedSigterm = true
             throw SIGTERMException()
         }
-        if interrupted { throw KeyboardInterrupt() }
+        if signals.interrupted { throw KeyboardInterrupt() }
+    }
+
+    /// Between evaluation and prediction batches: this process's SIGTERM or Ctrl-C stops the run.
+    func checkSignals() throws {
+        var signals = localSignals()
+        signals.requeue = false
+        try act(on: signals)
     }
 
     /// Runs `body` with Ctrl-C and SIGTERM caught by the signal funnel, so they stop the run
