@@ -36,6 +36,8 @@ final class FitLoop<M: LightningModule> {
 
     /// The trainer's settings (immutable; held here so the step path reads fields, not copies).
     let configuration: TrainerConfiguration
+    /// When the ranks agree on signals and `maxTime`.
+    private var stepAgreement = StepAgreement()
 
     // MARK: Limits (the trainer's, as fastDevRun, overfitBatches and callbacks set them)
 
@@ -291,11 +293,11 @@ final class FitLoop<M: LightningModule> {
             if !accumulating { t.batchesThatStepped += 1 }
             batchIndex += 1
             totalBatchIndex += 1
-            // The step's end: `maxTime` and the signals, agreed across the ranks in one collective
-            // under DDP, so every rank stops after the same step.
+            // The step's end: `maxTime` and the signals, agreed across the ranks under DDP (see
+            // StepAgreement), so every rank stops after the same step.
             let timeUp = configuration.maxTime.map { Date().timeIntervalSince(t.startTime) >= $0 } ?? false
-            let (signals, agreedTime) = try t.agreedSignals(with: [timeUp])
-            if agreedTime[0] { t.shouldStop = true }
+            let (signals, agreedTimeUp) = try stepAgreement.atStepEnd(t, timeUp: timeUp)
+            if agreedTimeUp { t.shouldStop = true }
             if maxStepsReached || (t.shouldStop && canStopEarly) { break }
             // Ctrl-C or SIGTERM: stop here, after a whole step (Lightning checks at batch end); on the
             // epoch's last batch the epoch finishes first (checked again at the epoch's end).
