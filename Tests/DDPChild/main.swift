@@ -2,10 +2,14 @@
 // cross-entropy) on deterministic data, trained with the Trainer on 1 or more processes.
 //
 //   LightningDDPChild <folder> <steps> <devices> <numNodes> <batchSize> [--sleep-ms N] [--timeout-s N]
+//                     [--max-time S] [--val-every-s S]
 //
 // Each rank writes <folder>/rank<r>.json: the final weights (flattened, in parameter order), the
 // sum of all weights after every step, and the logged train_loss values (steps and epoch) as the
 // callbacks see them. The devices and the environment decide how many processes run.
+// `--max-time S` sets `maxTime`, with rank 1's Timer clock running 4× fast (so only an agreement
+// across the ranks stops rank 0 in time); `--val-every-s S` validates every S seconds
+// (`valCheckInterval: .seconds(S)`) on 16 samples, logging `val_loss` with `syncDist`.
 import Foundation
 import Lightning
 import Torch
@@ -31,6 +35,12 @@ final class W1: Module, LightningModule {
         return loss
     }
 
+    func validationStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
+        let loss = try Functional.crossEntropy(try output(try hidden(batch[0]).relu()), batch[1])
+        try log("val_loss", loss, syncDist: true)
+        return loss
+    }
+
     func predictStep(_ batch: [Tensor], batchIndex: Int, dataloaderIndex: Int) throws -> Tensor {
         try output(try hidden(batch[0]).relu()).argmax(dim: 1)
     }
@@ -53,6 +63,8 @@ final class IndexWriter: BasePredictionWriter<Tensor> {
 final class Recorder: Callback {
     var sums: [Double] = []
     var losses: [Double] = []
+    /// The global step of each validation inside fit.
+    var validations: [Int] = []
     let pidFile: String?
     init(pidFile: String?) { self.pidFile = pidFile }
 
@@ -65,6 +77,10 @@ final class Recorder: Callback {
         sums.append(try model.parameters().reduce(0.0) { $0 + (try $1.to(dtype: .float64).sum().item(Double.self)) })
         losses.append(trainer.callbackMetrics["train_loss_step"] ?? .nan)
     }
+
+    func onValidationEnd(_ trainer: Trainer, _ module: any LightningModule) throws {
+        if trainer.stage != .sanityChecking { validations.append(trainer.globalStep) }
+    }
 }
 
 let arguments = CommandLine.arguments
@@ -76,6 +92,8 @@ guard arguments.count >= 6, let steps = Int(arguments[2]), let devices = Int(arg
 let folder = arguments[1]
 let sleepMs = arguments.firstIndex(of: "--sleep-ms").flatMap { Int(arguments[$0 + 1]) } ?? 0
 let timeoutSeconds = arguments.firstIndex(of: "--timeout-s").flatMap { Int(arguments[$0 + 1]) } ?? 1800
+let maxTime = arguments.firstIndex(of: "--max-time").flatMap { Double(arguments[$0 + 1]) }
+let validationSeconds = arguments.firstIndex(of: "--val-every-s").flatMap { Double(arguments[$0 + 1]) }
 
 // A child started from a thread that blocks signals (a test runner's worker) inherits the mask:
 // unblock SIGTERM so the Trainer's handler sees it.
@@ -98,12 +116,20 @@ do {
     model.sleepSeconds = Double(sleepMs) / 1000
     let recorder = Recorder(pidFile: sleepMs > 0 ? folder + "/pid-rank" : nil)
     let writer = IndexWriter()
+    let validation = try DataLoader(TensorDataset(x.slice(dim: 0, start: 0, end: 16), y.slice(dim: 0, start: 0, end: 16)), batchSize: 8)
     let trainer = try Trainer(accelerator: "cpu", strategy: .ddp(DDPStrategy(timeout: .seconds(timeoutSeconds))),
                               devices: .count(devices), numNodes: numNodes, logger: [],
-                              callbacks: [recorder, writer], maxEpochs: 1, maxSteps: steps, enableCheckpointing: false,
-                              enableProgressBar: false, enableModelSummary: false, defaultRootDir: folder)
-    try trainer.fit(model, trainDataloaders: loader)
-    let (interrupted, sigterm) = (trainer.interrupted, trainer.receivedSigterm)
+                              callbacks: [recorder, writer], maxEpochs: 1, maxSteps: steps, maxTime: maxTime,
+                              valCheckInterval: validationSeconds.map { .seconds($0) }, numSanityValSteps: 0,
+                              enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false,
+                              defaultRootDir: folder)
+    // Rank 1's Timer clock runs 4× fast: its `maxTime` runs out first.
+    let started = ProcessInfo.processInfo.systemUptime
+    let rank = Int(ProcessInfo.processInfo.environment["LOCAL_RANK"] ?? "0") ?? 0  // set for the launched ranks
+    try Lightning.Timer.$monotonicClock.withValue({ rank == 1 ? started + 4 * (ProcessInfo.processInfo.systemUptime - started) : ProcessInfo.processInfo.systemUptime }) {
+        try trainer.fit(model, trainDataloaders: loader, valDataloaders: validationSeconds == nil ? nil : [validation])
+    }
+    let (interrupted, sigterm, stopped) = (trainer.interrupted, trainer.receivedSigterm, trainer.shouldStop)
     let epochLoss = trainer.callbackMetrics["train_loss_epoch"] ?? -1
     // Prediction over 7 samples in batches of 2: each rank predicts its share, none twice.
     let predictData = try TensorDataset(x.slice(dim: 0, start: 0, end: 7), y.slice(dim: 0, start: 0, end: 7))
@@ -114,6 +140,8 @@ do {
         "losses": recorder.losses, "epoch_loss": epochLoss,
         "interrupted": interrupted, "sigterm": sigterm, "predicted_indices": writer.indices,
         "predicted_count": try predictions[0].reduce(0) { $0 + (try $1.size(0)) },
+        "validations": recorder.validations, "should_stop": stopped,
+        "time_elapsed": (trainer.callbacks.first { $0 is Lightning.Timer } as? Lightning.Timer)?.timeElapsed(.training) ?? -1,
     ]
     let data = try JSONSerialization.data(withJSONObject: result)
     try data.write(to: URL(fileURLWithPath: folder + "/rank\(trainer.globalRank).json"))

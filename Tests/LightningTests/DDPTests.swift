@@ -21,12 +21,12 @@ private enum DDPChild {
     /// Starts a child (bounded later by `finish`); `environment` adds variables.
     static func start(_ folder: String, steps: Int, devices: Int, numNodes: Int = 1, batchSize: Int,
                       environment: [String: String] = [:], sleepMs: Int = 0, timeoutSeconds: Int? = nil,
-                      tag: String = "") throws -> Run {
+                      tag: String = "", options: [String] = []) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(executable, "build LightningDDPChild (swift build --build-tests builds it)"))
         process.arguments = [folder, String(steps), String(devices), String(numNodes), String(batchSize)]
             + (sleepMs > 0 ? ["--sleep-ms", String(sleepMs)] : [])
-            + (timeoutSeconds.map { ["--timeout-s", String($0)] } ?? [])
+            + (timeoutSeconds.map { ["--timeout-s", String($0)] } ?? []) + options
         var variables = ProcessInfo.processInfo.environment
         for key in ["MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK",
                     "TORCHELASTIC_RUN_ID", "SLURM_NTASKS", SubprocessLauncher.parentVariable] {
@@ -65,6 +65,11 @@ private enum DDPChild {
         /// predictions `predict` returned.
         var predictedIndices: [Int]
         var predictedCount: Int
+        /// The global step at each validation inside fit.
+        var validations: [Int]
+        var shouldStop: Bool
+        /// The `maxTime` Timer's training time on this rank's clock (-1 without one).
+        var timeElapsed: Double
     }
 
     static func result(_ folder: String, rank: Int) throws -> Result {
@@ -73,7 +78,9 @@ private enum DDPChild {
         return Result(weights: (json["weights"] as! [NSNumber]).map(\.floatValue), sums: (json["sums"] as! [NSNumber]).map(\.doubleValue),
                       losses: (json["losses"] as! [NSNumber]).map(\.doubleValue), epochLoss: (json["epoch_loss"] as! NSNumber).doubleValue,
                       interrupted: json["interrupted"] as! Bool, sigterm: json["sigterm"] as! Bool,
-                      predictedIndices: json["predicted_indices"] as! [Int], predictedCount: json["predicted_count"] as! Int)
+                      predictedIndices: json["predicted_indices"] as! [Int], predictedCount: json["predicted_count"] as! Int,
+                      validations: json["validations"] as! [Int], shouldStop: json["should_stop"] as! Bool,
+                      timeElapsed: (json["time_elapsed"] as! NSNumber).doubleValue)
     }
 
     static func folder(_ name: String) throws -> String {
@@ -193,6 +200,27 @@ struct DDPTests {
         #expect(ranks.allSatisfy { $0.interrupted && $0.sigterm })
         #expect(ranks[0].sums.count == ranks[1].sums.count && ranks[0].sums.count < 200, "steps \(ranks.map(\.sums.count)) of an epoch of 200")
         #expect(ranks[0].weights == ranks[1].weights)
+    }
+
+    @Test func maxTimeAndTimedValidationAreAgreedAcrossRanks() throws {
+        let folder = try DDPChild.folder("maxtime")
+        // 400 steps of 20 ms; maxTime 2 s, but rank 1's Timer clock runs 4× fast, so its time is up
+        // after about 0.5 s; validation every 0.15 s (logging val_loss with syncDist).
+        let run = try DDPChild.start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20,
+                                     options: ["--max-time", "2", "--val-every-s", "0.15"])
+        #expect(DDPChild.finish(run, seconds: 60), "the run did not stop: \(run.text)")
+        #expect(run.process.terminationStatus == 0, "\(run.text)")
+        let ranks = [try DDPChild.result(folder, rank: 0), try DDPChild.result(folder, rank: 1)]
+        // Rank 1 ran out of time; rank 0 stopped with it, after the same step, long before its own
+        // 2 s (a rank stopping alone would leave the other waiting in the next collective).
+        #expect(ranks.allSatisfy { $0.shouldStop })
+        #expect(ranks[1].timeElapsed >= 2)
+        #expect(ranks[0].timeElapsed < 1.5, "rank 0 trained \(ranks[0].timeElapsed) s of its 2")
+        #expect(ranks[0].sums.count == ranks[1].sums.count && ranks[0].sums.count < 200, "steps \(ranks.map(\.sums.count))")
+        #expect(ranks[0].weights == ranks[1].weights)
+        // The time-based validations ran at the same steps on both ranks, the last one at the stop.
+        #expect(ranks[0].validations == ranks[1].validations)
+        #expect(ranks[0].validations.count >= 2 && ranks[0].validations.last == ranks[0].sums.count, "\(ranks[0].validations)")
     }
 
     @Test func twoNodesStartedByHandTrainTogether() throws {

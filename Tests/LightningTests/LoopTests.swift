@@ -3,9 +3,10 @@ import Lightning
 import Testing
 import Torch
 
-/// 35 Trainer configurations recorded with Lightning 2.6.6 (Fixtures/loops.json): limits,
+/// 39 Trainer configurations recorded with Lightning 2.6.6 (Fixtures/loops.json): limits,
 /// overfitBatches, fastDevRun, valCheckInterval, checkValEveryNEpoch, max/min epochs and steps,
-/// stop requests, accumulation, clipping, reloading loaders. Each must run the same training steps,
+/// maxTime (on a fake clock the steps advance), stop requests, accumulation, clipping, reloading
+/// loaders. Each must run the same training steps,
 /// optimizer steps, validations and loader calls, end with the same counters and weights, and
 /// report the same numbers at train start.
 @Suite("Loops match Lightning 2.6.6")
@@ -15,6 +16,12 @@ struct LoopTests {
 
     static func fixtureCase(_ id: String) -> [String: Any] {
         (fixture["cases"] as! [[String: Any]]).first { $0["id"] as! String == id }!
+    }
+
+    /// The fake monotonic clock of the maxTime cases (FakeClock of loop_counters.py): training and
+    /// validation steps advance it, so where the time runs out does not depend on the machine.
+    final class FakeClock: @unchecked Sendable {
+        var now = 1000.0
     }
 
     /// The recording module of tools/lightning-reference/loops.py: Linear(2,1), MSE, SGD(lr 0.1),
@@ -27,6 +34,9 @@ struct LoopTests {
         let val: [Pair]
         let stopAt: (Int, Int)?
         let skipEpochAt: Int?
+        let clock = FakeClock()
+        let trainTick: Double
+        let valTick: Double
         var trainSteps: [String] = []
         var optimizerSteps: [String] = []
         var validationRuns: [String] = []
@@ -50,6 +60,8 @@ struct LoopTests {
             val = try cycle(data.matrix("val_x"), data.matrix("val_y"), settings["n_val"] as? Int ?? 4)
             stopAt = (settings["stop_at"] as? [Int]).map { ($0[0], $0[1]) }
             skipEpochAt = settings["skip_epoch_at"] as? Int
+            trainTick = (settings["train_tick"] as? NSNumber)?.doubleValue ?? 0
+            valTick = (settings["val_tick"] as? NSNumber)?.doubleValue ?? 0
             super.init()
         }
 
@@ -58,6 +70,7 @@ struct LoopTests {
         func trainingStep(_ batch: Pair, batchIndex: Int) throws -> Tensor {
             trainSteps.append("\(currentEpoch)/\(batchIndex)/\(globalStep)/\(try first(batch.0))/\(batch.0.shape[0])")
             if let stopAt, stopAt == (currentEpoch, batchIndex) { trainer?.shouldStop = true }
+            clock.now += trainTick
             return try batch.0.linear(weight: weight, bias: bias).mseLoss(target: batch.1)
         }
         func validationStep(_ batch: Pair, batchIndex: Int) throws -> Tensor {
@@ -65,6 +78,7 @@ struct LoopTests {
             try log("val_loss", loss)
             currentValidation?.indices.append(batchIndex)
             currentValidation?.first.append(try first(batch.0))
+            clock.now += valTick
             return loss
         }
         func onValidationStart() throws {
@@ -146,6 +160,7 @@ struct LoopTests {
             case "gradient_clip_val": c.gradientClipVal = (value as! NSNumber).doubleValue
             case "gradient_clip_algorithm": c.gradientClipAlgorithm = GradientClipAlgorithm(rawValue: value as! String)
             case "reload_dataloaders_every_n_epochs": c.reloadDataloadersEveryNEpochs = value as! Int
+            case "max_time": c.maxTime = ((value as! [String: Any])["seconds"] as! NSNumber).doubleValue
             default: Issue.record("unknown trainer setting \(key)")
             }
         }
@@ -158,7 +173,7 @@ struct LoopTests {
         let module = try LoopModule(settings: expected.object("module"), data: Self.fixture.object("data"))
         let trainer = try Trainer(Self.configuration(expected.object("trainer")))
         do {
-            try trainer.fit(module)
+            try Lightning.Timer.$monotonicClock.withValue({ [clock = module.clock] in clock.now }) { try trainer.fit(module) }
         } catch {
             guard let failure = expected["error"] as? [String: Any] else {
                 Issue.record("\(id): fit threw \(error) but Lightning did not")
@@ -197,6 +212,14 @@ struct LoopTests {
         #expect(module.atTrainStart["num_training_batches"] as? Int == start["num_training_batches"] as? Int)
         #expect(module.atTrainStart["num_val_batches"] as? [Int] == start["num_val_batches"] as? [Int])
         #expect(module.atTrainStart["num_sanity_val_batches"] as? [Int] == start["num_sanity_val_batches"] as? [Int])
+        }
+
+        if let timer = expected["timer"] as? [String: Any] {
+            #expect(trainer.callbacks.map { "\(type(of: $0))" } == timer.strings("callbacks"))
+            let elapsed = timer.object("time_elapsed")
+            let mine = try #require(trainer.callbacks.first { $0 is Lightning.Timer } as? Lightning.Timer)
+            #expect(abs(mine.timeElapsed(.training) - (elapsed["train"] as! Double)) <= 1e-9)
+            #expect(abs(mine.timeElapsed(.validating) - (elapsed["validate"] as! Double)) <= 1e-9)
         }
 
         if let numbers = expected["numbers"] as? [[String: Any]] {

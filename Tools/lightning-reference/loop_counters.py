@@ -14,16 +14,31 @@ import common
 import torch
 import torch.nn.functional as F
 import lightning as L
+import lightning.pytorch.callbacks.timer as timer_module
+
+
+class FakeClock:
+    """Stands in for the `time` module of Lightning's Timer (the callback behind `max_time`): the
+    module's steps advance it, so where the time runs out does not depend on the machine."""
+    now = 1000.0
+
+    @staticmethod
+    def monotonic():
+        return FakeClock.now
+
+
+timer_module.time = FakeClock
 
 
 class LoopModule(L.LightningModule):
     def __init__(self, n_train=8, n_val=4, batch_size=2, stop_at=None, skip_epoch_at=None, record_numbers=False,
-                 lr=0.1):
+                 lr=0.1, train_tick=0.0, val_tick=0.0):
         super().__init__()
         self.layer = common.fixed_linear()
         self.n_train, self.n_val, self.bs = n_train, n_val, batch_size
         self.stop_at, self.skip_epoch_at = stop_at, skip_epoch_at
         self.record_numbers, self.lr = record_numbers, lr
+        self.train_tick, self.val_tick = train_tick, val_tick
         self.log_ = {"train_steps": [], "optimizer_steps": [], "validation_runs": [], "dataloader_calls": [],
                      "numbers": []}
         self._val = None
@@ -74,6 +89,7 @@ class LoopModule(L.LightningModule):
                                          "batch_size": len(x)})
         if self.stop_at is not None and (self.current_epoch, batch_idx) == tuple(self.stop_at):
             self.trainer.should_stop = True
+        FakeClock.now += self.train_tick
         loss = F.mse_loss(self(x), y)
         return loss
 
@@ -114,6 +130,7 @@ class LoopModule(L.LightningModule):
         x, y = batch
         self._val["batch_idxs"].append(batch_idx)
         self._val["first_x"].append(x[0].tolist())
+        FakeClock.now += self.val_tick
         self.log("val_loss", F.mse_loss(self(x), y))
 
     def on_validation_epoch_end(self):
@@ -170,6 +187,15 @@ CASES = [
     ("no_clip_numbers", {"max_epochs": 1, "limit_val_batches": 0}, {"record_numbers": True},
      "reference for the two clipping cases"),
     ("reload_dataloaders_every_2", {"max_epochs": 5, "reload_dataloaders_every_n_epochs": 2}, {}, ""),
+    ("max_time_2_5_mid_epoch", {"max_epochs": 3, "max_time": {"seconds": 2.5}}, {"train_tick": 1.0},
+     "the clock advances 1 s per training step: time is up after the third step, which validates (should_stop) "
+     "and stops"),
+    ("max_time_counts_validation", {"max_epochs": 3, "max_time": {"seconds": 5.2}, "val_check_interval": 2},
+     {"train_tick": 1.0, "val_tick": 0.3}, "validation inside fit counts as training time; the sanity check does not"),
+    ("max_time_with_min_epochs", {"max_epochs": 4, "min_epochs": 2, "max_time": {"seconds": 2.5}},
+     {"train_tick": 1.0}, "time is up in epoch 0 but min_epochs=2 keeps training to the end of epoch 1"),
+    ("max_time_with_min_steps", {"max_epochs": 4, "min_steps": 6, "max_time": {"seconds": 1.5}},
+     {"train_tick": 1.0}, ""),
     ("reload_dataloaders_every_1_check_val_2", {"max_epochs": 4, "reload_dataloaders_every_n_epochs": 1,
                                                 "check_val_every_n_epoch": 2}, {}, ""),
 ]
@@ -181,6 +207,7 @@ def main():
     with common.tmpdir() as root:
         for cid, tkw, mkw, note in CASES:
             common.seed_all(0)
+            FakeClock.now = 1000.0
             model = LoopModule(**mkw)
             t = L.Trainer(default_root_dir=root, logger=False, enable_checkpointing=False, **common.QUIET, **tkw)
             err = common.error_of(lambda: t.fit(model))
@@ -196,6 +223,10 @@ def main():
                           "weight": model.layer.weight.detach().flatten().tolist(), "bias": model.layer.bias.item()},
                 "error": err,
             }
+            timers = [c for c in t.callbacks if isinstance(c, timer_module.Timer)]
+            if timers:
+                r["timer"] = {"callbacks": [type(c).__name__ for c in t.callbacks],
+                              "time_elapsed": timers[0].state_dict()["time_elapsed"]}
             if mkw.get("record_numbers"):
                 r["numbers"] = model.log_["numbers"]
                 if "clipping" in model.log_:

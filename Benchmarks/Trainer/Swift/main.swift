@@ -196,6 +196,39 @@ final class BenchModule: Module, LightningModule {
     func valDataloader() throws -> (any BatchLoader<[Tensor]>)? { val }
 }
 
+/// The raw loop: what the Trainer does for these workloads, written by hand. Its own function so
+/// that a profiler can single it out (`valgrind --tool=callgrind --toggle-collect='*rawFit*'`).
+@inline(never)
+func rawFit(_ w: Workload) throws -> (steps: Int, loss: Tensor?) {
+    let optimizer = try Adam(w.model.parameters(), lr: w.lr)
+    var last: Tensor?
+    var steps = 0
+    for epoch in 0..<w.epochs {
+        _ = w.model.train()
+        try w.train.forEach { batch in
+            markStep()
+            try optimizer.zeroGrad()
+            let loss = try w.model.loss(batch)
+            try loss.backward()
+            try optimizer.step()
+            last = loss
+            steps += 1
+        }
+        if let val = w.val {  // W4's raw loop: the validation pass, without logging or checkpoints
+            _ = w.model.eval()
+            var total = 0.0, batches = 0
+            try noGrad {
+                try val.forEach { batch in
+                    total += try w.model.loss(batch).item(Double.self)
+                    batches += 1
+                }
+            }
+            _ = (epoch, total / Double(batches))
+        }
+    }
+    return (steps, last)
+}
+
 // MARK: - Run
 
 // BENCH_DEVICES=N (Benchmarks/run-ddp.sh): the Trainer runs N CPU processes with DDP, sharing the
@@ -235,34 +268,11 @@ if mode == "trainer" {
     finalLoss = try module.lastLoss!.item(Double.self)
     if trainer.globalRank != 0 { exit(0) }  // one result line per run, from rank 0
 } else {
-    let optimizer = try Adam(w.model.parameters(), lr: w.lr)
-    var last: Tensor?
     fitStart = bootSeconds()
-    for epoch in 0..<w.epochs {
-        _ = w.model.train()
-        try w.train.forEach { batch in
-            markStep()
-            try optimizer.zeroGrad()
-            let loss = try w.model.loss(batch)
-            try loss.backward()
-            try optimizer.step()
-            last = loss
-            steps += 1
-        }
-        if let val = w.val {  // W4's raw loop: the validation pass, without logging or checkpoints
-            _ = w.model.eval()
-            var total = 0.0, batches = 0
-            try noGrad {
-                try val.forEach { batch in
-                    total += try w.model.loss(batch).item(Double.self)
-                    batches += 1
-                }
-            }
-            _ = (epoch, total / Double(batches))
-        }
-    }
+    let last = try rawFit(w)
     fitEnd = bootSeconds()
-    finalLoss = try last!.detach().item(Double.self)
+    steps = last.steps
+    finalLoss = try last.loss!.detach().item(Double.self)
 }
 
 let fit = fitEnd - fitStart

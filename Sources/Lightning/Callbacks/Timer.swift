@@ -45,7 +45,14 @@ open class Timer: Callback {
         self.init(duration: TimeInterval(((days * 24 + hours) * 60 + minutes) * 60 + seconds), interval: interval, verbose: verbose)
     }
 
-    private static var now: TimeInterval { ProcessInfo.processInfo.systemUptime }
+    /// The monotonic clock timers (and so `maxTime`) read. A test can run a fit on a fake clock of
+    /// its own, for its task only (Lightning's tests patch `time.monotonic` instead):
+    ///
+    /// ```swift
+    /// try Lightning.Timer.$monotonicClock.withValue({ fake.now }) { try trainer.fit(model) }
+    /// ```
+    @TaskLocal public static var monotonicClock: @Sendable () -> TimeInterval = { ProcessInfo.processInfo.systemUptime }
+    private static var now: TimeInterval { monotonicClock() }
 
     /// When `stage` last started (seconds on a monotonic clock), or nil.
     public func startTime(_ stage: RunningStage = .training) -> TimeInterval? { startTimes[stage] }
@@ -80,18 +87,30 @@ open class Timer: Callback {
     }
 
     open func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws {
-        if interval == .step && duration != nil { try checkTimeRemaining(trainer) }
+        guard interval == .step && duration != nil else { return }
+        if let agreed = trainer.stepDecisions {
+            // Under DDP the fit loop agrees every step-interval Timer's decision with the other
+            // ranks at its paced step agreement, instead of a collective per step.
+            stop(trainer, if: agreed.timersOutOfTime.contains(ObjectIdentifier(self)))
+        } else {
+            try checkTimeRemaining(trainer)
+        }
     }
 
     open func onTrainEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws {
         if interval == .epoch && duration != nil { try checkTimeRemaining(trainer) }
     }
 
+    /// Whether `duration` is used up on this process's clock.
+    var isOutOfTime: Bool { duration.map { timeElapsed() >= $0 } ?? false }
+
     /// Under DDP every rank stops at the same step: the decision is agreed across the ranks (any
     /// rank out of time stops all; Lightning broadcasts rank 0's).
     private func checkTimeRemaining(_ trainer: Trainer) throws {
-        guard let duration else { return }
-        let shouldStop = try trainer.reduceBooleanDecision(timeElapsed() >= duration, all: false)
+        stop(trainer, if: try trainer.reduceBooleanDecision(isOutOfTime, all: false))
+    }
+
+    private func stop(_ trainer: Trainer, if shouldStop: Bool) {
         trainer.shouldStop = trainer.shouldStop || shouldStop
         if shouldStop && verbose && trainer.isGlobalZero {
             Swift.print("Time limit reached. Elapsed time is \(Self.clock(Int(timeElapsed(.training)))). Signaling Trainer to stop.")

@@ -36,7 +36,7 @@ final class FitLoop<M: LightningModule> {
 
     /// The trainer's settings (immutable; held here so the step path reads fields, not copies).
     let configuration: TrainerConfiguration
-    /// When the ranks agree on signals and `maxTime`.
+    /// When the ranks agree on signals, Timers and time-based validation under DDP.
     private var stepAgreement = StepAgreement()
 
     // MARK: Limits (the trainer's, as fastDevRun, overfitBatches and callbacks set them)
@@ -276,6 +276,9 @@ final class FitLoop<M: LightningModule> {
             progress.batchesThisEpoch += 1
             prefetchedBatches -= 1
             progress.lastBatchSeen = t.isLastBatch
+            // Under DDP the ranks agree on signals, Timers (`maxTime`) and time-based validation
+            // here, before the hooks that act on them (paced, see StepAgreement).
+            t.stepDecisions = try stepAgreement.afterBatch(t) { timeBasedValidationDue(epochStart: epochStart) }
             try t.callCallbacks(.onTrainBatchEnd) { try $0.onTrainBatchEnd(t, module, outputs: outputs, batch: batch, batchIndex: batchIndex) }
             try t.callModule(.onTrainBatchEnd) { try module.onTrainBatchEnd(outputs, batch: batch, batchIndex: batchIndex) }
             if !(accumulating && module.automaticOptimization) {
@@ -293,17 +296,13 @@ final class FitLoop<M: LightningModule> {
             if !accumulating { t.batchesThatStepped += 1 }
             batchIndex += 1
             totalBatchIndex += 1
-            // The step's end: `maxTime` and the signals, agreed across the ranks under DDP (see
-            // StepAgreement), so every rank stops after the same step.
-            let timeUp = configuration.maxTime.map { Date().timeIntervalSince(t.startTime) >= $0 } ?? false
-            let (signals, agreedTimeUp) = try stepAgreement.atStepEnd(t, timeUp: timeUp)
-            if agreedTimeUp { t.shouldStop = true }
             if maxStepsReached || (t.shouldStop && canStopEarly) { break }
             // Ctrl-C or SIGTERM: stop here, after a whole step (Lightning checks at batch end); on the
             // epoch's last batch the epoch finishes first (checked again at the epoch's end).
-            if !t.isLastBatch && next != nil { try t.act(on: signals) }
+            if !t.isLastBatch && next != nil { try t.act(on: t.stepDecisions?.signals ?? t.agreedSignals().signals) }
             try t.checkPeers()
         }
+        t.stepDecisions = nil
 
         // Epoch end: non-monitoring callbacks, the module, then monitoring callbacks (they see what the
         // module logged), then epoch schedulers, then the epoch row at the last step.
@@ -335,16 +334,21 @@ final class FitLoop<M: LightningModule> {
         guard evaluation.isEnabled else { return false }
         if let every = configuration.checkValEveryNEpoch, (trainer.currentEpoch + 1) % every != 0 { return false }
         if trainer.shouldStop && canStopEarly { return true }
-        if case .seconds(let seconds) = configuration.valCheckInterval {
+        if case .seconds = configuration.valCheckInterval {
             if trainer.isLastBatch { return true }
-            // Under DDP the ranks agree (Lightning lets each rank's clock decide, which can leave
-            // one rank validating while the others train).
-            let due = Date().timeIntervalSince(trainer.lastValidationTime ?? epochStart) >= seconds
-            return try trainer.reduceBooleanDecision(due, all: false)
+            // Under DDP the ranks agreed at the step's end (Lightning lets each rank's clock decide,
+            // which can leave one rank validating while the others train).
+            return trainer.stepDecisions?.validationDue ?? timeBasedValidationDue(epochStart: epochStart)
         }
         guard let every = valCheckBatch else { return trainer.isLastBatch }
         let iteration = configuration.checkValEveryNEpoch == nil ? totalBatchIndex : batchIndex
         return (iteration + 1) % every == 0
+    }
+
+    /// Whether `valCheckInterval: .seconds(s)` has passed on this process's clock.
+    private func timeBasedValidationDue(epochStart: Date) -> Bool {
+        guard case .seconds(let seconds) = configuration.valCheckInterval else { return false }
+        return Date().timeIntervalSince(trainer.lastValidationTime ?? epochStart) >= seconds
     }
 
     // MARK: Optimization

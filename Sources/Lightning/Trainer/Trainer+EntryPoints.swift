@@ -87,7 +87,6 @@ extension Trainer {
         interrupted = false
         receivedSigterm = false
         metrics.reset()
-        startTime = Date()
         lastValidationTime = nil
     }
 

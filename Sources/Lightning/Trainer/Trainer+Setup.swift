@@ -70,25 +70,35 @@ extension Trainer {
         return [CSVLogger(saveDir: defaultRootDir)]
     }
 
-    /// The trainer's callbacks merged with the model's (a model callback replaces a trainer callback
-    /// of the same type), the defaults added, checkpoint callbacks moved last (Lightning's order).
+    /// The run's callbacks, assembled as Lightning does: the trainer's callbacks, then the defaults
+    /// (a ModelCheckpoint, a ``Timer`` for `maxTime`, the progress bar, the model summary), then
+    /// the model's `configureCallbacks()`, which replace the trainer's callbacks whose type they
+    /// are or subclass; checkpoint callbacks go last.
     func assembleCallbacks(modelCallbacks: [any Callback], stage: Stage) -> [any Callback] {
-        var result = tunerCallbacks + configuration.callbacks
-        if !modelCallbacks.isEmpty {
-            let modelTypes = Set(modelCallbacks.map { ObjectIdentifier(type(of: $0)) })
-            result.removeAll { modelTypes.contains(ObjectIdentifier(type(of: $0))) }
-            result += modelCallbacks
-        }
-        if configuration.enableProgressBar && !configuration.barebones && !result.contains(where: { $0 is ProgressBar }) {
-            result.append(ProgressBar())
-        }
-        if stage == .fit && configuration.enableModelSummary && !configuration.barebones
-            && !result.contains(where: { $0 is ModelSummary }) {
-            result.append(ModelSummary())
-        }
-        if stage == .fit && configuration.enableCheckpointing && !configuration.barebones && configuration.fastDevRun == 0
+        let c = configuration
+        var result = tunerCallbacks + c.callbacks
+        if stage == .fit && c.enableCheckpointing && !c.barebones && c.fastDevRun == 0
             && !result.contains(where: { $0 is any CheckpointingCallback }) {
             result.append(defaultModelCheckpoint)
+        }
+        if let maxTimeTimer {
+            if !result.contains(where: { $0 is Timer }) {
+                result.append(maxTimeTimer)
+            } else if stage == .fit && isGlobalZero {
+                Swift.print("Ignoring `Trainer(maxTime: ...)`, callbacks list already contains a Timer.")
+            }
+        }
+        if c.enableProgressBar && !c.barebones && !result.contains(where: { $0 is ProgressBar }) {
+            result.append(ProgressBar())
+        }
+        if stage == .fit && c.enableModelSummary && !c.barebones && !result.contains(where: { $0 is ModelSummary }) {
+            result.append(ModelSummary())
+        }
+        if !modelCallbacks.isEmpty {
+            // A trainer callback goes when a model callback is of its type or a subclass of it.
+            func isReplaced<C: Callback>(_ callback: C) -> Bool { modelCallbacks.contains { $0 is C } }
+            result.removeAll { isReplaced($0) }
+            result += modelCallbacks
         }
         let checkpoints = result.filter { $0 is any CheckpointingCallback }
         return result.filter { !($0 is any CheckpointingCallback) } + checkpoints

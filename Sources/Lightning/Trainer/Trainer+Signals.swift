@@ -193,31 +193,44 @@ extension Trainer {
     }
 }
 
-/// When the fit loop looks at signals and the time limit. With one process: after every training
-/// step. Under DDP the ranks must agree, which takes a collective; one per step would cost as much
-/// as a small step (+40% on W1 with 2 CPU processes), so the ranks agree every `interval` batches,
-/// re-deciding the interval at each agreement to come about every 0.1 s of training (the slowest
-/// rank's pace decides). A signal or the time limit then stops every rank after the same step,
-/// at most about 0.1 s (or one step, when steps are longer) after it arrived.
+/// What the ranks agreed at the end of a training step under DDP (see ``StepAgreement``).
+struct StepDecisions {
+    var signals = ReceivedSignals()
+    /// The step-interval ``Timer``s (`maxTime` is one) out of time on some rank.
+    var timersOutOfTime: Set<ObjectIdentifier> = []
+    /// Whether a time-based validation (`valCheckInterval: .seconds`) is due on some rank.
+    var validationDue = false
+}
+
+/// When the ranks agree on what each decides from its own clock or signals: Ctrl-C and SIGTERM,
+/// step-interval ``Timer``s (`maxTime`) and time-based validation. With one process nothing needs
+/// agreeing: each is decided where Lightning decides it, after every step. Under DDP the ranks must
+/// agree, which takes a collective; one per step would cost as much as a small step (+40% on W1
+/// with 2 CPU processes), so the ranks agree every `interval` batches, re-deciding the interval at
+/// each agreement to come about every 0.1 s of training (the slowest rank's pace decides). A
+/// signal, a time limit or a due validation then acts on every rank after the same step, at most
+/// about 0.1 s (or one step, when steps are longer) after one rank saw it.
 struct StepAgreement {
     private var interval = 1
     private var remaining = 1
     private var since = Date()
     static let period = 0.1
 
-    /// At the end of a training step: the agreed signals and time-up, or nothing new between
-    /// agreements.
-    mutating func atStepEnd(_ trainer: Trainer, timeUp: Bool) throws -> (signals: ReceivedSignals, timeUp: Bool) {
-        guard trainer.worldSize > 1 else {
-            let (signals, _, _) = try trainer.agreedSignals()
-            return (signals, timeUp)
-        }
+    /// After a training batch, before its `onTrainBatchEnd` hooks: nil with one process (decide
+    /// locally); under DDP the agreed decisions, or none between agreements. `validationDue` is
+    /// this rank's view of a time-based validation.
+    mutating func afterBatch(_ trainer: Trainer, validationDue: () -> Bool) throws -> StepDecisions? {
+        guard trainer.worldSize > 1 else { return nil }
         remaining -= 1
-        guard remaining <= 0 else { return (ReceivedSignals(), false) }
+        guard remaining <= 0 else { return StepDecisions() }
         let perBatch = Swift.max(Date().timeIntervalSince(since) / Double(interval), 1e-6)
         let wanted = Swift.max(1, Swift.min(10_000, Int(Self.period / perBatch)))
-        let (signals, extra, agreedInterval) = try trainer.agreedSignals(with: [timeUp], count: wanted)
+        // Every rank runs the same program, so the Timers line up across the ranks.
+        let timers = trainer.callbacks.compactMap { $0 as? Timer }.filter { $0.interval == .step && $0.duration != nil }
+        let (signals, extra, agreedInterval) = try trainer.agreedSignals(
+            with: [validationDue()] + timers.map(\.isOutOfTime), count: wanted)
         (interval, remaining, since) = (agreedInterval, agreedInterval, Date())
-        return (signals, extra[0])
+        let outOfTime = zip(timers, extra.dropFirst()).filter { $0.1 }.map { ObjectIdentifier($0.0) }
+        return StepDecisions(signals: signals, timersOutOfTime: Set(outOfTime), validationDue: extra[0])
     }
 }

@@ -112,7 +112,6 @@ public final class Trainer {
     /// Optimizer steps taken, counted for logging (Lightning's `_batches_that_stepped`).
     var batchesThatStepped = 0
     var context: LightningContext!
-    var startTime = Date()
     /// The batch being processed; its size (found only when a logged mean needs it) weights the mean.
     var currentBatch: Any?
     var estimatedSteppingBatchesProvider: (() throws -> Int)?
@@ -120,12 +119,17 @@ public final class Trainer {
     var checkpointSource: CheckpointSource?
     lazy var defaultCheckpointIO: any CheckpointIO = TorchCheckpointIO()
     /// The ModelCheckpoint `enableCheckpointing` adds to fits without one (one per trainer, so its
-    /// best and last paths outlive the fit). The default settings are valid: it cannot throw.
-    /// The ModelCheckpoint added when none is given (one per trainer, so "best"/"last" find it later).
-    /// `ModelCheckpoint()` only throws for contradictory settings, and the defaults are consistent.
+    /// best and last paths outlive the fit). `ModelCheckpoint()` only throws for contradictory
+    /// settings, and the defaults are consistent: it cannot throw.
     lazy var defaultModelCheckpoint: ModelCheckpoint = try! ModelCheckpoint()
+    /// The Timer behind `maxTime` (one per trainer, as Lightning's `Timer(duration=max_time,
+    /// interval="step")` added to `trainer.callbacks`).
+    lazy var maxTimeTimer: Timer? = configuration.maxTime.map { Timer(duration: $0, interval: .step) }
     /// The signal counters when the running entry point began (nil outside one).
     var signalMark: SignalFunnel.Mark?
+    /// Under DDP, what the ranks agreed at the end of the current training step (nil with one
+    /// process); see ``StepAgreement``.
+    var stepDecisions: StepDecisions?
     /// When the last validation ended (for time-based validation intervals).
     var lastValidationTime: Date?
     /// The precision's conversions and autocast region.
