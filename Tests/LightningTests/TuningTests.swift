@@ -44,6 +44,12 @@ struct TuningTests {
         var trainStarts = 0
         var trainEnds = 0
         var trainSteps = 0
+        /// The validation, test and predict loaders read `batchSize` too, over all 32 samples
+        /// (Lightning's `eval_batch_size=True`), and what they did is recorded.
+        var evalReadsBatchSize = false
+        var evalDataloaderBatchSizes: [String] = []
+        var evalSteps: [[String]] = []
+        var evalStarts = 0
 
         init(_ net: Net, stepScheduler: Bool = false) {
             self.net = net
@@ -59,8 +65,22 @@ struct TuningTests {
         }
 
         func valDataloader() throws -> (any BatchLoader<Pair>)? {
-            try TuningTests.loader(TuningTests.samples(8), batchSize: 4)
+            if evalReadsBatchSize { return try evalLoader("val") }
+            return try TuningTests.loader(TuningTests.samples(8), batchSize: 4)
         }
+        func testDataloader() throws -> (any BatchLoader<Pair>)? { evalReadsBatchSize ? try evalLoader("test") : nil }
+        func predictDataloader() throws -> (any BatchLoader<Pair>)? { evalReadsBatchSize ? try evalLoader("predict") : nil }
+
+        func evalLoader(_ stage: String) throws -> DataLoader<Pair> {
+            evalDataloaderBatchSizes.append("\(stage) \(batchSize)")
+            return try TuningTests.loader(TuningTests.samples(), batchSize: batchSize)
+        }
+        func recordEvalStep(_ stage: String, _ batch: Pair, _ batchIndex: Int) {
+            if evalReadsBatchSize { evalSteps.append([stage, "\(batchIndex)", "\(batch.0.shape[0])"]) }
+        }
+        func onValidationStart() throws { if evalReadsBatchSize { evalStarts += 1 } }
+        func onTestStart() throws { if evalReadsBatchSize { evalStarts += 1 } }
+        func onPredictStart() throws { if evalReadsBatchSize { evalStarts += 1 } }
 
         func onTrainStart() throws { trainStarts += 1 }
         func onTrainEnd() throws { trainEnds += 1 }
@@ -78,10 +98,19 @@ struct TuningTests {
             return try loss(batch, loggedAs: "train_loss")
         }
 
-        func validationStep(_ batch: Pair, batchIndex: Int) throws -> Tensor { try loss(batch, loggedAs: "val_loss") }
-        func testStep(_ batch: Pair, batchIndex: Int) throws -> Tensor { try loss(batch, loggedAs: "test_loss") }
+        func validationStep(_ batch: Pair, batchIndex: Int) throws -> Tensor {
+            recordEvalStep("val", batch, batchIndex)
+            return try loss(batch, loggedAs: "val_loss")
+        }
+        func testStep(_ batch: Pair, batchIndex: Int) throws -> Tensor {
+            recordEvalStep("test", batch, batchIndex)
+            return try loss(batch, loggedAs: "test_loss")
+        }
 
-        func predictStep(_ batch: Pair, batchIndex: Int, dataloaderIndex: Int) throws -> Tensor { try forward(batch.0) }
+        func predictStep(_ batch: Pair, batchIndex: Int, dataloaderIndex: Int) throws -> Tensor {
+            recordEvalStep("predict", batch, batchIndex)
+            return try forward(batch.0)
+        }
 
         func optimizerStep(epoch: Int, batchIndex: Int, optimizer: Optimizer, closure: () throws -> Tensor?) throws {
             optimizerSteps.append([epoch, batchIndex])
@@ -261,6 +290,80 @@ struct TuningTests {
         #expect(finder.optimalBatchSize == reference["found"] as? Int)
         #expect(trainer.globalStep == reference["global_step"] as! Int)
         Self.expectWeights(try model.weights, reference.object("weights"), tolerance: 1e-6, "weights after fit")
+    }
+
+    /// The search in validate, test or predict against Lightning's record: the loader sizes asked
+    /// for (Lightning asks again on every `setup_data`; compared without repeats), every evaluation
+    /// step's batch size, the start hooks, the size found. Lightning runs each predict trial over the
+    /// whole data set (it sets no `limit_predict_batches`); here a predict trial runs
+    /// `stepsPerTrial` batches as the other trials, so its record is Lightning's trials cut there.
+    static func expectEvaluationSearch<Net>(_ model: TuneModule<Net>, _ reference: [String: Any], stepsPerTrial: Int,
+                                            lastRunIsTrial: Bool) {
+        let sizes = (reference["eval_dataloader_batch_sizes"] as! [[Any]]).map { "\($0[0]) \($0[1])" }
+        func withoutRepeats(_ list: [String]) -> [String] { list.enumerated().filter { $0.offset == 0 || list[$0.offset - 1] != $0.element }.map(\.element) }
+        #expect(withoutRepeats(model.evalDataloaderBatchSizes) == withoutRepeats(sizes))
+        var runs: [[[String]]] = []
+        for step in reference["eval_steps"] as! [[Any]] {
+            let entry = step.map { "\($0)" }
+            if entry[1] == "0" { runs.append([]) }
+            runs[runs.count - 1].append(entry)
+        }
+        let trials = lastRunIsTrial ? runs.count : runs.count - 1
+        let expected = runs.enumerated().flatMap { index, run in
+            index < trials && run[0][0] == "predict" ? Array(run.prefix(stepsPerTrial)) : run
+        }
+        #expect(model.evalSteps == expected)
+        #expect(model.evalStarts == reference["eval_starts"] as! Int)
+        #expect(model.batchSize == reference["model_batch_size"] as! Int)
+        #expect(model.trainSteps == 0 && model.optimizerSteps.isEmpty)
+    }
+
+    @Test(arguments: ["bsf_validate_power", "bsf_test_binsearch", "bsf_predict_max_val"])
+    func scaleBatchSizeInEvaluation(_ id: String) throws {
+        let reference = Self.reference(id)
+        let arguments = reference.object("tuner_args")
+        let model = try Self.linearModule()
+        model.evalReadsBatchSize = true
+        let trainer = try Self.trainer(maxEpochs: 1)
+        let steps = arguments["steps_per_trial"] as! Int
+        let found = try Tuner(trainer).scaleBatchSize(
+            model, batchSize: \.batchSize, method: Stage(rawValue: arguments["method"] as! String)!,
+            mode: BatchSizeFinder.Mode(rawValue: arguments["mode"] as! String)!, stepsPerTrial: steps,
+            initVal: arguments["init_val"] as! Int, maxVal: arguments["max_val"] as? Int ?? 8192)
+        #expect(found == reference["found"] as? Int)
+        Self.expectEvaluationSearch(model, reference, stepsPerTrial: steps, lastRunIsTrial: true)
+        Self.expectWeights(try model.weights, reference.object("weights"), tolerance: 0, "weights after the search")
+    }
+
+    @Test(arguments: ["bsf_validate_callback", "bsf_test_callback", "bsf_predict_callback"])
+    func batchSizeFinderInEvaluation(_ id: String) throws {
+        let reference = Self.reference(id)
+        let arguments = reference.object("finder_args")
+        let model = try Self.linearModule()
+        model.evalReadsBatchSize = true
+        let steps = arguments["steps_per_trial"] as! Int
+        let finder = BatchSizeFinder(mode: (arguments["mode"] as? String).flatMap(BatchSizeFinder.Mode.init) ?? .power,
+                                     stepsPerTrial: steps, initVal: arguments["init_val"] as! Int,
+                                     maxVal: arguments["max_val"] as? Int ?? 8192, batchSize: \.batchSize, of: model)
+        let trainer = try Self.trainer(maxEpochs: 1, callbacks: [finder])
+        // The search, then the whole run with the size found.
+        switch arguments["method"] as! String {
+        case "validate":
+            let results = try trainer.validate(model, verbose: false)
+            #expect(abs(results[0]["val_loss"]! - (reference["results"] as! [[String: Double]])[0]["val_loss"]!) < 1e-6)
+        case "test":
+            let results = try trainer.test(model, verbose: false)
+            #expect(abs(results[0]["test_loss"]! - (reference["results"] as! [[String: Double]])[0]["test_loss"]!) < 1e-6)
+        default:
+            let predictions = try trainer.predict(model).first!.map { try $0.flatten().toArray(of: Double.self) }
+            let expected = (reference["predictions"] as! [[Double]])
+            #expect(predictions.count == expected.count)
+            for (mine, theirs) in zip(predictions, expected) {
+                #expect(mine.count == theirs.count && zip(mine, theirs).allSatisfy { abs($0 - $1) < 1e-6 })
+            }
+        }
+        #expect(finder.optimalBatchSize == reference["found"] as? Int)
+        Self.expectEvaluationSearch(model, reference, stepsPerTrial: steps, lastRunIsTrial: false)
     }
 
     @Test func batchSizeFinderRefusesLoadersPassedToFit() throws {

@@ -37,9 +37,12 @@ def data(n=N):
 
 
 class TuneModule(L.LightningModule):
-    def __init__(self, lr=0.1, batch_size=4, bn=False, scheduler=None, shuffle=False):
+    def __init__(self, lr=0.1, batch_size=4, bn=False, scheduler=None, shuffle=False, eval_batch_size=False):
         super().__init__()
         self.lr, self.batch_size, self.bn, self.scheduler, self.shuffle = lr, batch_size, bn, scheduler, shuffle
+        # eval_batch_size: the validation, test and predict loaders read self.batch_size too (for the
+        # batch-size finder in validate/test/predict), over all 32 samples, and record what they did.
+        self.eval_batch_size = eval_batch_size
         if bn:
             self.net = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(),
                                            torch.nn.Linear(4, 1))
@@ -52,6 +55,8 @@ class TuneModule(L.LightningModule):
             self.net = common.fixed_linear()
         self.rec = {"optimizer_steps": [], "train_dataloader_batch_sizes": [], "epoch_lrs": [], "train_start": 0,
                     "train_end": 0, "train_steps": 0}
+        if eval_batch_size:
+            self.rec.update({"eval_dataloader_batch_sizes": [], "eval_steps": [], "eval_starts": 0})
 
     def forward(self, x):
         return self.net(x)
@@ -61,7 +66,28 @@ class TuneModule(L.LightningModule):
         return DataLoader(data(), batch_size=self.batch_size, shuffle=False)
 
     def val_dataloader(self):
-        return DataLoader(data(8), batch_size=4, shuffle=False)
+        return self.eval_loader("val") if self.eval_batch_size else DataLoader(data(8), batch_size=4, shuffle=False)
+
+    def test_dataloader(self):
+        return self.eval_loader("test")
+
+    def predict_dataloader(self):
+        return self.eval_loader("predict")
+
+    def eval_loader(self, stage):
+        self.rec["eval_dataloader_batch_sizes"].append([stage, self.batch_size])
+        return DataLoader(data(), batch_size=self.batch_size, shuffle=False)
+
+    def record_eval_step(self, stage, x, batch_idx):
+        if self.eval_batch_size:
+            self.rec["eval_steps"].append([stage, batch_idx, len(x)])
+
+    def on_validation_start(self):
+        if self.eval_batch_size:
+            self.rec["eval_starts"] += 1
+
+    on_test_start = on_validation_start
+    on_predict_start = on_validation_start
 
     def on_train_start(self):
         self.rec["train_start"] += 1
@@ -81,13 +107,16 @@ class TuneModule(L.LightningModule):
 
     def validation_step(self, batch, batch_idx):
         x, y = batch
+        self.record_eval_step("val", x, batch_idx)
         self.log("val_loss", F.mse_loss(self(x), y))
 
     def test_step(self, batch, batch_idx):
         x, y = batch
+        self.record_eval_step("test", x, batch_idx)
         self.log("test_loss", F.mse_loss(self(x), y))
 
     def predict_step(self, batch, batch_idx, dataloader_idx=0):
+        self.record_eval_step("predict", batch[0], batch_idx)
         return self(batch[0])
 
     def optimizer_step(self, epoch, batch_idx, optimizer, optimizer_closure=None):
@@ -153,6 +182,28 @@ def bsf_fit_case(root):
     t = trainer(root, max_epochs=1, callbacks=[BatchSizeFinder(steps_per_trial=2, init_val=4)])
     t.fit(model)
     return result(model, t, found=t.callbacks[0].optimal_batch_size, model_batch_size=model.batch_size)
+
+
+def bsf_eval_case(root, method, **kw):
+    """The Tuner's search for validate, test or predict (the loaders read model.batch_size)."""
+    model = TuneModule(eval_batch_size=True)
+    t = trainer(root, max_epochs=1)
+    size = Tuner(t).scale_batch_size(model, method=method, **kw)
+    return result(model, t, found=size, model_batch_size=model.batch_size, tuner_args={"method": method, **kw})
+
+
+def bsf_eval_callback_case(root, method, **kw):
+    """A BatchSizeFinder callback in validate, test or predict: the search, then the whole run with the size
+    found (what validate/test return, how many predictions)."""
+    model = TuneModule(eval_batch_size=True)
+    finder = BatchSizeFinder(**kw)
+    t = trainer(root, max_epochs=1, callbacks=[finder])
+    if method == "predict":
+        out = {"predictions": [p.flatten().tolist() for p in t.predict(model)]}
+    else:
+        out = {"results": getattr(t, method)(model, verbose=False)}
+    return result(model, t, found=finder.optimal_batch_size, model_batch_size=model.batch_size,
+                  finder_args={"method": method, **kw}, **out)
 
 
 def swa_case(root, bn, scheduler=None, **kw):
@@ -232,6 +283,12 @@ def main():
         run("bsf_binsearch", bsf_case, mode="binsearch", steps_per_trial=1, init_val=3)
         run("bsf_max_val", bsf_case, mode="power", steps_per_trial=1, init_val=2, max_val=8)
         run("bsf_fit", bsf_fit_case)
+        run("bsf_validate_power", bsf_eval_case, "validate", mode="power", steps_per_trial=1, init_val=2)
+        run("bsf_test_binsearch", bsf_eval_case, "test", mode="binsearch", steps_per_trial=2, init_val=3)
+        run("bsf_predict_max_val", bsf_eval_case, "predict", mode="power", steps_per_trial=1, init_val=2, max_val=8)
+        run("bsf_validate_callback", bsf_eval_callback_case, "validate", steps_per_trial=2, init_val=4)
+        run("bsf_test_callback", bsf_eval_callback_case, "test", mode="binsearch", steps_per_trial=1, init_val=5)
+        run("bsf_predict_callback", bsf_eval_callback_case, "predict", steps_per_trial=1, init_val=2, max_val=16)
         run("swa_bn", swa_case, True, swa_lrs=0.05, swa_epoch_start=2, annealing_epochs=2)
         run("swa_linear_scheduler", swa_case, False, "step", swa_lrs=0.02, swa_epoch_start=0.6, annealing_epochs=1,
             annealing_strategy="linear")

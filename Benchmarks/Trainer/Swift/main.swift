@@ -5,6 +5,7 @@
 // steps/s, time from process start to the first training step, peak RSS and the final loss.
 //
 // Usage: TrainerBenchmark W1|W2|W3|W4|W5 trainer|raw [work directory for W4's logs and checkpoints]
+// BENCH_STEPS=N stops after N training steps (for profiling under callgrind, where a whole epoch is slow).
 import Foundation
 import Lightning
 import Torch
@@ -205,7 +206,9 @@ func rawFit(_ w: Workload) throws -> (steps: Int, loss: Tensor?) {
     var steps = 0
     for epoch in 0..<w.epochs {
         _ = w.model.train()
-        try w.train.forEach { batch in
+        let batches = try w.train.makeIterator()
+        defer { batches.close() }
+        while steps != stepLimit, let batch = try batches.next() {
             markStep()
             try optimizer.zeroGrad()
             let loss = try w.model.loss(batch)
@@ -234,6 +237,7 @@ func rawFit(_ w: Workload) throws -> (steps: Int, loss: Tensor?) {
 // BENCH_DEVICES=N (Benchmarks/run-ddp.sh): the Trainer runs N CPU processes with DDP, sharing the
 // 2 intra-op threads between them.
 let devices = ProcessInfo.processInfo.environment["BENCH_DEVICES"].flatMap(Int.init) ?? 1
+let stepLimit = ProcessInfo.processInfo.environment["BENCH_STEPS"].flatMap(Int.init) ?? -1
 setNumThreads(ProcessInfo.processInfo.environment["BENCH_THREADS"].flatMap(Int.init) ?? max(1, 2 / devices))
 let started = processStartSeconds()
 let w = try makeWorkload(workload)
@@ -258,7 +262,7 @@ if mode == "trainer" {
             maxEpochs: w.epochs, enableModelSummary: false, defaultRootDir: workDirectory)
     } else {
         // Lightning's `barebones=True` turns these off itself; the Swift Trainer wants them off explicitly.
-        trainer = try Trainer(accelerator: "cpu", devices: .count(devices), logger: [], maxEpochs: w.epochs, numSanityValSteps: 0,
+        trainer = try Trainer(accelerator: "cpu", devices: .count(devices), logger: [], maxEpochs: w.epochs, maxSteps: stepLimit, numSanityValSteps: 0,
                               enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false, barebones: true)
     }
     fitStart = bootSeconds()

@@ -10,8 +10,12 @@ final class EvaluationLoop<M: LightningModule> {
     let stage: Stage
     private var loaders: [any BatchLoader<M.Batch>]?
     private var loadedEpoch = -1
+    /// How many times the hook gave loaders.
+    private var loads = 0
     /// Batches whose step values went to the loggers, across this loop's runs (their row's step).
-    private var loggedSteps = 0
+    var loggedSteps = 0
+    /// The batch-size finder's trials (see BatchSizeTrials), while it searches.
+    var trials: EvaluationTrials?
 
     init(trainer: Trainer, module: M, data: RunData<M>, stage: Stage) {
         self.trainer = trainer
@@ -46,11 +50,17 @@ final class EvaluationLoop<M: LightningModule> {
     /// The batches each loader runs, after the limit (Lightning's `num_val_batches`).
     func batchCounts() throws -> [Int] { try ensureLoaders().map { limit.resolve($0.batchCount) ?? Int.max } }
 
+    func loaderCount() throws -> Int { try ensureLoaders().count }
+
+    /// The samples of the first loader, when it knows them.
+    func datasetCount() throws -> Int? { try ensureLoaders().first?.datasetCount }
+
     @discardableResult
     private func ensureLoaders() throws -> [any BatchLoader<M.Batch>] {
         let n = configuration.reloadDataloadersEveryNEpochs
         let reload = n > 0 && trainer.stage != .sanityChecking && trainer.currentEpoch - loadedEpoch >= n && loadedEpoch >= 0
         if loaders == nil || reload {
+            loads += 1
             loaders = try trainer.callModule(isTest ? .named("test_dataloader") : .named("val_dataloader")) { try isTest ? data.test() : data.val() }
                 .map { try trainer.shard($0, for: .evaluation) }
             loadedEpoch = trainer.currentEpoch
@@ -68,13 +78,16 @@ final class EvaluationLoop<M: LightningModule> {
     ///   check's `numSanityValSteps`: Lightning runs `min(numSanityValSteps, limited batches)`).
     func run(maxBatches: Int?) throws -> [[String: Double]] {
         let t = trainer
-        let loaders = try ensureLoaders()
+        var loaders = try ensureLoaders()
         guard !loaders.isEmpty else { return [] }
-        var counts = isTest ? t.numTestBatches : t.numValBatches
-        if let maxBatches {
-            // The sanity check runs at most `maxBatches` batches of what the limit allows.
-            counts = counts.map { Swift.min(maxBatches, $0) }
+        let loadsBefore = loads
+        // The sanity check runs at most `maxBatches` batches of what the limit allows; a batch-size
+        // finder's trial `trials.batches`.
+        func plannedCounts() -> [Int] {
+            let cap = Swift.min(maxBatches ?? Int.max, trials?.batches ?? Int.max)
+            return (isTest ? t.numTestBatches : t.numValBatches).map { Swift.min(cap, $0) }
         }
+        var counts = plannedCounts()
         if t.stage == .sanityChecking {
             t.numSanityValBatches = counts
         } else {
@@ -95,6 +108,13 @@ final class EvaluationLoop<M: LightningModule> {
             try t.callModule(.onValidationStart) { try module.onValidationStart() }
             try t.callCallbacks(.onValidationEpochStart) { try $0.onValidationEpochStart(t, module) }
             try t.callModule(.onValidationEpochStart) { try module.onValidationEpochStart() }
+        }
+
+        if loads != loadsBefore {
+            // A BatchSizeFinder in the start hooks changed the batch size: go on with the loaders
+            // it asked for (Lightning's `_reset_dataloaders` and `loop.reset()`).
+            loaders = try ensureLoaders()
+            counts = plannedCounts()
         }
 
         let nextAction = isTest ? "[_EvaluationLoop].test_next" : "[_EvaluationLoop].val_next"

@@ -117,9 +117,15 @@ extension Trainer {
             return nil
         }
         let control = try requireFitLoop(who)
-        let path = try broadcast((defaultRootDir as NSString).appendingPathComponent(".\(prefix)_\(UUID().uuidString.lowercased()).ckpt"))
+        let path = try tuningCheckpointPath(prefix: prefix)
         try saveCheckpoint(path)
         return (control, path)
+    }
+
+    /// Where a tuner keeps the state before its search: `.<prefix>_<uuid>.ckpt` in
+    /// `defaultRootDir`, the same name on every rank.
+    func tuningCheckpointPath(prefix: String) throws -> String {
+        try broadcast((defaultRootDir as NSString).appendingPathComponent(".\(prefix)_\(UUID().uuidString.lowercased()).ckpt"))
     }
 
     /// The CPU (and CUDA) random state now, and a function that puts it back (Lightning's `isolate_rng`).

@@ -38,6 +38,8 @@ final class FitLoop<M: LightningModule> {
     let configuration: TrainerConfiguration
     /// When the ranks agree on signals, Timers and time-based validation under DDP.
     private var stepAgreement = StepAgreement()
+    /// The batch-size finder's starting point: the counters and a checkpoint (see BatchSizeTrials).
+    var batchSizeTrialStart: (snapshot: FitLoopSnapshot, checkpoint: String)?
 
     // MARK: Limits (the trainer's, as fastDevRun, overfitBatches and callbacks set them)
 
@@ -77,7 +79,11 @@ final class FitLoop<M: LightningModule> {
     func run() throws {
         let t = trainer
         t.fitLoopControl = self
-        defer { t.fitLoopControl = nil }
+        t.activeTrialLoop = self
+        defer {
+            t.fitLoopControl = nil
+            t.activeTrialLoop = nil
+        }
         try t.setupStrategy()
         t.precisionPlugin = t.precisionPluginOverride ?? PrecisionPlugin(setting: configuration.precision, device: t.device)
         if let deterministic = configuration.deterministic { try useDeterministicAlgorithms(deterministic) }

@@ -7,6 +7,12 @@ final class PredictionLoop<M: LightningModule> {
     let data: RunData<M>
     /// Whether `run` returns the outputs (Lightning's `return_predictions`).
     let returnPredictions: Bool
+    /// The loaders, once the hook gave them (nil again after a batch-size finder changed the size).
+    var loaders: [any BatchLoader<M.Batch>]?
+    /// The batch-size finder's trials (see BatchSizeTrials), while it searches.
+    var trials: EvaluationTrials?
+    /// How many times the hook gave loaders.
+    private var loads = 0
 
     init(trainer: Trainer, module: M, data: RunData<M>, returnPredictions: Bool) {
         self.trainer = trainer
@@ -15,25 +21,41 @@ final class PredictionLoop<M: LightningModule> {
         self.returnPredictions = returnPredictions
     }
 
+    /// Asks the hook for the loaders (once) and counts their batches within the limit (a
+    /// batch-size finder's trial runs `trials.batches`).
+    @discardableResult
+    func ensureLoaders() throws -> [any BatchLoader<M.Batch>] {
+        if let loaders { return loaders }
+        let t = trainer
+        let fetched = try t.callModule(.named("predict_dataloader")) { try data.predict() }.map { try t.shard($0, for: .prediction) }
+        guard !fetched.isEmpty else {
+            throw LightningError.configuration("No predict data: implement predictDataloader() in \(module.typeName) or in a data module, or pass dataloaders to predict")
+        }
+        let limit = t.configuration.fastDevRun > 0 ? .count(t.configuration.fastDevRun) : t.configuration.limitPredictBatches
+        t.numPredictBatches = fetched.map { Swift.min(trials?.batches ?? Int.max, limit.resolve($0.batchCount) ?? Int.max) }
+        loaders = fetched
+        loads += 1
+        return fetched
+    }
+
     /// The outputs of every batch, one list per loader (empty lists without `returnPredictions`).
     func run() throws -> [[M.PredictOutput]] {
         let t = trainer
         guard M.PredictOutput.self != NotImplemented.self else {
             throw LightningError.configuration("\(module.typeName) does not implement predictStep(_:batchIndex:); implement it to run Trainer.predict")
         }
-        let loaders = try t.callModule(.named("predict_dataloader")) { try data.predict() }.map { try t.shard($0, for: .prediction) }
-        guard !loaders.isEmpty else {
-            throw LightningError.configuration("No predict data: implement predictDataloader() in \(module.typeName) or in a data module, or pass dataloaders to predict")
-        }
-        let limit = t.configuration.fastDevRun > 0 ? .count(t.configuration.fastDevRun) : t.configuration.limitPredictBatches
-        let counts = loaders.map { limit.resolve($0.batchCount) ?? Int.max }
-        t.numPredictBatches = counts
+        var loaders = try ensureLoaders()
+        let loadsBefore = loads
         t.stage = .predicting
         try t.callModule(.named("on_predict_model_eval")) { try module.onPredictModelEval() }
         try t.callCallbacks(.predictStep) { try $0.onPredictStart(t, module) }
         try t.callModule(.predictStep) { try module.onPredictStart() }
         try t.callCallbacks(.predictStep) { try $0.onPredictEpochStart(t, module) }
         try t.callModule(.predictStep) { try module.onPredictEpochStart() }
+        // A BatchSizeFinder in the start hooks changed the batch size: go on with the loaders it
+        // asked for (Lightning's `_reset_dataloaders` and `loop.reset()`).
+        if loads != loadsBefore { loaders = try ensureLoaders() }
+        let counts = t.numPredictBatches
         // Batch indices are recorded for prediction writers only (as Lightning); outputs are kept when
         // they are returned or a writer wants them at the epoch's end.
         let writers = t.callbacks.compactMap { $0 as? any PredictionWriting }

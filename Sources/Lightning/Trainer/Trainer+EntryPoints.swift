@@ -161,6 +161,8 @@ extension Trainer {
         return try runEntryPoint(model, data: data, stage: stage) {
             try runStandalone(model, data: data, stage: stage, ckptPath: ckptPath) {
                 let loop = EvaluationLoop(trainer: self, module: model, data: data, stage: stage)
+                activeTrialLoop = loop
+                defer { activeTrialLoop = nil }
                 guard loop.isEnabled, try loop.hasData() else {
                     throw LightningError.configuration(stage == .test
                         ? "\(model.typeName) has no test data or no testStep: implement testStep and testDataloader (or pass dataloaders)"
@@ -180,6 +182,8 @@ extension Trainer {
         return try runEntryPoint(model, data: data, stage: .predict) {
             try runStandalone(model, data: data, stage: .predict, ckptPath: ckptPath) {
                 let loop = PredictionLoop(trainer: self, module: model, data: data, returnPredictions: returnPredictions)
+                activeTrialLoop = loop
+                defer { activeTrialLoop = nil }
                 return try configuration.inferenceMode ? inferenceMode { try loop.run() } : noGrad { try loop.run() }
             }
         }

@@ -152,6 +152,8 @@ public final class Trainer {
     var loopOverrides = LoopOverrides()
     /// The running fit loop, for the tuners and callbacks that rerun or adjust it (nil outside fit).
     var fitLoopControl: (any FitLoopControl)?
+    /// The running loop (fit, validate/test or predict) for the batch-size finder.
+    var activeTrialLoop: (any BatchSizeTrials)?
     /// The module's class name, for the profiler's action names.
     var profiledModuleName = "LightningModule"
 

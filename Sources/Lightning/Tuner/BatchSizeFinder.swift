@@ -1,9 +1,11 @@
 import Foundation
 import Torch
 
-/// Finds the largest batch size that trains without running out of memory (Lightning's
+/// Finds the largest batch size that runs without running out of memory (Lightning's
 /// `BatchSizeFinder`): when fitting starts it runs a few steps at growing batch sizes, then puts
-/// model, optimizer and counters back and trains with the size found.
+/// model, optimizer and counters back and trains with the size found. In `validate`, `test` and
+/// `predict` it searches the same way with a few batches of that loop, then runs the whole
+/// evaluation with the size found.
 ///
 /// The batch size lives in your data module or module; a key path names it (Lightning looks it up
 /// by the name `batch_size`), and the data-loader hook must read it:
@@ -75,46 +77,59 @@ open class BatchSizeFinder: Callback {
         try scaleBatchSize(trainer, module)
     }
 
-    /// Runs the search now (Lightning's `BatchSizeFinder.scale_batch_size`; fit only).
+    /// In `validate`, before the first batch (not in the validation inside fit).
+    open func onValidationStart(_ trainer: Trainer, _ module: any LightningModule) throws {
+        guard trainer.entryPoint == .validate, trainer.stage != .sanityChecking else { return }
+        try scaleBatchSize(trainer, module)
+    }
+
+    open func onTestStart(_ trainer: Trainer, _ module: any LightningModule) throws {
+        guard trainer.entryPoint == .test else { return }
+        try scaleBatchSize(trainer, module)
+    }
+
+    open func onPredictStart(_ trainer: Trainer, _ module: any LightningModule) throws {
+        guard trainer.entryPoint == .predict else { return }
+        try scaleBatchSize(trainer, module)
+    }
+
+    /// Runs the search now (Lightning's `BatchSizeFinder.scale_batch_size`), in the running loop.
     open func scaleBatchSize(_ trainer: Trainer, _ module: any LightningModule) throws {
         optimalBatchSize = try runSearch(trainer)
         if earlyExit { throw TunerExit() }
     }
 
-    /// Lightning's `_scale_batch_size`.
+    /// Lightning's `_scale_batch_size`: trials of `stepsPerTrial` batches without callbacks and
+    /// loggers, then the state before them.
     private func runSearch(_ trainer: Trainer) throws -> Int? {
-        guard let (control, path) = try trainer.beginTuning("BatchSizeFinder", searchName: "batch size scaler",
-                                                            checkpointPrefix: "scale_batch_size") else { return nil }
-        let snapshot = control.snapshot()
-        func finish() throws {
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            control.restore(snapshot)
-            try control.reloadData()
-            try control.restoreCheckpoint(at: path)
+        if trainer.configuration.fastDevRun > 0 {
+            trainer.print("warning: Skipping batch size scaler since `fastDevRun` is enabled.")
+            return nil
+        }
+        guard let loop = trainer.activeTrialLoop else {
+            throw LightningError.configuration("BatchSizeFinder runs inside `fit`, `validate`, `test` or `predict` (from their start hooks); it found no running loop")
         }
         let size: Int
         do {
             size = try trainer.withTuningSetup(callbacks: []) {
-                trainer.loopOverrides.limitTrainBatches = .fraction(1)
-                trainer.loopOverrides.limitValBatches = .count(stepsPerTrial)
-                trainer.loopOverrides.maxSteps = stepsPerTrial
-                let start = try adjust(trainer, control, value: initVal).size
+                try loop.beginTrials(steps: stepsPerTrial)
+                let start = try adjust(trainer, loop, value: initVal).size
                 switch mode {
-                case .power: return try powerScaling(trainer, control, snapshot, start)
-                case .binsearch: return try binarySearch(trainer, control, snapshot, start)
+                case .power: return try powerScaling(trainer, loop, start)
+                case .binsearch: return try binarySearch(trainer, loop, start)
                 }
             }
         } catch {
-            try? finish()
+            try? loop.endTrials()
             throw error
         }
-        try finish()
+        try loop.endTrials()
         trainer.print("Finished batch size finder, will continue with full run using batch size \(size)")
         return size
     }
 
     /// Doubles the size until a trial runs out of memory (Lightning's `_run_power_scaling`).
-    private func powerScaling(_ trainer: Trainer, _ control: any FitLoopControl, _ snapshot: FitLoopSnapshot, _ start: Int) throws -> Int {
+    private func powerScaling(_ trainer: Trainer, _ loop: any BatchSizeTrials, _ start: Int) throws -> Int {
         var size = start
         var anySuccess = false
         for trial in 0..<maxTrials {
@@ -123,16 +138,16 @@ open class BatchSizeFinder: Callback {
                 break
             }
             do {
-                try runTrial(control, snapshot)
+                try loop.runTrial()
                 if trial + 1 >= maxTrials { break }
-                let (next, changed) = try adjust(trainer, control, factor: 2, description: "succeeded")
+                let (next, changed) = try adjust(trainer, loop, factor: 2, description: "succeeded")
                 size = next
                 if !changed { break }
-                try control.reloadData()
+                try loop.reloadData()
                 anySuccess = true
             } catch where Self.isOutOfMemory(error) {
-                size = try adjust(trainer, control, factor: 0.5, description: "failed").size
-                try control.reloadData()
+                size = try adjust(trainer, loop, factor: 0.5, description: "failed").size
+                try loop.reloadData()
                 if anySuccess { break }
             }
         }
@@ -140,7 +155,7 @@ open class BatchSizeFinder: Callback {
     }
 
     /// Doubles until a failure, then bisects (Lightning's `_run_binsearch_scaling`).
-    private func binarySearch(_ trainer: Trainer, _ control: any FitLoopControl, _ snapshot: FitLoopSnapshot, _ start: Int) throws -> Int {
+    private func binarySearch(_ trainer: Trainer, _ loop: any BatchSizeTrials, _ start: Int) throws -> Int {
         var size = start
         var low = 1
         var high: Int?
@@ -152,7 +167,7 @@ open class BatchSizeFinder: Callback {
                 break
             }
             do {
-                try runTrial(control, snapshot)
+                try loop.runTrial()
                 lastSuccessful = size
                 count += 1
                 if count >= maxTrials {
@@ -163,17 +178,17 @@ open class BatchSizeFinder: Callback {
                 let changed: Bool
                 if let high {
                     if high - low <= 1 { break }
-                    (size, changed) = try adjust(trainer, control, value: (high + low) / 2, description: "succeeded")
+                    (size, changed) = try adjust(trainer, loop, value: (high + low) / 2, description: "succeeded")
                 } else {
-                    (size, changed) = try adjust(trainer, control, factor: 2, description: "succeeded")
+                    (size, changed) = try adjust(trainer, loop, factor: 2, description: "succeeded")
                 }
                 if !changed { break }
-                try control.reloadData()
+                try loop.reloadData()
             } catch where Self.isOutOfMemory(error) {
                 let failed = size
                 high = failed
-                size = try adjust(trainer, control, value: (failed + low) / 2, description: "failed").size
-                try control.reloadData()
+                size = try adjust(trainer, loop, value: (failed + low) / 2, description: "failed").size
+                try loop.reloadData()
                 if failed - low <= 1 { break }
             }
         }
@@ -188,18 +203,12 @@ open class BatchSizeFinder: Callback {
         return size
     }
 
-    /// One trial: the counters as before the search, then `stepsPerTrial` steps.
-    private func runTrial(_ control: any FitLoopControl, _ snapshot: FitLoopSnapshot) throws {
-        control.restore(snapshot)
-        try control.runTrainingLoop()
-    }
-
     /// Sets the next size to try (Lightning's `_adjust_batch_size`); unchanged once the size has
     /// reached the data set's length.
-    private func adjust(_ trainer: Trainer, _ control: any FitLoopControl, factor: Double = 1, value: Int? = nil,
+    private func adjust(_ trainer: Trainer, _ loop: any BatchSizeTrials, factor: Double = 1, value: Int? = nil,
                         description: String? = nil) throws -> (size: Int, changed: Bool) {
         let current = getBatchSize()
-        if let count = try control.trainDatasetCount(), current >= count {
+        if let count = try loop.datasetCount(), current >= count {
             trainer.print("The batch size \(current) is greater or equal than the length of your dataset: \(count).")
             return (current, false)
         }

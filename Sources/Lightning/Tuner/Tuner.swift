@@ -64,30 +64,49 @@ public struct Tuner {
         return finder
     }
 
-    /// Finds the largest batch size that trains (see ``BatchSizeFinder``) for `model` trained on
+    /// Finds the largest batch size that runs (see ``BatchSizeFinder``) for `model` on
     /// `datamodule`, whose property at `batchSize` its loader hooks read; leaves the size found in
-    /// that property and returns it (nil with `fastDevRun`).
+    /// that property and returns it (nil with `fastDevRun`). `method` is the run searched in:
+    /// training steps (`.fit`), or the batches of `.validate`, `.test` or `.predict`.
+    ///
+    /// ```swift
+    /// let size = try Tuner(trainer).scaleBatchSize(model, datamodule: data, batchSize: \.batchSize, method: .predict)
+    /// ```
     @discardableResult
     public func scaleBatchSize<M: LightningModule, D: LightningDataModule>(
-        _ model: M, datamodule: D, batchSize: ReferenceWritableKeyPath<D, Int>, mode: BatchSizeFinder.Mode = .power,
+        _ model: M, datamodule: D, batchSize: ReferenceWritableKeyPath<D, Int>, method: Stage = .fit, mode: BatchSizeFinder.Mode = .power,
         stepsPerTrial: Int = 3, initVal: Int = 2, maxTrials: Int = 25, margin: Double = 0.05, maxVal: Int = 8192
     ) throws -> Int? where D.Batch == M.Batch {
         let finder = try makeBatchSizeFinder(BatchSizeFinder(mode: mode, stepsPerTrial: stepsPerTrial, initVal: initVal, maxTrials: maxTrials,
                                                              margin: margin, maxVal: maxVal, batchSize: batchSize, of: datamodule))
-        try withTunerCallback(finder) { try trainer.fit(model, datamodule: datamodule) }
+        try withTunerCallback(finder) {
+            switch method {
+            case .fit: try trainer.fit(model, datamodule: datamodule)
+            case .validate: _ = try trainer.validate(model, datamodule: datamodule, verbose: false)
+            case .test: _ = try trainer.test(model, datamodule: datamodule, verbose: false)
+            case .predict: _ = try trainer.predict(model, datamodule: datamodule, returnPredictions: false)
+            }
+        }
         return finder.optimalBatchSize
     }
 
-    /// Finds the largest batch size that trains for `model` on its own loaders, which read the
+    /// Finds the largest batch size that runs for `model` on its own loaders, which read the
     /// property at `batchSize`.
     @discardableResult
     public func scaleBatchSize<M: LightningModule>(
-        _ model: M, batchSize: ReferenceWritableKeyPath<M, Int>, mode: BatchSizeFinder.Mode = .power,
+        _ model: M, batchSize: ReferenceWritableKeyPath<M, Int>, method: Stage = .fit, mode: BatchSizeFinder.Mode = .power,
         stepsPerTrial: Int = 3, initVal: Int = 2, maxTrials: Int = 25, margin: Double = 0.05, maxVal: Int = 8192
     ) throws -> Int? {
         let finder = try makeBatchSizeFinder(BatchSizeFinder(mode: mode, stepsPerTrial: stepsPerTrial, initVal: initVal, maxTrials: maxTrials,
                                                              margin: margin, maxVal: maxVal, batchSize: batchSize, of: model))
-        try withTunerCallback(finder) { try trainer.fit(model) }
+        try withTunerCallback(finder) {
+            switch method {
+            case .fit: try trainer.fit(model)
+            case .validate: _ = try trainer.validate(model, verbose: false)
+            case .test: _ = try trainer.test(model, verbose: false)
+            case .predict: _ = try trainer.predict(model, returnPredictions: false)
+            }
+        }
         return finder.optimalBatchSize
     }
 
@@ -99,10 +118,13 @@ public struct Tuner {
         return finder
     }
 
-    /// Runs `body` with `callback` first among the trainer's callbacks.
+    /// Runs `body` with `callback` first among the trainer's callbacks; the run it starts ends
+    /// once the search is done (`fit` returns then; the others throw TunerExit, caught here).
     func withTunerCallback(_ callback: any Callback, _ body: () throws -> Void) throws {
         trainer.tunerCallbacks = [callback]
         defer { trainer.tunerCallbacks = [] }
-        try body()
+        do {
+            try body()
+        } catch is TunerExit {}
     }
 }
