@@ -95,6 +95,22 @@ private final class FabricLightningModule: Module, LightningModule {
     func configureOptimizers() throws -> OptimizerConfiguration { OptimizerConfiguration(try SGD(parameters(), lr: 0.1)) }
 }
 
+/// A LightningModule optimizing by hand under Fabric, through `optimizers()` (as under a Trainer).
+private final class FabricManualModule: Module, LightningModule {
+    typealias Batch = [Tensor]
+    let net = FabricMLP()
+    var automaticOptimization: Bool { false }
+    func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
+        let optimizer = optimizers()[0]
+        try optimizer.zeroGrad()
+        let loss = try net(batch[0]).mseLoss(target: batch[1])
+        try manualBackward(loss)
+        try optimizer.step()
+        return loss
+    }
+    func configureOptimizers() throws -> OptimizerConfiguration { OptimizerConfiguration(try SGD(parameters(), lr: 0.1)) }
+}
+
 extension FabricLightningModule: EpochHooks {
     func onEpochEnd(epoch: Int, loss: Double) throws { epochEnds += 1 }
 }
@@ -288,6 +304,18 @@ private final class HookRecorder: EpochHooks, FabricCallback {
         #expect(module.parameters().allSatisfy { $0.grad != nil })
         try fabric.call(EpochHooks.self) { try $0.onEpochEnd(epoch: 0, loss: 1) }
         #expect(module.epochEnds == 1)
+    }
+
+    @Test(arguments: [OptimizerKind.sgd, .adam])
+    fileprivate func aLightningModuleStepsTheOptimizersSetUpWithIt(_ kind: OptimizerKind) throws {
+        let fabric = try Fabric(accelerator: "cpu")
+        let module = FabricManualModule()
+        #expect(module.optimizers().isEmpty)
+        let (model, optimizer) = try fabric.setup(module, makeOptimizer(kind, module.net.parameters()))
+        #expect(module.optimizers().count == 1 && module.optimizers()[0].optimizer === optimizer.optimizer)
+        let (x, y) = try combinedBatch()
+        for step in 0..<20 { _ = try model { try $0.trainingStep([x, y], batchIndex: step) } }
+        #expect(try module.net.weights() == rawLoop(kind, steps: 20))
     }
 
     @Test func dataloadersMoveBatchesAndCountPasses() throws {

@@ -4,6 +4,8 @@ import Torch
 
 /// An optimizer as `optimizers()` hands it to a module that optimizes by hand (Lightning's
 /// `LightningOptimizer`): `step()` runs the `onBeforeOptimizerStep` hooks and counts a global step.
+/// A module set up with a ``Fabric`` gets its ``FabricOptimizer``s this way (Lightning's
+/// `_fabric_optimizers`): `step()` is then the Fabric optimizer's.
 ///
 /// ```swift
 /// var automaticOptimization: Bool { false }
@@ -19,13 +21,20 @@ import Torch
 public final class LightningOptimizer {
     /// The wrapped optimizer.
     public let optimizer: Optimizer
-    unowned let trainer: Trainer
-    let module: any LightningModule
+    private enum Owner {
+        case trainer(Unowned<Trainer>, any LightningModule)
+        case fabric(FabricOptimizer)
+    }
+    private let owner: Owner
 
     init(_ optimizer: Optimizer, trainer: Trainer, module: any LightningModule) {
         self.optimizer = optimizer
-        self.trainer = trainer
-        self.module = module
+        owner = .trainer(Unowned(trainer), module)
+    }
+
+    init(_ optimizer: FabricOptimizer) {
+        self.optimizer = optimizer.optimizer
+        owner = .fabric(optimizer)
     }
 
     /// Runs the pre-step hooks, steps the optimizer and counts one global step.
@@ -34,6 +43,11 @@ public final class LightningOptimizer {
     /// before the hooks (unless a fused optimizer unscales them itself), then the loss scaler steps
     /// the optimizer (skipping the step when a gradient is inf or NaN) and updates its scale.
     public func step() throws {
+        let (trainer, module): (Trainer, any LightningModule)
+        switch owner {
+        case .fabric(let optimizer): return try optimizer.step()
+        case .trainer(let owner, let owningModule): (trainer, module) = (owner.value, owningModule)
+        }
         let plugin = trainer.precisionPlugin
         try plugin.afterBackward(optimizer)
         try trainer.callCallbacks(.onBeforeOptimizerStep) { try $0.onBeforeOptimizerStep(trainer, module, optimizer: optimizer) }
@@ -54,9 +68,10 @@ public final class LightningOptimizer {
 }
 
 extension LightningModule {
-    /// The optimizers of the running fit, for manual optimization.
+    /// The optimizers of the running fit, for manual optimization; under a ``Fabric``, the
+    /// optimizers set up with this module.
     public func optimizers() -> [LightningOptimizer] {
-        guard let trainer else { return [] }
+        guard let trainer else { return FabricAttachment.optimizers(of: self).map(LightningOptimizer.init) }
         return trainer.optimizers.map { LightningOptimizer($0, trainer: trainer, module: self) }
     }
 
@@ -84,4 +99,10 @@ extension LightningModule {
         try trainer.callCallbacks(.onAfterBackward) { try $0.onAfterBackward(trainer, self) }
         try trainer.callModule(.onAfterBackward) { try onAfterBackward() }
     }
+}
+
+/// A reference that does not keep its object alive (an `unowned` stored in an enum case).
+struct Unowned<Object: AnyObject> {
+    unowned let value: Object
+    init(_ value: Object) { self.value = value }
 }

@@ -9,6 +9,8 @@ enum FabricAttachment {
     private final class Entry {
         weak var module: Module?
         weak var fabric: Fabric?
+        /// The optimizers set up with the module (its `optimizers()`).
+        var optimizers: [FabricOptimizer] = []
         init(module: Module, fabric: Fabric) {
             self.module = module
             self.fabric = fabric
@@ -26,18 +28,32 @@ enum FabricAttachment {
     }
 
     static func fabric(of module: Module) -> Fabric? {
+        entry(of: module)?.fabric
+    }
+
+    static func optimizers(of module: Module) -> [FabricOptimizer] {
+        entry(of: module)?.optimizers ?? []
+    }
+
+    /// Remembers the optimizers set up with an attached module.
+    static func setOptimizers(_ optimizers: [FabricOptimizer], of module: Module) {
+        entry(of: module)?.optimizers = optimizers
+    }
+
+    private static func entry(of module: Module) -> Entry? {
         lock.lock()
         defer { lock.unlock() }
-        guard let entry = entries[ObjectIdentifier(module)], entry.module === module else { return nil }
-        return entry.fabric
+        guard let entry = entries[ObjectIdentifier(module)], entry.module === module, entry.fabric != nil else { return nil }
+        return entry
     }
 }
 
 extension LightningModule {
     /// The Fabric this module was set up with, when it runs in a loop of your own instead of a
     /// Trainer (Lightning's `self.fabric`). Then ``log(_:_:progressBar:logger:onStep:onEpoch:reduce:syncDist:batchSize:)``
-    /// goes to `fabric.log`, ``manualBackward(_:)`` to `fabric.backward`, and `fabric.call` reaches
-    /// the module's own hook protocols.
+    /// goes to `fabric.log`, ``manualBackward(_:)`` to `fabric.backward`, ``optimizers()`` gives
+    /// the optimizers set up with the module, and `fabric.call` reaches the module's own hook
+    /// protocols.
     ///
     /// ```swift
     /// let (model, optimizer) = try fabric.setup(classifier, Adam(classifier.parameters(), lr: 1e-3))

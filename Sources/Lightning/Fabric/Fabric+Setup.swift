@@ -12,12 +12,17 @@ extension Fabric {
     /// let (model, optimizer) = try fabric.setup(net, SGD(net.parameters(), lr: 0.1))
     /// ```
     public func setup<M: Module>(_ module: M, _ optimizer: Optimizer) throws -> (FabricModule<M>, FabricOptimizer) {
-        (try setupModule(module), try setupOptimizers(optimizer)[0])
+        let (wrapped, optimizers) = try setup(module, optimizers: [optimizer])
+        return (wrapped, optimizers[0])
     }
 
-    /// ``setup(_:_:)`` with several optimizers (or none).
+    /// ``setup(_:_:)`` with several optimizers (or none). A LightningModule's `optimizers()` then
+    /// returns these.
     public func setup<M: Module>(_ module: M, optimizers: [Optimizer]) throws -> (FabricModule<M>, [FabricOptimizer]) {
-        (try setupModule(module), try setupOptimizers(optimizers))
+        let wrapped = try setupModule(module)
+        let fabricOptimizers = try setupOptimizers(optimizers)
+        FabricAttachment.setOptimizers(fabricOptimizers, of: module)
+        return (wrapped, fabricOptimizers)
     }
 
     /// Sets up the module alone (Lightning's `setup_module`), e.g. for evaluation, or before
