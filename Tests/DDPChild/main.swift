@@ -2,7 +2,7 @@
 // cross-entropy) on deterministic data, trained with the Trainer on 1 or more processes.
 //
 //   LightningDDPChild <folder> <steps> <devices> <numNodes> <batchSize> [--sleep-ms N] [--timeout-s N]
-//                     [--max-time S] [--val-every-s S]
+//                     [--max-time S] [--val-every-s S] [--validate-sleep-ms N]
 //
 // Each rank writes <folder>/rank<r>.json: the final weights (flattened, in parameter order), the
 // sum of all weights after every step, and the logged train_loss values (steps and epoch) as the
@@ -10,6 +10,8 @@
 // `--max-time S` sets `maxTime`, with rank 1's Timer clock running 4× fast (so only an agreement
 // across the ranks stops rank 0 in time); `--val-every-s S` validates every S seconds
 // (`valCheckInterval: .seconds(S)`) on 16 samples, logging `val_loss` with `syncDist`.
+// `--validate-sleep-ms N` runs `validate` after fit over 512 samples, N ms a batch, writing
+// <folder>/vpid-rank<r> as it starts; a SIGTERM there is recorded (the batches run) instead of failing.
 import Foundation
 import Lightning
 import Torch
@@ -19,6 +21,7 @@ final class W1: Module, LightningModule {
     let hidden: Linear
     let output: Linear
     var sleepSeconds = 0.0
+    var validationSleepSeconds = 0.0
 
     init() {
         manualSeed(0)
@@ -36,6 +39,7 @@ final class W1: Module, LightningModule {
     }
 
     func validationStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
+        if validationSleepSeconds > 0 { Thread.sleep(forTimeInterval: validationSleepSeconds) }
         let loss = try Functional.crossEntropy(try output(try hidden(batch[0]).relu()), batch[1])
         try log("val_loss", loss, syncDist: true)
         return loss
@@ -65,6 +69,9 @@ final class Recorder: Callback {
     var losses: [Double] = []
     /// The global step of each validation inside fit.
     var validations: [Int] = []
+    /// Validation batches run (counted for the standalone `validate`), and where its pid goes.
+    var validationBatches = 0
+    var validationPidFile: String?
     let pidFile: String?
     init(pidFile: String?) { self.pidFile = pidFile }
 
@@ -76,6 +83,16 @@ final class Recorder: Callback {
         let model = module as! W1
         sums.append(try model.parameters().reduce(0.0) { $0 + (try $1.to(dtype: .float64).sum().item(Double.self)) })
         losses.append(trainer.callbackMetrics["train_loss_step"] ?? .nan)
+    }
+
+    func onValidationStart(_ trainer: Trainer, _ module: any LightningModule) throws {
+        if let validationPidFile {
+            try "\(getpid())".write(toFile: validationPidFile + "\(trainer.globalRank)", atomically: true, encoding: .utf8)
+        }
+    }
+
+    func onValidationBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {
+        validationBatches += 1
     }
 
     func onValidationEnd(_ trainer: Trainer, _ module: any LightningModule) throws {
@@ -94,6 +111,7 @@ let sleepMs = arguments.firstIndex(of: "--sleep-ms").flatMap { Int(arguments[$0 
 let timeoutSeconds = arguments.firstIndex(of: "--timeout-s").flatMap { Int(arguments[$0 + 1]) } ?? 1800
 let maxTime = arguments.firstIndex(of: "--max-time").flatMap { Double(arguments[$0 + 1]) }
 let validationSeconds = arguments.firstIndex(of: "--val-every-s").flatMap { Double(arguments[$0 + 1]) }
+let validateSleepMs = arguments.firstIndex(of: "--validate-sleep-ms").flatMap { Int(arguments[$0 + 1]) }
 
 // A child started from a thread that blocks signals (a test runner's worker) inherits the mask:
 // unblock SIGTERM so the Trainer's handler sees it.
@@ -131,6 +149,19 @@ do {
     }
     let (interrupted, sigterm, stopped) = (trainer.interrupted, trainer.receivedSigterm, trainer.shouldStop)
     let epochLoss = trainer.callbackMetrics["train_loss_epoch"] ?? -1
+    // A slow standalone validation, for signals during evaluation.
+    var validateStopped = false
+    if let validateSleepMs {
+        model.validationSleepSeconds = Double(validateSleepMs) / 1000
+        recorder.validationBatches = 0
+        recorder.validationPidFile = folder + "/vpid-rank"
+        let slow = try DataLoader(TensorDataset(x.slice(dim: 0, start: 0, end: 512), y.slice(dim: 0, start: 0, end: 512)), batchSize: 8)
+        do {
+            _ = try trainer.validate(model, dataloaders: [slow], verbose: false)
+        } catch is SIGTERMException {
+            validateStopped = true
+        }
+    }
     // Prediction over 7 samples in batches of 2: each rank predicts its share, none twice.
     let predictData = try TensorDataset(x.slice(dim: 0, start: 0, end: 7), y.slice(dim: 0, start: 0, end: 7))
     let predictions = try trainer.predict(model, dataloaders: [try DataLoader(predictData, batchSize: 2)])
@@ -141,6 +172,7 @@ do {
         "interrupted": interrupted, "sigterm": sigterm, "predicted_indices": writer.indices,
         "predicted_count": try predictions[0].reduce(0) { $0 + (try $1.size(0)) },
         "validations": recorder.validations, "should_stop": stopped,
+        "validate_stopped": validateStopped, "validate_batches": recorder.validationBatches,
         "time_elapsed": (trainer.callbacks.first { $0 is Lightning.Timer } as? Lightning.Timer)?.timeElapsed(.training) ?? -1,
     ]
     let data = try JSONSerialization.data(withJSONObject: result)

@@ -70,6 +70,9 @@ private enum DDPChild {
         var shouldStop: Bool
         /// The `maxTime` Timer's training time on this rank's clock (-1 without one).
         var timeElapsed: Double
+        /// Whether the standalone `validate` ended by SIGTERM, and the validation batches it ran.
+        var validateStopped: Bool
+        var validateBatches: Int
     }
 
     static func result(_ folder: String, rank: Int) throws -> Result {
@@ -80,7 +83,8 @@ private enum DDPChild {
                       interrupted: json["interrupted"] as! Bool, sigterm: json["sigterm"] as! Bool,
                       predictedIndices: json["predicted_indices"] as! [Int], predictedCount: json["predicted_count"] as! Int,
                       validations: json["validations"] as! [Int], shouldStop: json["should_stop"] as! Bool,
-                      timeElapsed: (json["time_elapsed"] as! NSNumber).doubleValue)
+                      timeElapsed: (json["time_elapsed"] as! NSNumber).doubleValue,
+                      validateStopped: json["validate_stopped"] as! Bool, validateBatches: json["validate_batches"] as! Int)
     }
 
     static func folder(_ name: String) throws -> String {
@@ -107,9 +111,10 @@ private enum DDPChild {
         }
     }
 
-    /// The pid of `rank` once it is training (it writes pid-rank<r> in onTrainStart), waiting up to a minute.
-    static func trainingPID(of rank: Int, folder: String, run: Run) throws -> Int32 {
-        let pidFile = folder + "/pid-rank\(rank)"
+    /// The pid of `rank` once it is training (it writes pid-rank<r> in onTrainStart, or with
+    /// `file: "vpid-rank"` vpid-rank<r> when its standalone validation starts), waiting up to a minute.
+    static func trainingPID(of rank: Int, folder: String, run: Run, file: String = "pid-rank") throws -> Int32 {
+        let pidFile = folder + "/\(file)\(rank)"
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: pidFile) && Date() < deadline && run.process.isRunning { usleep(20_000) }
         return try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)), "rank \(rank) never started: \(run.text)")
@@ -221,6 +226,23 @@ struct DDPTests {
         // The time-based validations ran at the same steps on both ranks, the last one at the stop.
         #expect(ranks[0].validations == ranks[1].validations)
         #expect(ranks[0].validations.count >= 2 && ranks[0].validations.last == ranks[0].sums.count, "\(ranks[0].validations)")
+    }
+
+    @Test func sigtermToOneRankDuringValidateStopsEveryRankAfterTheSameBatch() throws {
+        let folder = try DDPChild.folder("sigterm-validate")
+        // 5 steps, then `validate` over 32 batches per rank of 30 ms each (logging with syncDist).
+        let run = try DDPChild.start(folder, steps: 5, devices: 2, batchSize: 8, options: ["--validate-sleep-ms", "30"])
+        defer { DDPChild.finish(run, seconds: 0) }
+        let rank1 = try DDPChild.trainingPID(of: 1, folder: folder, run: run, file: "vpid-rank")
+        usleep(300_000)
+        kill(rank1, SIGTERM)
+        // The ranks agree on the signal between batches and both throw SIGTERMException after the same batch.
+        #expect(DDPChild.finish(run, seconds: 60), "the run did not stop: \(run.text)")
+        #expect(run.process.terminationStatus == 0, "\(run.text)")
+        let ranks = [try DDPChild.result(folder, rank: 0), try DDPChild.result(folder, rank: 1)]
+        #expect(ranks.allSatisfy { $0.validateStopped })
+        #expect(ranks[0].validateBatches == ranks[1].validateBatches && ranks[0].validateBatches < 32,
+                "validation batches \(ranks.map(\.validateBatches)) of 32")
     }
 
     @Test func twoNodesStartedByHandTrainTogether() throws {

@@ -118,6 +118,9 @@ final class EvaluationLoop<M: LightningModule> {
         }
 
         let nextAction = isTest ? "[_EvaluationLoop].test_next" : "[_EvaluationLoop].val_next"
+        // Under DDP the ranks agree on signals between batches (paced) when they run the same
+        // batches, so a signal to one rank stops all of them after the same batch.
+        var agreement = try t.ranksRunTheSameBatches(counts) ? StepAgreement() : nil
         var readyThisRun = 0
         for (dataloaderIndex, loader) in loaders.enumerated() {
             var iterator = try loader.makeBatchIterator(epoch: t.currentEpoch, skipping: 0)
@@ -125,7 +128,7 @@ final class EvaluationLoop<M: LightningModule> {
             while batchIndex < counts[dataloaderIndex], let raw = try t.profiled(nextAction, { try iterator.next() }) {
                 // Ctrl-C or SIGTERM during the last batch: stop before this one (after the last
                 // batch the epoch finishes, as Lightning's `not is_last_batch` check).
-                if readyThisRun > 0 { try t.checkSignals() }
+                if readyThisRun > 0 { try t.checkEvaluationSignals(&agreement) }
                 let batch = try t.prepare(raw, module, data, dataloaderIndex: dataloaderIndex)
                 readyThisRun += 1
                 t.evaluationBatchesReady = readyThisRun
@@ -162,6 +165,7 @@ final class EvaluationLoop<M: LightningModule> {
             try t.callModule(.named("on_validation_model_train")) { try module.onValidationModelTrain() }
         }
         t.lastValidationTime = Date()
+        try t.actOnSignalsAfterEvaluation()
         return Array(repeating: results, count: Swift.max(loaders.count, 1))
     }
 

@@ -64,6 +64,9 @@ final class PredictionLoop<M: LightningModule> {
         var outputs: [[M.PredictOutput]] = []
         t.predictionRecord = PredictionRecord()
         t.evaluationBatchesReady = 0
+        // Under DDP the ranks agree on signals between batches when they run the same batches
+        // (an unrepeated split can give one rank a batch fewer: then at the end).
+        var agreement = try t.ranksRunTheSameBatches(counts) ? StepAgreement() : nil
         for (dataloaderIndex, loader) in loaders.enumerated() {
             var iterator = try loader.makeBatchIterator(epoch: 0, skipping: 0)
             var batchIndex = 0
@@ -71,7 +74,7 @@ final class PredictionLoop<M: LightningModule> {
             t.predictionRecord.epochBatchIndices.append([])
             while batchIndex < counts[dataloaderIndex], let raw = try iterator.next() {
                 // Ctrl-C or SIGTERM during the last batch: stop before this one.
-                if t.evaluationBatchesReady > 0 { try t.checkSignals() }
+                if t.evaluationBatchesReady > 0 { try t.checkEvaluationSignals(&agreement) }
                 t.evaluationBatchesReady += 1
                 if !writers.isEmpty {
                     let indices = iterator.lastBatchIndices ?? []
@@ -97,6 +100,7 @@ final class PredictionLoop<M: LightningModule> {
         try t.callCallbacks(.predictStep) { try $0.onPredictEnd(t, module) }
         try t.callModule(.predictStep) { try module.onPredictEnd() }
         t.predictionRecord = PredictionRecord()
+        try t.actOnSignalsAfterEvaluation()
         return returnPredictions ? outputs : []
     }
 }

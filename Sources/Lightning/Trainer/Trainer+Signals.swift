@@ -174,7 +174,7 @@ extension Trainer {
         if signals.interrupted { throw KeyboardInterrupt() }
     }
 
-    /// Between evaluation and prediction batches: this process's SIGTERM or Ctrl-C stops the run.
+    /// This process's SIGTERM or Ctrl-C stops the run (between evaluation batches of one process).
     func checkSignals() throws {
         var signals = localSignals()
         signals.requeue = false
@@ -221,16 +221,69 @@ struct StepAgreement {
     /// this rank's view of a time-based validation.
     mutating func afterBatch(_ trainer: Trainer, validationDue: () -> Bool) throws -> StepDecisions? {
         guard trainer.worldSize > 1 else { return nil }
-        remaining -= 1
-        guard remaining <= 0 else { return StepDecisions() }
-        let perBatch = Swift.max(Date().timeIntervalSince(since) / Double(interval), 1e-6)
-        let wanted = Swift.max(1, Swift.min(10_000, Int(Self.period / perBatch)))
+        guard isDue() else { return StepDecisions() }
         // Every rank runs the same program, so the Timers line up across the ranks.
         let timers = trainer.callbacks.compactMap { $0 as? Timer }.filter { $0.interval == .step && $0.duration != nil }
-        let (signals, extra, agreedInterval) = try trainer.agreedSignals(
-            with: [validationDue()] + timers.map(\.isOutOfTime), count: wanted)
-        (interval, remaining, since) = (agreedInterval, agreedInterval, Date())
+        let (signals, extra) = try agree(trainer, extra: [validationDue()] + timers.map(\.isOutOfTime))
         let outOfTime = zip(timers, extra.dropFirst()).filter { $0.1 }.map { ObjectIdentifier($0.0) }
         return StepDecisions(signals: signals, timersOutOfTime: Set(outOfTime), validationDue: extra[0])
+    }
+
+    /// Before an evaluation or prediction batch under DDP: the signals agreed (none between
+    /// agreements). Only for ranks that run the same number of batches (see
+    /// ``Trainer/ranksRunTheSameBatches(_:)``), so every rank reaches every agreement.
+    mutating func beforeEvaluationBatch(_ trainer: Trainer) throws -> ReceivedSignals {
+        guard isDue() else { return ReceivedSignals() }
+        return try agree(trainer, extra: []).signals
+    }
+
+    /// Counts a batch; true when this one agrees.
+    private mutating func isDue() -> Bool {
+        remaining -= 1
+        return remaining <= 0
+    }
+
+    /// The collective: signals and `extra` agreed, and the next interval.
+    private mutating func agree(_ trainer: Trainer, extra: [Bool]) throws -> (signals: ReceivedSignals, extra: [Bool]) {
+        let perBatch = Swift.max(Date().timeIntervalSince(since) / Double(interval), 1e-6)
+        let wanted = Swift.max(1, Swift.min(10_000, Int(Self.period / perBatch)))
+        let (signals, agreedExtra, agreedInterval) = try trainer.agreedSignals(with: extra, count: wanted)
+        (interval, remaining, since) = (agreedInterval, agreedInterval, Date())
+        return (signals, agreedExtra)
+    }
+}
+
+extension Trainer {
+    /// Under DDP: whether every rank runs exactly these batch counts (one collective), so a
+    /// collective between batches is reached by all of them. False when a rank does not know its
+    /// counts in advance.
+    func ranksRunTheSameBatches(_ counts: [Int]) throws -> Bool {
+        guard let runtime, worldSize > 1 else { return false }
+        let known = counts.allSatisfy { $0 < Int.max / 2 }
+        // One max-reduction: "unknown" as 0/1 (max = any), each count and its negation (max of -c is -min).
+        let values = try Tensor([Int64(known ? 0 : 1)] + counts.flatMap { known ? [Int64($0), Int64(-$0)] : [0, 0] })
+        try runtime.guarding { try runtime.processGroup.allReduce(values, op: .max) }
+        let agreed = try values.toArray(of: Int64.self)
+        return agreed[0] == 0 && stride(from: 1, to: agreed.count, by: 2).allSatisfy { agreed[$0] == -agreed[$0 + 1] }
+    }
+
+    /// Between evaluation and prediction batches: SIGTERM or Ctrl-C stops the run. With one
+    /// process at once; under DDP at the next paced agreement of `agreement` (nil when the ranks
+    /// run different numbers of batches: then the signal waits for the run's end).
+    func checkEvaluationSignals(_ agreement: inout StepAgreement?) throws {
+        if worldSize == 1 { return try checkSignals() }
+        guard agreement != nil else { return }
+        var signals = try agreement!.beforeEvaluationBatch(self)
+        signals.requeue = false
+        try act(on: signals)
+    }
+
+    /// At the end of a standalone evaluation or prediction under DDP: the signals any rank got,
+    /// agreed (the training loop agrees them itself after a validation inside `fit`).
+    func actOnSignalsAfterEvaluation() throws {
+        guard worldSize > 1, entryPoint != .fit else { return }
+        var signals = try agreedSignals().signals
+        signals.requeue = false
+        try act(on: signals)
     }
 }
