@@ -7,6 +7,7 @@ step (imports included), peak RSS and the final training loss.
 
 Usage: bench_python.py W1|W2|W3|W4|W5 raw|lightning [work directory for W4's logs and checkpoints]
 """
+import os
 import sys
 import time
 
@@ -129,7 +130,9 @@ def make_workload(wid):
 
 
 devices = int(__import__("os").environ.get("BENCH_DEVICES", "1"))
-torch.set_num_threads(max(1, 2 // devices))
+# BENCH_LOSSES=path: the raw loop writes every step's loss there, one per line (for parity checks).
+LOSSES = [] if os.environ.get("BENCH_LOSSES") else None
+torch.set_num_threads(int(os.environ.get("BENCH_THREADS", max(1, 2 // devices))))
 started = process_start_seconds()
 model, train, val, epochs, lr = make_workload(workload)
 workdir = sys.argv[3] if len(sys.argv) > 3 else f"/tmp/trainer-bench-py-{__import__('os').getpid()}"
@@ -217,6 +220,8 @@ else:
             optimizer.step()
             last = loss
             steps += 1
+            if LOSSES is not None:
+                LOSSES.append(loss.item())
         if val is not None:  # W4's raw loop: the validation pass, without logging or checkpoints
             model.eval()
             total, batches = 0.0, 0
@@ -227,6 +232,9 @@ else:
     fit_end = boot_seconds()
     final_loss = last.detach().item()
     side = "python_raw"
+    if LOSSES is not None:
+        with open(os.environ["BENCH_LOSSES"], "w") as f:
+            f.write("\n".join(repr(v) for v in LOSSES) + "\n")
 
 import json  # noqa: E402
 

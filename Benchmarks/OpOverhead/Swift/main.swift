@@ -13,7 +13,9 @@ let b = try Tensor.randn([4, 4])
 let v = try Tensor.randn([16])
 
 // `OpOverheadBenchmark N add`: only N additions, no warm-up or timing, for instruction counting
-// under callgrind (Benchmarks/count-op-instructions.sh).
+// under callgrind: `valgrind --tool=callgrind OpOverheadBenchmark 11000 add` minus the same with
+// 1000, divided by 10,000 (strip the binary's debug information first: valgrind 3.19 cannot read
+// Swift's DWARF 5; see Benchmarks/README.md).
 if CommandLine.arguments.count > 2, CommandLine.arguments[2] == "add" {
     for _ in 0..<iterations { _ = try a.add(b) }
     exit(0)

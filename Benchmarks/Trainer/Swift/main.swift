@@ -5,7 +5,8 @@
 // steps/s, time from process start to the first training step, peak RSS and the final loss.
 //
 // Usage: TrainerBenchmark W1|W2|W3|W4|W5 trainer|raw [work directory for W4's logs and checkpoints]
-// BENCH_STEPS=N stops after N training steps (for profiling under callgrind, where a whole epoch is slow).
+// BENCH_STEPS=N stops after N training steps (for profiling under callgrind, where a whole epoch is slow);
+// BENCH_LOSSES=path writes the raw loop's loss at every step there.
 import Foundation
 import Lightning
 import Torch
@@ -204,6 +205,7 @@ func rawFit(_ w: Workload) throws -> (steps: Int, loss: Tensor?) {
     let optimizer = try Adam(w.model.parameters(), lr: w.lr)
     var last: Tensor?
     var steps = 0
+    var losses: [Double] = []
     for epoch in 0..<w.epochs {
         _ = w.model.train()
         let batches = try w.train.makeIterator()
@@ -216,6 +218,7 @@ func rawFit(_ w: Workload) throws -> (steps: Int, loss: Tensor?) {
             try optimizer.step()
             last = loss
             steps += 1
+            if lossesPath != nil { losses.append(try loss.item(Double.self)) }
         }
         if let val = w.val {  // W4's raw loop: the validation pass, without logging or checkpoints
             _ = w.model.eval()
@@ -229,6 +232,9 @@ func rawFit(_ w: Workload) throws -> (steps: Int, loss: Tensor?) {
             _ = (epoch, total / Double(batches))
         }
     }
+    if let lossesPath {
+        try (losses.map { "\($0)" }.joined(separator: "\n") + "\n").write(toFile: lossesPath, atomically: true, encoding: .utf8)
+    }
     return (steps, last)
 }
 
@@ -238,6 +244,8 @@ func rawFit(_ w: Workload) throws -> (steps: Int, loss: Tensor?) {
 // 2 intra-op threads between them.
 let devices = ProcessInfo.processInfo.environment["BENCH_DEVICES"].flatMap(Int.init) ?? 1
 let stepLimit = ProcessInfo.processInfo.environment["BENCH_STEPS"].flatMap(Int.init) ?? -1
+/// BENCH_LOSSES=path: the raw loop writes every step's loss there, one per line (for parity checks).
+let lossesPath = ProcessInfo.processInfo.environment["BENCH_LOSSES"]
 setNumThreads(ProcessInfo.processInfo.environment["BENCH_THREADS"].flatMap(Int.init) ?? max(1, 2 / devices))
 let started = processStartSeconds()
 let w = try makeWorkload(workload)
