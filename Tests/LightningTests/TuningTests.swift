@@ -463,6 +463,25 @@ struct TuningTests {
 
     // MARK: Device statistics
 
+    @Test func deviceStatsMonitorLogsCUDAMemoryStats() throws {
+        guard CUDA.isAvailable else {
+            print("skipped: CUDA is not available (the CUDA statistics of DeviceStatsMonitor need a GPU)")
+            return
+        }
+        let logger = RecordingLogger()
+        let trainer = try Trainer(accelerator: "gpu", devices: .count(1), logger: [logger], callbacks: [DeviceStatsMonitor()],
+                                  maxEpochs: 1, limitValBatches: .count(0), logEveryNSteps: 2, enableCheckpointing: false,
+                                  enableProgressBar: false, enableModelSummary: false)
+        try trainer.fit(try Self.linearModule())
+        let stats = logger.calls.filter { $0.names.first?.hasPrefix("DeviceStatsMonitor.") == true }
+        #expect(stats.map(\.step) == [1, 1, 3, 3, 5, 5, 7, 7])
+        // torch.cuda.memory_stats's 122 names, sorted, after the hook's prefix; the model's weights are on the GPU.
+        #expect(stats[0].names.count == 122 && stats[0].names == stats[0].names.sorted())
+        let allocated = try #require(stats[1].values["DeviceStatsMonitor.on_train_batch_end/allocated_bytes.all.current"])
+        #expect(allocated > 0)
+        #expect(!stats[0].names.contains { $0.hasSuffix("cpu_percent") }, "CPU statistics only with cpuStats: true")
+    }
+
     @Test func deviceStatsMonitorLogsCPUStats() throws {
         let logger = RecordingLogger()
         let trainer = try Trainer(accelerator: "cpu", logger: [logger], callbacks: [DeviceStatsMonitor()], maxEpochs: 1,

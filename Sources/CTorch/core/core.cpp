@@ -6,6 +6,7 @@
 #include <ATen/core/grad_mode.h>
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
+#include <c10/core/CachingDeviceAllocator.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/anomaly_mode.h>
 #include <torch/csrc/autograd/autograd.h>
@@ -416,6 +417,49 @@ ts_error ts_cuda_manual_seed_all(uint64_t seed) {
             std::lock_guard<std::mutex> lock(g.mutex());
             g.set_current_seed(seed);
         }
+    })
+}
+
+ts_error ts_cuda_memory_stats(int32_t device_index, int64_t *out, bool *initialized) {
+    CTORCH_GUARD({
+        auto *allocator = c10::getDeviceAllocator(c10::DeviceType::CUDA);
+        *initialized = allocator->initialized();
+        if (!*initialized) return nullptr;
+        auto stats = allocator->getDeviceStats(static_cast<c10::DeviceIndex>(device_index));
+        size_t i = 0;
+        auto put = [&](const c10::CachingAllocator::Stat &stat) {
+            out[i++] = stat.current;
+            out[i++] = stat.peak;
+            out[i++] = stat.allocated;
+            out[i++] = stat.freed;
+        };
+        for (const auto *array : {&stats.allocation, &stats.segment, &stats.active, &stats.inactive_split,
+                                  &stats.allocated_bytes, &stats.reserved_bytes, &stats.active_bytes,
+                                  &stats.inactive_split_bytes, &stats.requested_bytes}) {
+            for (const auto &stat : *array) put(stat);
+        }
+        put(stats.oversize_allocations);
+        put(stats.oversize_segments);
+        for (int64_t value : {stats.num_alloc_retries, stats.num_ooms, stats.num_sync_all_streams,
+                              stats.num_device_alloc, stats.num_device_free, stats.max_split_size}) {
+            out[i++] = value;
+        }
+        TORCH_INTERNAL_ASSERT(i == TS_CUDA_MEMORY_STAT_COUNT, "CUDA memory statistics: wrote ", i, " values");
+    })
+}
+
+ts_error ts_cuda_empty_cache(void) {
+    CTORCH_GUARD({
+        auto *allocator = c10::getDeviceAllocator(c10::DeviceType::CUDA);
+        if (allocator->initialized()) allocator->emptyCache();
+    })
+}
+
+ts_error ts_cuda_memory_info(int32_t device_index, int64_t *free_bytes, int64_t *total_bytes) {
+    CTORCH_GUARD({
+        auto info = c10::getDeviceAllocator(c10::DeviceType::CUDA)->getMemoryInfo(static_cast<c10::DeviceIndex>(device_index));
+        *free_bytes = static_cast<int64_t>(info.first);
+        *total_bytes = static_cast<int64_t>(info.second);
     })
 }
 

@@ -215,6 +215,21 @@ int64_t ts_cuda_device_count(void);
 ts_error ts_cuda_synchronize(int32_t device_index);
 ts_error ts_cuda_manual_seed_all(uint64_t seed);
 
+/// The number of values ts_cuda_memory_stats writes.
+#define TS_CUDA_MEMORY_STAT_COUNT 122
+/// The CUDA caching allocator's statistics for `device_index` (torch.cuda.memory_stats), through
+/// c10's DeviceAllocator interface. Writes TS_CUDA_MEMORY_STAT_COUNT values to `out`: for each of
+/// allocation, segment, active, inactive_split, allocated_bytes, reserved_bytes, active_bytes,
+/// inactive_split_bytes, requested_bytes and each pool (all, small_pool, large_pool): current,
+/// peak, allocated, freed (108 values); then oversize_allocations and oversize_segments (4 each);
+/// then num_alloc_retries, num_ooms, num_sync_all_streams, num_device_alloc, num_device_free,
+/// max_split_size. `*initialized` is false (and nothing is written) before CUDA allocated anything.
+ts_error ts_cuda_memory_stats(int32_t device_index, int64_t *out, bool *initialized);
+/// Returns the cached, unused CUDA memory to the driver (torch.cuda.empty_cache).
+ts_error ts_cuda_empty_cache(void);
+/// Free and total memory of the GPU in bytes (torch.cuda.mem_get_info).
+ts_error ts_cuda_memory_info(int32_t device_index, int64_t *free_bytes, int64_t *total_bytes);
+
 #ifdef __cplusplus
 }
 #endif

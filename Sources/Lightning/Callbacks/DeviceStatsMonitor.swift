@@ -2,19 +2,20 @@ import Foundation
 import Torch
 
 /// Logs the machine's load around every training, validation and test batch (Lightning's
-/// `DeviceStatsMonitor`): on the CPU the memory, CPU and swap use in percent (`cpu_vm_percent`,
-/// `cpu_percent`, `cpu_swap_percent`, as Lightning reads them with psutil), named
-/// `DeviceStatsMonitor.on_train_batch_start/cpu_percent` and so on.
+/// `DeviceStatsMonitor`): on a GPU the CUDA caching allocator's statistics (`torch.cuda.memory_stats`:
+/// `allocated_bytes.all.current`, `reserved_bytes.all.peak`, `num_ooms`, …); on the CPU the memory,
+/// CPU and swap use in percent (`cpu_vm_percent`, `cpu_percent`, `cpu_swap_percent`, as Lightning
+/// reads them with psutil). They are named `DeviceStatsMonitor.on_train_batch_start/cpu_percent`
+/// and so on.
 ///
 /// ```swift
 /// let trainer = try Trainer(callbacks: [DeviceStatsMonitor()], logEveryNSteps: 10)
 /// ```
 ///
-/// Values are logged every `logEveryNSteps` steps, at the optimizer steps taken so far. CUDA
-/// memory statistics (Lightning's `torch.cuda.memory_stats`) are not read yet: on a GPU only the
-/// CPU statistics are logged, and only with `cpuStats: true`.
+/// Values are logged every `logEveryNSteps` steps, at the optimizer steps taken so far. On a GPU,
+/// `cpuStats: true` adds the CPU statistics.
 open class DeviceStatsMonitor: Callback {
-    /// nil: CPU statistics when training on the CPU; true: always; false: never.
+    /// nil: CPU statistics when training on the CPU; true: also on a GPU; false: none on the CPU.
     public let cpuStats: Bool?
     private var cpuTimes: CPUStats.Times?
 
@@ -31,9 +32,14 @@ open class DeviceStatsMonitor: Callback {
 
     private func logStats(_ trainer: Trainer, _ hook: String, due: Bool) throws {
         guard due, trainer.isGlobalZero else { return }
-        let onCPU = !trainer.device.isCUDA
-        guard cpuStats ?? onCPU else { return }
-        let stats = CPUStats.read(previous: &cpuTimes)
+        var stats: [(name: String, value: Double)]
+        if case .cuda(let index) = trainer.device {
+            stats = try CUDA.memoryStats(device: index).sorted { $0.key < $1.key }.map { ($0.key, Double($0.value)) }
+            if cpuStats == true { stats += CPUStats.read(previous: &cpuTimes) }
+        } else {
+            guard cpuStats != false else { return }
+            stats = CPUStats.read(previous: &cpuTimes)
+        }
         let prefix = "DeviceStatsMonitor.\(hook)/"
         try trainer.logMetricsDirectly(stats.map { (prefix + $0.name, $0.value) }, step: trainer.batchesThatStepped)
     }

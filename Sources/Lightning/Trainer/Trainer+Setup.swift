@@ -148,6 +148,9 @@ extension Trainer {
     func runEntryPoint<M: LightningModule, R>(_ module: M, data: RunData<M>, stage entryStage: Stage, _ body: () throws -> R) throws -> R {
         profiledModuleName = String(describing: type(of: module))
         profiler?.setup(stage: entryStage.rawValue, logDir: logDir)
+        // As Lightning's CUDA accelerator teardown: the GPU memory the run cached goes back to the
+        // driver when it ends, so a `test` after `fit` starts clean.
+        defer { if device.isCUDA { try? CUDA.emptyCache() } }
         // Ctrl-C and SIGTERM only mark the run; the loops stop between steps (see SignalFunnel).
         return try withSignalFunnel { try LightningContext.with(context) {
             do {
