@@ -318,14 +318,21 @@ struct TuningTests {
         #expect(model.trainSteps == 0 && model.optimizerSteps.isEmpty)
     }
 
-    @Test(arguments: ["bsf_validate_power", "bsf_test_binsearch", "bsf_predict_max_val"])
-    func scaleBatchSizeInEvaluation(_ id: String) throws {
+    /// A recorded evaluation search: the reference, its arguments (under `key`), a module whose
+    /// evaluation loaders read `batchSize`, and the steps per trial.
+    static func evaluationSearch(_ id: String, arguments key: String) throws
+        -> (reference: [String: Any], arguments: [String: Any], model: TuneModule<Linear>, steps: Int) {
         let reference = Self.reference(id)
-        let arguments = reference.object("tuner_args")
+        let arguments = reference.object(key)
         let model = try Self.linearModule()
         model.evalReadsBatchSize = true
+        return (reference, arguments, model, arguments["steps_per_trial"] as! Int)
+    }
+
+    @Test(arguments: ["bsf_validate_power", "bsf_test_binsearch", "bsf_predict_max_val"])
+    func scaleBatchSizeInEvaluation(_ id: String) throws {
+        let (reference, arguments, model, steps) = try Self.evaluationSearch(id, arguments: "tuner_args")
         let trainer = try Self.trainer(maxEpochs: 1)
-        let steps = arguments["steps_per_trial"] as! Int
         let found = try Tuner(trainer).scaleBatchSize(
             model, batchSize: \.batchSize, method: Stage(rawValue: arguments["method"] as! String)!,
             mode: BatchSizeFinder.Mode(rawValue: arguments["mode"] as! String)!, stepsPerTrial: steps,
@@ -337,11 +344,7 @@ struct TuningTests {
 
     @Test(arguments: ["bsf_validate_callback", "bsf_test_callback", "bsf_predict_callback"])
     func batchSizeFinderInEvaluation(_ id: String) throws {
-        let reference = Self.reference(id)
-        let arguments = reference.object("finder_args")
-        let model = try Self.linearModule()
-        model.evalReadsBatchSize = true
-        let steps = arguments["steps_per_trial"] as! Int
+        let (reference, arguments, model, steps) = try Self.evaluationSearch(id, arguments: "finder_args")
         let finder = BatchSizeFinder(mode: (arguments["mode"] as? String).flatMap(BatchSizeFinder.Mode.init) ?? .power,
                                      stepsPerTrial: steps, initVal: arguments["init_val"] as! Int,
                                      maxVal: arguments["max_val"] as? Int ?? 8192, batchSize: \.batchSize, of: model)
