@@ -2,7 +2,7 @@
 // cross-entropy) on deterministic data, trained with the Trainer on 1 or more processes.
 //
 //   LightningDDPChild <folder> <steps> <devices> <numNodes> <batchSize> [--sleep-ms N] [--timeout-s N]
-//                     [--max-time S] [--val-every-s S] [--validate-sleep-ms N]
+//                     [--max-time S] [--val-every-s S] [--validate-sleep-ms N] [--rank1-extra-sync]
 //
 // Each rank writes <folder>/rank<r>.json: the final weights (flattened, in parameter order), the
 // sum of all weights after every step, and the logged train_loss values (steps and epoch) as the
@@ -12,6 +12,7 @@
 // (`valCheckInterval: .seconds(S)`) on 16 samples, logging `val_loss` with `syncDist`.
 // `--validate-sleep-ms N` runs `validate` after fit over 512 samples, N ms a batch, writing
 // <folder>/vpid-rank<r> as it starts; a SIGTERM there is recorded (the batches run) instead of failing.
+// `--rank1-extra-sync`: rank 1 alone also logs `extra` with syncDist, reduced at the epoch's end.
 import Foundation
 import Lightning
 import Torch
@@ -22,6 +23,7 @@ final class W1: Module, LightningModule {
     let output: Linear
     var sleepSeconds = 0.0
     var validationSleepSeconds = 0.0
+    var rank1ExtraSync = false
 
     init() {
         manualSeed(0)
@@ -35,6 +37,7 @@ final class W1: Module, LightningModule {
         let logits = try output(try hidden(batch[0]).relu())
         let loss = try Functional.crossEntropy(logits, batch[1])
         try log("train_loss", loss, onStep: true, onEpoch: true, syncDist: true)
+        if rank1ExtraSync && trainer?.globalRank == 1 { try log("extra", loss, onStep: false, onEpoch: true, syncDist: true) }
         return loss
     }
 
@@ -132,6 +135,7 @@ do {
     let loader = try DataLoader(TensorDataset(x, y), batchSize: batchSize, sampler: sampler)
     let model = W1()
     model.sleepSeconds = Double(sleepMs) / 1000
+    model.rank1ExtraSync = arguments.contains("--rank1-extra-sync")
     let recorder = Recorder(pidFile: sleepMs > 0 ? folder + "/pid-rank" : nil)
     let writer = IndexWriter()
     let validation = try DataLoader(TensorDataset(x.slice(dim: 0, start: 0, end: 16), y.slice(dim: 0, start: 0, end: 16)), batchSize: 8)

@@ -245,6 +245,17 @@ struct DDPTests {
                 "validation batches \(ranks.map(\.validateBatches)) of 32")
     }
 
+    @Test func ranksReducingDifferentNamesFailClearlyInsteadOfMixingThem() throws {
+        let folder = try DDPChild.folder("sync-names")
+        // Rank 1 also logs `extra` with syncDist: at the epoch's end the ranks would reduce
+        // train_loss against extra (Lightning issue #21409: silently wrong values).
+        let run = try DDPChild.start(folder, steps: 10, devices: 2, batchSize: 32, options: ["--rank1-extra-sync"])
+        #expect(DDPChild.finish(run, seconds: 60), "the run did not end: \(run.text)")
+        #expect(run.process.terminationStatus != 0)
+        #expect(run.text.contains("The ranks logged different values to reduce across processes"), "\(run.text)")
+        #expect(run.text.contains("[\"train_loss\", \"extra\"]") || run.text.contains("[\"train_loss\"]"), "\(run.text)")
+    }
+
     @Test func twoNodesStartedByHandTrainTogether() throws {
         let folder = try DDPChild.folder("nodes")
         let port = try findFreePort()
