@@ -18,17 +18,23 @@ private final class AMPModule: Module, LightningModule {
     /// Steps its optimizer itself (manual optimization) instead of returning the loss.
     let manual: Bool
     var automaticOptimization: Bool { !manual }
+    /// Halves the learning rate after every optimizer step (a step-interval StepLR); the rate of
+    /// each training step is recorded.
+    let halving: Bool
+    var learningRates: [Double] = []
 
-    init(lr: Double = 0.05, manual: Bool = false) throws {
+    init(lr: Double = 0.05, manual: Bool = false, halving: Bool = false) throws {
         // Deterministic values without the global generator (tests run in parallel).
         weight = try (Tensor.arange(end: 12, dtype: .float32) * 0.7).sin().reshape([3, 4]) * 0.5
         bias = try Tensor.zeros([3])
         self.lr = lr
         self.manual = manual
+        self.halving = halving
         super.init()
     }
 
     func trainingStep(_ batch: Pair, batchIndex: Int) throws -> Tensor {
+        if let optimizer = trainer?.optimizers.first { learningRates.append(optimizer.paramGroups[0].lr) }
         let product = try batch.0.matmul(weight.t())
         matmulDtypes.append(product.dtype)
         let out = try product + bias
@@ -46,7 +52,9 @@ private final class AMPModule: Module, LightningModule {
         weightsPerStep.append(try weight.detach().flatten().toArray(of: Float.self))
     }
     func configureOptimizers() throws -> OptimizerConfiguration {
-        OptimizerConfiguration(try SGD(parameters(), lr: lr, momentum: 0.9, foreach: true))
+        let optimizer = try SGD(parameters(), lr: lr, momentum: 0.9, foreach: true)
+        guard halving else { return OptimizerConfiguration(optimizer) }
+        return OptimizerConfiguration(optimizer, scheduler: try StepLR(optimizer, stepSize: 1, gamma: 0.5), interval: .step)
     }
 }
 
@@ -173,6 +181,20 @@ struct PrecisionTests {
         try resumed.fit(try AMPModule(), trainDataloaders: BatchList(data), ckptPath: path)
         #expect(resumedScaler.growthInterval == 3)
         #expect(resumed.globalStep == 16)
+    }
+
+    @Test("16-mixed: a step the scaler skips steps no step-interval scheduler (unlike Lightning, its issue #5558)")
+    func skippedStepsDoNotStepSchedulers() throws {
+        let module = try AMPModule(halving: true)
+        let trainer = try makeTrainer(precision: .float16Mixed)
+        let scaler = try GradScaler(device: .cpu, initScale: 1024, growthInterval: 3)
+        trainer.precisionPluginOverride = PrecisionPlugin(float16MixedOn: .cpu, scaler: scaler)
+        try trainer.fit(module, trainDataloaders: BatchList(try batches(count: 8, infAt: [2, 5])))
+        // Batches 2 and 5 overflow: their optimizer steps are skipped, and so are their scheduler steps.
+        let halvings = [0, 1, 2, 2, 3, 4, 4, 5]
+        #expect(module.learningRates == halvings.map { 0.05 * pow(0.5, Double($0)) })
+        #expect(trainer.optimizers[0].paramGroups[0].lr == 0.05 * pow(0.5, 6))
+        #expect(trainer.globalStep == 8)
     }
 
     @Test("16-mixed under manual optimization: manualBackward scales the loss, step() unscales, steps through the scaler and updates it")

@@ -74,8 +74,8 @@ extension LightningModule {
     public func optimizerStep(epoch: Int, batchIndex: Int, optimizer: Optimizer, closure: () throws -> Tensor?) throws {
         // Through the precision plugin, as Lightning's `LightningOptimizer.step`: with "16-mixed"
         // the loss scaler steps (or skips) the optimizer and updates the scale.
-        if let plugin = LightningContext.current?.trainer.precisionPlugin {
-            try plugin.optimizerStep(optimizer, closure: closure)
+        if let trainer = LightningContext.current?.trainer {
+            trainer.scalerSkippedStep = try !trainer.precisionPlugin.optimizerStep(optimizer, closure: closure)
         } else {
             try optimizer.step(closure: closure)
         }

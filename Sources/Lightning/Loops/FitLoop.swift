@@ -269,13 +269,19 @@ final class FitLoop<M: LightningModule> {
 
             let accumulating = isAccumulating(batchIndex)
             t.batchAccumulates = accumulating
+            t.scalerSkippedStep = false
             let outputs = try t.profiled("run_training_batch") {
                 try module.automaticOptimization
                     ? automaticStep(batch, batchIndex: batchIndex, accumulating: accumulating)
                     : manualStep(batch, batchIndex: batchIndex)
             }
             // Non-plateau schedulers: step ones after a real step; epoch ones on the epoch's last batch.
-            if !accumulating { try stepSchedulers(.step, plateau: false, index: batchIndex + 1) }
+            // Unlike Lightning (its issue #5558), a step the loss scaler skipped (inf or NaN
+            // gradients under "16-mixed") steps no step-interval scheduler: the schedule follows
+            // the optimizer steps taken, without PyTorch's "lr_scheduler.step() before
+            // optimizer.step()" warning.
+            let stepped = !accumulating && !t.scalerSkippedStep
+            if stepped { try stepSchedulers(.step, plateau: false, index: batchIndex + 1) }
             if t.isLastBatch { try stepSchedulers(.epoch, plateau: false, index: t.currentEpoch + 1) }
 
             progress.batchesTotal += 1
@@ -298,7 +304,7 @@ final class FitLoop<M: LightningModule> {
                 t.stage = .training
             }
             // Plateau step schedulers read the metrics of a validation that just ran.
-            if !accumulating { try stepSchedulers(.step, plateau: true, index: batchIndex + 1) }
+            if stepped { try stepSchedulers(.step, plateau: true, index: batchIndex + 1) }
             if !accumulating { t.batchesThatStepped += 1 }
             batchIndex += 1
             totalBatchIndex += 1

@@ -87,16 +87,19 @@ struct PrecisionPlugin {
 
     /// Lightning's `MixedPrecision.optimizer_step`: runs the closure, then `scaler.step` (skipped
     /// on inf/NaN gradients) and `scaler.update()`; without a scaler, `optimizer.step(closure:)`.
-    func optimizerStep(_ optimizer: Optimizer, closure: () throws -> Tensor?) throws {
+    /// Returns false when the scaler skipped the step.
+    @discardableResult
+    func optimizerStep(_ optimizer: Optimizer, closure: () throws -> Tensor?) throws -> Bool {
         guard let scaler else {
             try optimizer.step(closure: closure)
-            return
+            return true
         }
         let result = try enableGrad { try closure() }
         // A training step that returned no loss ran no backward: nothing to step.
-        guard result != nil else { return }
-        try scaler.step(optimizer)
+        guard result != nil else { return true }
+        let stepped = try scaler.step(optimizer)
         try scaler.update()
+        return stepped
     }
 
     /// The scaler's state for checkpoints (Lightning's `MixedPrecision.state_dict`), nil when empty.

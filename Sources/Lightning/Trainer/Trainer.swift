@@ -127,6 +127,9 @@ public final class Trainer {
     lazy var maxTimeTimer: Timer? = configuration.maxTime.map { Timer(duration: $0, interval: .step) }
     /// The signal counters when the running entry point began (nil outside one).
     var signalMark: SignalFunnel.Mark?
+    /// Whether the loss scaler skipped this batch's optimizer step (inf or NaN gradients under
+    /// "16-mixed"): its step-interval schedulers do not step either.
+    var scalerSkippedStep = false
     /// Under DDP, what the ranks agreed at the end of the current training step (nil with one
     /// process); see ``StepAgreement``.
     var stepDecisions: StepDecisions?
