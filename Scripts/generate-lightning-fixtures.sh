@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SCRIPTS=(hook_order logging_semantics checkpoint_layout early_stopping loop_counters printed_output lr_monitor ddp_w1 tuning)
+SCRIPTS=(hook_order logging_semantics checkpoint_layout early_stopping loop_counters printed_output lr_monitor ddp_w1 tuning callback_assembly)
 ARGS=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
