@@ -2,7 +2,7 @@
 // cross-entropy) on deterministic data, trained with the Trainer on 1 or more processes.
 //
 //   LightningDDPChild <folder> <steps> <devices> <numNodes> <batchSize> [--sleep-ms N] [--timeout-s N]
-//                     [--max-time S] [--val-every-s S] [--validate-sleep-ms N] [--rank1-extra-sync]
+//                     [--max-time S] [--val-every-s S] [--validate-sleep-ms N] [--rank1-extra-sync] [--uneven]
 //
 // Each rank writes <folder>/rank<r>.json: the final weights (flattened, in parameter order), the
 // sum of all weights after every step, and the logged train_loss values (steps and epoch) as the
@@ -13,6 +13,8 @@
 // `--validate-sleep-ms N` runs `validate` after fit over 512 samples, N ms a batch, writing
 // <folder>/vpid-rank<r> as it starts; a SIGTERM there is recorded (the batches run) instead of failing.
 // `--rank1-extra-sync`: rank 1 alone also logs `extra` with syncDist, reduced at the epoch's end.
+// `--uneven`: each rank brings its own DistributedSampler, rank 1's over 64 samples fewer (a batch of
+// 32 fewer), which the Trainer keeps as it is.
 import Foundation
 import Lightning
 import Torch
@@ -130,8 +132,10 @@ do {
     let y = try Tensor.randint(high: 10, size: [3200], generator: generator)
     // On several processes the Trainer gives each rank its share, shuffled with seed 0 (Lightning
     // always shuffles training data under DDP); one process reads the same order of all samples.
-    let sampler = devices * numNodes == 1
-        ? try DistributedSampler(count: 3200, numReplicas: 1, rank: 0, shuffle: true, seed: 0) : nil
+    let rank = Int(ProcessInfo.processInfo.environment["LOCAL_RANK"] ?? "0") ?? 0  // set for the launched ranks
+    let sampler = arguments.contains("--uneven")
+        ? try DistributedSampler(count: 3200 - 64 * rank, numReplicas: 2, rank: rank, shuffle: true, seed: 0)
+        : devices * numNodes == 1 ? try DistributedSampler(count: 3200, numReplicas: 1, rank: 0, shuffle: true, seed: 0) : nil
     let loader = try DataLoader(TensorDataset(x, y), batchSize: batchSize, sampler: sampler)
     let model = W1()
     model.sleepSeconds = Double(sleepMs) / 1000
@@ -147,7 +151,6 @@ do {
                               defaultRootDir: folder)
     // Rank 1's Timer clock runs 4× fast: its `maxTime` runs out first.
     let started = ProcessInfo.processInfo.systemUptime
-    let rank = Int(ProcessInfo.processInfo.environment["LOCAL_RANK"] ?? "0") ?? 0  // set for the launched ranks
     try Lightning.Timer.$monotonicClock.withValue({ rank == 1 ? started + 4 * (ProcessInfo.processInfo.systemUptime - started) : ProcessInfo.processInfo.systemUptime }) {
         try trainer.fit(model, trainDataloaders: loader, valDataloaders: validationSeconds == nil ? nil : [validation])
     }

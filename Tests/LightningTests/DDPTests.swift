@@ -256,6 +256,16 @@ struct DDPTests {
         #expect(run.text.contains("[\"train_loss\", \"extra\"]") || run.text.contains("[\"train_loss\"]"), "\(run.text)")
     }
 
+    @Test func ranksWithDifferentBatchCountsFailClearlyInsteadOfHanging() throws {
+        let folder = try DDPChild.folder("uneven")
+        // Rank 0 has 50 batches of 32, rank 1 49: the rank with more would wait forever in its last
+        // step's gradient all-reduce.
+        let run = try DDPChild.start(folder, steps: 60, devices: 2, batchSize: 32, options: ["--uneven"])
+        #expect(DDPChild.finish(run, seconds: 60), "the run did not end: \(run.text)")
+        #expect(run.process.terminationStatus != 0)
+        #expect(run.text.contains("The ranks have different numbers of training batches this epoch (49 to 50"), "\(run.text)")
+    }
+
     @Test func twoNodesStartedByHandTrainTogether() throws {
         let folder = try DDPChild.folder("nodes")
         let port = try findFreePort()

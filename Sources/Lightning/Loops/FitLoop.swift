@@ -231,6 +231,7 @@ final class FitLoop<M: LightningModule> {
             t.numTrainingBatches = try trainLimit.resolve(trainLoader?.batchCount, name: "limit_train_batches", loader: "train_dataloader")
         }
         t.metrics.training.reset()
+        try checkRanksHaveTheSameBatches()
         guard t.accumulateGradBatches >= 1 else {
             throw LightningError.configuration("trainer.accumulateGradBatches must be at least 1, got \(t.accumulateGradBatches)")
         }
@@ -334,6 +335,17 @@ final class FitLoop<M: LightningModule> {
         t.currentEpoch += 1
         progress.epochsCompleted = t.currentEpoch
         if !done { try t.act(on: t.agreedSignals().signals) }
+    }
+
+    /// Under DDP, at each epoch's start: every rank must run the same number of training
+    /// batches, or the one with more waits forever in a gradient all-reduce the others never
+    /// start (the hang of Lightning's uneven-data reports). One all-reduce compares the counts.
+    private func checkRanksHaveTheSameBatches() throws {
+        let t = trainer
+        guard t.worldSize > 1, let range = try t.batchCountRanges([t.numTrainingBatches ?? Int.max])?.first,
+              range.lowerBound != range.upperBound else { return }
+        throw LightningError.distributed(
+            "The ranks have different numbers of training batches this epoch (\(range.lowerBound) to \(range.upperBound); rank \(t.globalRank) has \(t.numTrainingBatches ?? 0)). DDP steps every rank together, so the rank with more batches would wait for the others forever: give every rank the same number of batches (the DistributedSampler the Trainer adds pads the shares to equal length; `limitTrainBatches` caps them).")
     }
 
     private func isAccumulating(_ batchIndex: Int) -> Bool {

@@ -258,13 +258,21 @@ extension Trainer {
     /// collective between batches is reached by all of them. False when a rank does not know its
     /// counts in advance.
     func ranksRunTheSameBatches(_ counts: [Int]) throws -> Bool {
-        guard let runtime, worldSize > 1 else { return false }
+        guard worldSize > 1, let ranges = try batchCountRanges(counts) else { return false }
+        return ranges.allSatisfy { $0.lowerBound == $0.upperBound }
+    }
+
+    /// Under DDP: the smallest and largest count of every rank for each of `counts` (one
+    /// all-reduce), or nil when a rank does not know its counts in advance (`Int.max`).
+    func batchCountRanges(_ counts: [Int]) throws -> [ClosedRange<Int>]? {
+        guard let runtime, worldSize > 1 else { return counts.map { $0...$0 } }
         let known = counts.allSatisfy { $0 < Int.max / 2 }
         // One max-reduction: "unknown" as 0/1 (max = any), each count and its negation (max of -c is -min).
         let values = try Tensor([Int64(known ? 0 : 1)] + counts.flatMap { known ? [Int64($0), Int64(-$0)] : [0, 0] })
         try runtime.guarding { try runtime.processGroup.allReduce(values, op: .max) }
         let agreed = try values.toArray(of: Int64.self)
-        return agreed[0] == 0 && stride(from: 1, to: agreed.count, by: 2).allSatisfy { agreed[$0] == -agreed[$0 + 1] }
+        guard agreed[0] == 0 else { return nil }
+        return stride(from: 1, to: agreed.count, by: 2).map { Int(-agreed[$0 + 1])...Int(agreed[$0]) }
     }
 
     /// Between evaluation and prediction batches: SIGTERM or Ctrl-C stops the run. With one
