@@ -245,25 +245,28 @@ struct DDPTests {
                 "validation batches \(ranks.map(\.validateBatches)) of 32")
     }
 
-    @Test func ranksReducingDifferentNamesFailClearlyInsteadOfMixingThem() throws {
-        let folder = try DDPChild.folder("sync-names")
-        // Rank 1 also logs `extra` with syncDist: at the epoch's end the ranks would reduce
-        // train_loss against extra (Lightning issue #21409: silently wrong values).
-        let run = try DDPChild.start(folder, steps: 10, devices: 2, batchSize: 32, options: ["--rank1-extra-sync"])
+    /// Two launched ranks given `options` end within a minute with an error containing `message`.
+    private func expectRunFails(_ name: String, steps: Int, options: [String], message: String) throws -> String {
+        let run = try DDPChild.start(try DDPChild.folder(name), steps: steps, devices: 2, batchSize: 32, options: options)
         #expect(DDPChild.finish(run, seconds: 60), "the run did not end: \(run.text)")
         #expect(run.process.terminationStatus != 0)
-        #expect(run.text.contains("The ranks logged different values to reduce across processes"), "\(run.text)")
-        #expect(run.text.contains("[\"train_loss\", \"extra\"]") || run.text.contains("[\"train_loss\"]"), "\(run.text)")
+        #expect(run.text.contains(message), "\(run.text)")
+        return run.text
+    }
+
+    @Test func ranksReducingDifferentNamesFailClearlyInsteadOfMixingThem() throws {
+        // Rank 1 also logs `extra` with syncDist: at the epoch's end the ranks would reduce
+        // train_loss against extra (Lightning issue #21409: silently wrong values).
+        let text = try expectRunFails("sync-names", steps: 10, options: ["--rank1-extra-sync"],
+                                      message: "The ranks logged different values to reduce across processes")
+        #expect(text.contains("[\"train_loss\", \"extra\"]") || text.contains("[\"train_loss\"]"), "\(text)")
     }
 
     @Test func ranksWithDifferentBatchCountsFailClearlyInsteadOfHanging() throws {
-        let folder = try DDPChild.folder("uneven")
         // Rank 0 has 50 batches of 32, rank 1 49: the rank with more would wait forever in its last
         // step's gradient all-reduce.
-        let run = try DDPChild.start(folder, steps: 60, devices: 2, batchSize: 32, options: ["--uneven"])
-        #expect(DDPChild.finish(run, seconds: 60), "the run did not end: \(run.text)")
-        #expect(run.process.terminationStatus != 0)
-        #expect(run.text.contains("The ranks have different numbers of training batches this epoch (49 to 50"), "\(run.text)")
+        _ = try expectRunFails("uneven", steps: 60, options: ["--uneven"],
+                               message: "The ranks have different numbers of training batches this epoch (49 to 50")
     }
 
     @Test func twoNodesStartedByHandTrainTogether() throws {
