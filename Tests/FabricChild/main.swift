@@ -2,10 +2,11 @@
 // rank trains a small MLP on its half of a fixed batch with SGD, exercises the collectives and a
 // checkpoint round trip, and writes what it saw to <folder>/rank<R>.json.
 //
-//   FabricChild <folder> <steps> [--fail-rank R]
+//   FabricChild <folder> <steps> [--fail-rank R | --uneven-gather]
 //
 // With --fail-rank, rank R throws inside `fabric.launch { }` and the other rank, waiting in a
-// barrier, must stop with an error that names rank R.
+// barrier, must stop with an error that names rank R. With --uneven-gather, rank r gathers 3 + r
+// values: both ranks must stop with an error saying the shapes differ (Gloo would abort).
 //
 // Started with LOCAL_RANK set, it joins the run; started without, rank 0 launches rank 1 itself.
 import Foundation
@@ -60,10 +61,11 @@ struct DeliberateFailure: Error, CustomStringConvertible {
     var description: String { "deliberate failure for the test" }
 }
 
-if let failRank {
+if failRank != nil || arguments.contains("--uneven-gather") {
     do {
         try Fabric(accelerator: "cpu", strategy: "ddp", devices: 2).launch { fabric in
             if fabric.globalRank == failRank { throw DeliberateFailure() }
+            if failRank == nil { _ = try fabric.allGather(Tensor.ones([3 + fabric.globalRank])) }
             try fabric.barrier()
         }
         exit(0)

@@ -458,20 +458,32 @@ private func checkTwoRankRun(_ folder: String) throws {
         try checkTwoRankRun(folder)
     }
 
-    @Test func aFailingRankIsNamedByTheOther() throws {
-        let folder = try temporaryFolder("fabric-fail")
+    /// Two child ranks started with `extra`; both must exit with status 1. Returns what rank 0 wrote
+    /// to standard error.
+    private func failingRun(_ name: String, extra: [String]) throws -> String {
+        let folder = try temporaryFolder(name)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let port = try findFreePort()
         let errorFile = folder + "/rank0.err"
         _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
         defer { try? handle.close() }
-        let rankZero = try FabricChild.start(folder, port: port, localRank: 0, extra: ["--fail-rank", "1"], standardError: handle)
-        let rankOne = try FabricChild.start(folder, port: port, localRank: 1, extra: ["--fail-rank", "1"], standardError: FileHandle.nullDevice)
+        let rankZero = try FabricChild.start(folder, port: port, localRank: 0, extra: extra, standardError: handle)
+        let rankOne = try FabricChild.start(folder, port: port, localRank: 1, extra: extra, standardError: FileHandle.nullDevice)
         let statuses = FabricChild.finish([rankZero, rankOne])
         #expect(statuses == [1, 1])
-        let message = try String(contentsOfFile: errorFile, encoding: .utf8)
+        return try String(contentsOfFile: errorFile, encoding: .utf8)
+    }
+
+    @Test func aFailingRankIsNamedByTheOther() throws {
+        let message = try failingRun("fabric-fail", extra: ["--fail-rank", "1"])
         #expect(message.contains("rank 1 failed"), "rank 0 said: \(message)")
         #expect(message.contains("deliberate failure for the test"))
+    }
+
+    @Test func gatheringDifferentShapesIsAnErrorNotAnAbort() throws {
+        let message = try failingRun("fabric-uneven", extra: ["--uneven-gather"])
+        #expect(message.contains("allGather: the ranks passed tensors of different shapes or dtypes (rank 0: [3], torch.float32)"),
+                "rank 0 said: \(message)")
     }
 }

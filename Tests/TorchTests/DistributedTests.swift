@@ -81,6 +81,33 @@ struct DistributedTests {
         }
     }
 
+    @Test func differentShapesAcrossRanksAreAnErrorOnEveryRankNotAnAbort() throws {
+        let port = try findFreePort()
+        let results = try runRanks(2) { rank -> [String] in
+            let group = try makeGroup(rank: rank, size: 2, port: port, timeout: .seconds(30))
+            var outcomes: [String] = []
+            // Same shape and dtype: passes, and the collective that follows works.
+            let same = try Tensor.ones([2, 3])
+            try group.requireSameShape(same, for: "allReduce")
+            try group.allReduce(same)
+            outcomes.append("\(try same.toArray(of: Float.self).reduce(0, +))")
+            // Rank 1 passes 4 values, rank 0 3 (Gloo would abort the process); then another dtype.
+            for tensor in [try Tensor.ones([rank == 0 ? 3 : 4]), try Tensor.ones([3], dtype: rank == 0 ? .float32 : .float64)] {
+                do {
+                    try group.requireSameShape(tensor, for: "allGather")
+                    outcomes.append("passed")
+                } catch {
+                    outcomes.append("\(error)")
+                }
+            }
+            return outcomes
+        }
+        #expect(results[0][0] == "12.0" && results[1][0] == "12.0")
+        #expect(results[0][1] == "allGather: the ranks passed tensors of different shapes or dtypes (rank 0: [3], torch.float32); pass the same shape and dtype on every rank (pad variable-size data to a common size first)")
+        #expect(results[1][1].hasPrefix("allGather: the ranks passed tensors of different shapes or dtypes (rank 1: [4], torch.float32)"))
+        #expect(results[0][2].contains("(rank 0: [3], torch.float32)") && results[1][2].contains("(rank 1: [3], torch.float64)"))
+    }
+
     @Test func ddpAveragesGradientsLikeOneProcessWithTheCombinedBatch() throws {
         // One process, the batches of both ranks together (mean loss over 12 samples).
         let reference = try smallNetwork(offset: 0)

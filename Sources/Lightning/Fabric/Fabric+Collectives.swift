@@ -7,6 +7,8 @@ import Torch
 extension Fabric {
     /// Combines `tensor` across the ranks, in place, and returns it ("mean" by default, as
     /// Lightning). A non-contiguous tensor is combined in a contiguous copy, which is returned.
+    /// Every rank passes the same shape and dtype: one small all-reduce checks it first, so a
+    /// mismatch is an error on every rank (Gloo itself aborts the process).
     ///
     /// ```swift
     /// let meanLoss = try fabric.allReduce(loss.detach())   // the same value on every rank
@@ -16,7 +18,10 @@ extension Fabric {
     public func allReduce(_ tensor: Tensor, reduceOp: ReduceOp = .mean) throws -> Tensor {
         guard let group = try processGroup() else { return tensor }
         let data = tensor.isContiguous ? tensor : try tensor.contiguous()
-        try guarding { try group.allReduce(data, op: reduceOp) }
+        try guarding {
+            try group.requireSameShape(data, for: "allReduce")
+            try group.allReduce(data, op: reduceOp)
+        }
         return data
     }
 
@@ -46,7 +51,8 @@ extension Fabric {
     }
 
     /// `tensor` from every rank, stacked along a new first dimension in rank order (shape
-    /// `[worldSize] + tensor.shape`); every rank passes the same shape and dtype. With one
+    /// `[worldSize] + tensor.shape`); every rank passes the same shape and dtype (checked first,
+    /// as for ``allReduce(_:reduceOp:)``). With one
     /// process, `tensor` itself (no new dimension), as Lightning.
     ///
     /// ```swift
@@ -55,7 +61,10 @@ extension Fabric {
     public func allGather(_ tensor: Tensor) throws -> Tensor {
         guard let group = try processGroup() else { return tensor }
         let data = tensor.isContiguous ? tensor : try tensor.contiguous()
-        let parts = try guarding { try group.allGather(data) }
+        let parts = try guarding {
+            try group.requireSameShape(data, for: "allGather")
+            return try group.allGather(data)
+        }
         return try Tensor.stack(parts, dim: 0)
     }
 
@@ -73,12 +82,16 @@ extension Fabric {
     }
 
     /// Rank `src`'s `tensor` on every rank, copied into `tensor` in place (every rank passes a
-    /// tensor of the same shape and dtype) and returned.
+    /// tensor of the same shape and dtype, checked first as for ``allReduce(_:reduceOp:)``) and
+    /// returned.
     @discardableResult
     public func broadcast(_ tensor: Tensor, src: Int = 0) throws -> Tensor {
         guard let group = try processGroup() else { return tensor }
         let data = tensor.isContiguous ? tensor : try tensor.contiguous()
-        try guarding { try group.broadcast(data, from: src) }
+        try guarding {
+            try group.requireSameShape(data, for: "broadcast")
+            try group.broadcast(data, from: src)
+        }
         return data
     }
 

@@ -22,7 +22,9 @@ extension Trainer {
         armRequeueSignal()
         device = selection.device(localRank: localRank)
         // `syncDist` values reduce through the process group (set once, not per `log` call).
-        let sync: ((Tensor, ReduceOp) throws -> Tensor)? = runtime == nil ? nil : { [unowned self] in try self.allReduce($0, op: $1) }
+        let sync: ((Tensor, ReduceOp) throws -> Tensor)? = runtime == nil ? nil : { [unowned self] in
+            try self.reduce($0, op: $1, checkingShape: false)
+        }
         metrics.training.sync = sync
         metrics.evaluation.sync = sync
     }
@@ -96,20 +98,34 @@ extension Trainer {
     }
 
     /// Combines `tensor` across the ranks into a new tensor (Lightning's `strategy.reduce`; mean by
-    /// default).
+    /// default). Every rank passes the same shape and dtype (checked first: a mismatch is an error
+    /// on every rank, where Gloo would abort the process).
     public func allReduce(_ tensor: Tensor, op: ReduceOp = .mean) throws -> Tensor {
+        try reduce(tensor, op: op, checkingShape: true)
+    }
+
+    /// ``allReduce(_:op:)``; `checkingShape: false` for the Trainer's own reductions, whose shapes
+    /// agree by construction (a logged scalar).
+    func reduce(_ tensor: Tensor, op: ReduceOp, checkingShape: Bool) throws -> Tensor {
         guard let runtime else { return tensor }
         var reduced = try tensor.detach().clone().contiguous()
         if op == .mean && !reduced.isFloatingPoint { reduced = try reduced.to(dtype: .float32) }
         let result = reduced
-        try runtime.guarding { try runtime.processGroup.allReduce(result, op: op) }
+        try runtime.guarding {
+            if checkingShape { try runtime.processGroup.requireSameShape(result, for: "allReduce") }
+            try runtime.processGroup.allReduce(result, op: op)
+        }
         return result
     }
 
     /// `tensor` from every rank, stacked along a new first dimension (Lightning's `all_gather`).
+    /// Every rank passes the same shape and dtype (checked first, as ``allReduce(_:op:)``).
     public func allGather(_ tensor: Tensor) throws -> Tensor {
         guard let runtime else { return try tensor.unsqueeze(dim: 0) }
-        return try runtime.guarding { try Tensor.stack(try runtime.processGroup.allGather(tensor.detach())) }
+        return try runtime.guarding {
+            try runtime.processGroup.requireSameShape(tensor, for: "allGather")
+            return try Tensor.stack(try runtime.processGroup.allGather(tensor.detach()))
+        }
     }
 
     /// One decision from every rank's: true when all ranks (or, with `all: false`, any rank) decided
