@@ -81,7 +81,7 @@ struct DistributedTests {
         }
     }
 
-    @Test func differentShapesAcrossRanksAreAnErrorOnEveryRankNotAnAbort() throws {
+    @Test func extremesAgreementAndShapeChecksAcrossRanks() throws {
         let port = try findFreePort()
         let results = try runRanks(2) { rank -> [String] in
             let group = try makeGroup(rank: rank, size: 2, port: port, timeout: .seconds(30))
@@ -91,6 +91,8 @@ struct DistributedTests {
             try group.requireSameShape(same, for: "allReduce")
             try group.allReduce(same)
             outcomes.append("\(try same.toArray(of: Float.self).reduce(0, +))")
+            #expect(try group.extremes([Int64(rank), Int64(10 - rank), -7]) == [0...1, 9...10, -7 ... -7])
+            #expect(try group.allRanksAgree(on: "same") && !(try group.allRanksAgree(on: "rank \(rank)")))
             // Rank 1 passes 4 values, rank 0 3 (Gloo would abort the process); then another dtype.
             for tensor in [try Tensor.ones([rank == 0 ? 3 : 4]), try Tensor.ones([3], dtype: rank == 0 ? .float32 : .float64)] {
                 do {

@@ -188,21 +188,14 @@ extension Trainer {
     /// Under DDP, before an epoch's values are reduced across the ranks: every rank must reduce the
     /// same names in the same order, or the collectives pair up different metrics (silently wrong
     /// values, Lightning issue #21409) or wait for one that never comes. One small all-reduce
-    /// compares a hash of the names; a difference is an error naming this rank's names.
+    /// compares the names; a difference is an error naming this rank's names.
     func checkRanksReduceTheSameNames(_ results: ResultCollection) throws {
         guard let runtime, worldSize > 1 else { return }
         let names = results.entries.filter {
             $0.onEpoch && ($0.metric != nil || ($0.syncDist && $0.accumulated != nil && $0.computed == nil))
         }.map(\.name)
-        // FNV-1a over the names, kept to 62 bits so that its negation fits.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in names.joined(separator: "\u{0}").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let local = Int64(bitPattern: hash & 0x3fff_ffff_ffff_ffff)
-        // max(h) == -max(-h) exactly when every rank has the same hash.
-        let votes = try Tensor([local, -local])
-        try runtime.guarding { try runtime.processGroup.allReduce(votes, op: .max) }
-        let agreed = try votes.toArray(of: Int64.self)
-        guard agreed[0] == -agreed[1] else {
+        let agreed = try runtime.guarding { try runtime.processGroup.allRanksAgree(on: names.joined(separator: "\u{0}")) }
+        guard agreed else {
             throw LightningError.distributed(
                 "The ranks logged different values to reduce across processes at this epoch's end (`syncDist: true` or Metric objects): rank \(globalRank) reduces \(names). Log the same names in the same order on every rank, or log the rank-specific ones without syncDist.")
         }

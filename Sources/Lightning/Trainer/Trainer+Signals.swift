@@ -150,13 +150,12 @@ extension Trainer {
     func agreedSignals(with extra: [Bool] = [], count: Int = 1) throws -> (signals: ReceivedSignals, extra: [Bool], count: Int) {
         let local = localSignals()
         guard let runtime, worldSize > 1 else { return (local, extra, count) }
-        // One max-reduction: flags as 0/1 (max = any), the count negated (max = -min).
+        // One collective: flags as 0/1 (their maximum: any rank), then the count (its minimum).
         let flags = [local.terminated, local.interrupted, local.requeue] + extra
-        let votes = try Tensor(flags.map { Int64($0 ? 1 : 0) } + [Int64(-count)])
-        try runtime.guarding { try runtime.processGroup.allReduce(votes, op: .max) }
-        let agreed = try votes.toArray(of: Int64.self)
-        return (ReceivedSignals(terminated: agreed[0] > 0, interrupted: agreed[1] > 0, requeue: agreed[2] > 0),
-                agreed[3..<(3 + extra.count)].map { $0 > 0 }, Int(-agreed[agreed.count - 1]))
+        let ranges = try runtime.guarding { try runtime.processGroup.extremes(flags.map { $0 ? 1 : 0 } + [Int64(count)]) }
+        let any = ranges.dropLast().map { $0.upperBound > 0 }
+        return (ReceivedSignals(terminated: any[0], interrupted: any[1], requeue: any[2]),
+                Array(any[3...]), Int(ranges[ranges.count - 1].lowerBound))
     }
 
     /// Acts on signals between training steps: SLURM's requeue signal saves an HPC checkpoint and
@@ -267,12 +266,12 @@ extension Trainer {
     func batchCountRanges(_ counts: [Int]) throws -> [ClosedRange<Int>]? {
         guard let runtime, worldSize > 1 else { return counts.map { $0...$0 } }
         let known = counts.allSatisfy { $0 < Int.max / 2 }
-        // One max-reduction: "unknown" as 0/1 (max = any), each count and its negation (max of -c is -min).
-        let values = try Tensor([Int64(known ? 0 : 1)] + counts.flatMap { known ? [Int64($0), Int64(-$0)] : [0, 0] })
-        try runtime.guarding { try runtime.processGroup.allReduce(values, op: .max) }
-        let agreed = try values.toArray(of: Int64.self)
-        guard agreed[0] == 0 else { return nil }
-        return stride(from: 1, to: agreed.count, by: 2).map { Int(-agreed[$0 + 1])...Int(agreed[$0]) }
+        // "Unknown" as 0/1 (its maximum says whether any rank does not know), then the counts.
+        let ranges = try runtime.guarding {
+            try runtime.processGroup.extremes([known ? 0 : 1] + counts.map { known ? Int64($0) : 0 })
+        }
+        guard ranges[0].upperBound == 0 else { return nil }
+        return ranges.dropFirst().map { Int($0.lowerBound)...Int($0.upperBound) }
     }
 
     /// Between evaluation and prediction batches: SIGTERM or Ctrl-C stops the run. With one

@@ -125,24 +125,37 @@ public final class ProcessGroup {
         return outputs
     }
 
+    /// The smallest and largest of each value across the ranks, in one max-all-reduce of the values
+    /// and their negations. Values must lie within ±(2⁶³ − 1).
+    ///
+    /// ```swift
+    /// let batches = try group.extremes([Int64(myBatchCount)])[0]   // batches.lowerBound … upperBound
+    /// ```
+    public func extremes(_ values: [Int64]) throws(TorchError) -> [ClosedRange<Int64>] {
+        guard !values.isEmpty else { return [] }
+        let votes = try Tensor(values + values.map { 0 - $0 })
+        try allReduce(votes, op: .max)
+        let agreed = try votes.toArray(of: Int64.self)
+        return (0..<values.count).map { -agreed[values.count + $0]...agreed[$0] }
+    }
+
+    /// Whether every rank passed the same `text` (one all-reduce of a 62-bit FNV-1a hash of it).
+    public func allRanksAgree(on text: String) throws(TorchError) -> Bool {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let range = try extremes([Int64(bitPattern: hash & 0x3fff_ffff_ffff_ffff)])[0]
+        return range.lowerBound == range.upperBound
+    }
+
     /// Checks that every rank passes a tensor of the same shape and dtype to the collective named
-    /// `collective` (one all-reduce of 8 integers). Gloo itself aborts the process on a mismatch
-    /// (an uncaught `gloo::EnforceNotMet` in its worker thread); this makes it an error on every rank.
+    /// `collective` (one small all-reduce). Gloo itself aborts the process on a mismatch (an
+    /// uncaught `gloo::EnforceNotMet` in its worker thread); this makes it an error on every rank.
     ///
     /// ```swift
     /// try group.requireSameShape(predictions, for: "allGather")   // then group.allGather(predictions)
     /// ```
     public func requireSameShape(_ tensor: Tensor, for collective: String) throws(TorchError) {
-        // FNV-1a over the sizes, kept to 62 bits so that its negation fits.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for size in tensor.shape { hash = (hash ^ UInt64(bitPattern: Int64(size))) &* 0x100_0000_01b3 }
-        let signature: [Int64] = [Int64(tensor.dtype.rawValue), Int64(tensor.rank), Int64(tensor.numel),
-                                  Int64(bitPattern: hash & 0x3fff_ffff_ffff_ffff)]
-        // max(x) == -max(-x) exactly when every rank has the same x.
-        let votes = try Tensor(signature + signature.map { -$0 })
-        try allReduce(votes, op: .max)
-        let agreed = try votes.toArray(of: Int64.self)
-        guard (0..<4).allSatisfy({ agreed[$0] == -agreed[$0 + 4] }) else {
+        guard try allRanksAgree(on: "\(tensor.dtype) \(tensor.shape)") else {
             throw TorchError("\(collective): the ranks passed tensors of different shapes or dtypes (rank \(rank): \(tensor.shape), \(tensor.dtype)); pass the same shape and dtype on every rank (pad variable-size data to a common size first)")
         }
     }
