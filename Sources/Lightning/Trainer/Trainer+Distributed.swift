@@ -137,9 +137,8 @@ extension Trainer {
     /// Several decisions agreed in one collective (see ``reduceBooleanDecision(_:all:)``).
     func reduceBooleanDecisions(_ decisions: [Bool], all: Bool) throws -> [Bool] {
         guard let runtime else { return decisions }
-        let votes = try Tensor(decisions.map { Int64($0 ? 1 : 0) })
-        try runtime.guarding { try runtime.processGroup.allReduce(votes, op: .sum) }
-        return try votes.toArray(of: Int64.self).map { all ? Int($0) == runtime.worldSize : $0 > 0 }
+        let ranges = try runtime.guarding { try runtime.processGroup.extremes(decisions.map { $0 ? 1 : 0 }) }
+        return ranges.map { all ? $0.lowerBound == 1 : $0.upperBound == 1 }
     }
 }
 
