@@ -21,6 +21,12 @@ grep -q "consumer: sum=12.0 grad=\[2.0, 2.0, 2.0\]" /tmp/swiftlightning-consumer
     || { echo "the consumer package printed the wrong result"; exit 1; }
 echo "consumer package: ok"
 
-# One closing line for CI: Swift Testing's count (the consumer check above counts as one more).
+echo "== documentation (DocC): every link in the catalogs and the public symbols' comments resolves"
+Scripts/docs.sh | tee /tmp/swiftlightning-docs.txt
+grep -q "Torch: .* (0 broken links)" /tmp/swiftlightning-docs.txt && grep -q "Lightning: .* (0 broken links)" /tmp/swiftlightning-docs.txt \
+    || { echo "DocC found broken links: run Scripts/docs.sh and fix the ones it names"; exit 1; }
+
+# One closing line for CI: Swift Testing's count (the consumer and documentation checks above
+# count as one more each).
 passed="$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} in .* passed.*/\1/p' "$log" | tail -1)"
-echo "tests: $(( ${passed:-0} + 1 )) passed, 0 failed"
+echo "tests: $(( ${passed:-0} + 2 )) passed, 0 failed"

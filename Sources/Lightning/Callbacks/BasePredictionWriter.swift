@@ -17,8 +17,8 @@ protocol PredictionWriting {
 }
 
 /// Writes the outputs of `Trainer.predict` somewhere (files, a database) as they are made or once
-/// at the end (Lightning's `BasePredictionWriter`). Subclass it and override ``writeOnBatchEnd``,
-/// ``writeOnEpochEnd`` or both.
+/// at the end (Lightning's `BasePredictionWriter`). Subclass it and override `writeOnBatchEnd`,
+/// `writeOnEpochEnd` or both.
 ///
 /// `Prediction` is the module's `PredictOutput`; a writer for another type fails with a clear
 /// error on the first batch. Each batch comes with the dataset indices of its samples (for a
@@ -38,9 +38,9 @@ protocol PredictionWriting {
 open class BasePredictionWriter<Prediction>: Callback, PredictionWriting {
     /// When to write (Lightning's `write_interval`).
     public enum WriteInterval: String, Sendable {
-        /// After each batch: ``writeOnBatchEnd``.
+        /// After each batch: `writeOnBatchEnd`.
         case batch
-        /// Once, after the last batch: ``writeOnEpochEnd``.
+        /// Once, after the last batch: `writeOnEpochEnd`.
         case epoch
         /// Both.
         case batchAndEpoch = "batch_and_epoch"

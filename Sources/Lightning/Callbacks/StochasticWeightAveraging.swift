@@ -3,7 +3,7 @@ import Torch
 /// Averages the weights of the last epochs of training (Lightning's `StochasticWeightAveraging`,
 /// after Izmailov et al., "Averaging Weights Leads to Wider Optima and Better Generalization").
 ///
-/// From `swaEpochStart` on, the learning rate is annealed to `swaLRs` by ``SWALR`` and the weights
+/// From `swaEpochStart` on, the learning rate is annealed to `swaLRs` by `SWALR` and the weights
 /// are added to a running average at the start of every epoch. When training ends the model takes
 /// the averaged weights; a model with batch normalization gets one more epoch, forward passes only,
 /// to recompute the running statistics for them.

@@ -3,7 +3,7 @@ import Torch
 /// The research code: a model with its training, validation, test and predict steps and its
 /// optimizer, as Lightning's `LightningModule`.
 ///
-/// A LightningModule is a ``Module`` (layers are stored properties, as usual) that adopts this
+/// A LightningModule is a `Module` (layers are stored properties, as usual) that adopts this
 /// protocol. Only `trainingStep` is required; every other hook has a default that does what
 /// Lightning's does, so you write only the hooks you need. The batch type is an associated type:
 /// handing the Trainer a data module whose batches are of another type is a compile error.

@@ -22,7 +22,7 @@ public struct LRSchedulerConfiguration {
     public var interval: SchedulerInterval
     /// Step every `frequency` intervals.
     public var frequency: Int
-    /// The logged metric passed to a plateau scheduler; required for ``ReduceLROnPlateau``.
+    /// The logged metric passed to a plateau scheduler; required for `ReduceLROnPlateau`.
     public var monitor: String?
     /// With a missing monitor: throw (true) or warn and skip the step (false).
     public var strict: Bool
@@ -69,7 +69,7 @@ public struct OptimizerConfiguration {
     }
 }
 
-/// A value `configureOptimizers()` may return: an ``Optimizer`` or an ``OptimizerConfiguration``.
+/// A value `configureOptimizers()` may return: an `Optimizer` or an ``OptimizerConfiguration``.
 public protocol OptimizerConfigurationConvertible {
     var optimizerConfiguration: OptimizerConfiguration { get }
 }

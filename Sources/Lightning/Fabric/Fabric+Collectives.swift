@@ -52,7 +52,7 @@ extension Fabric {
 
     /// `tensor` from every rank, stacked along a new first dimension in rank order (shape
     /// `[worldSize] + tensor.shape`); every rank passes the same shape and dtype (checked first,
-    /// as for ``allReduce(_:reduceOp:)``). With one
+    /// as for `allReduce(_:reduceOp:)`). With one
     /// process, `tensor` itself (no new dimension), as Lightning.
     ///
     /// ```swift
@@ -82,7 +82,7 @@ extension Fabric {
     }
 
     /// Rank `src`'s `tensor` on every rank, copied into `tensor` in place (every rank passes a
-    /// tensor of the same shape and dtype, checked first as for ``allReduce(_:reduceOp:)``) and
+    /// tensor of the same shape and dtype, checked first as for `allReduce(_:reduceOp:)`) and
     /// returned.
     @discardableResult
     public func broadcast(_ tensor: Tensor, src: Int = 0) throws -> Tensor {

@@ -5,7 +5,7 @@ import Torch
 /// processes, checkpoints, logging — for a training loop you write yourself ("bring your own loop").
 ///
 /// Convert a plain loop in four steps: make a `Fabric`, ``launch()`` it, pass the model and
-/// optimizer through ``setup(_:_:)``, and replace `loss.backward()` with ``backward(_:)``.
+/// optimizer through ``setup(_:_:)``, and replace `loss.backward()` with `backward(_:)`.
 ///
 /// ```swift
 /// let fabric = try Fabric(accelerator: "auto", devices: 2, precision: "bf16-mixed")
@@ -31,11 +31,11 @@ public final class Fabric {
     public let devices: Devices
     public let numNodes: Int
     public let precision: PrecisionSetting
-    /// The loggers ``log(_:_:step:)`` and ``logDict(_:step:)`` write to.
+    /// The loggers `log(_:_:step:)` and `logDict(_:step:)` write to.
     public var loggers: [any Logger]
     /// The first logger, if any (Lightning's `fabric.logger`).
     public var logger: (any Logger)? { loggers.first }
-    /// The objects ``call(_:_:)`` reaches (any class; see ``FabricCallback``).
+    /// The objects `call(_:_:)` reaches (any class; see ``FabricCallback``).
     public var callbacks: [AnyObject]
     /// The device of this process: the CPU, or the GPU of its local rank.
     public let device: Device
@@ -65,8 +65,8 @@ public final class Fabric {
     ///   - devices: Processes per node: `.auto` is 1 on the CPU and every GPU on CUDA.
     ///   - numNodes: Machines taking part.
     ///   - precision: "32-true", "64-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true".
-    ///   - loggers: Where ``log(_:_:step:)`` writes.
-    ///   - callbacks: Objects ``call(_:_:)`` calls.
+    ///   - loggers: Where `log(_:_:step:)` writes.
+    ///   - callbacks: Objects `call(_:_:)` calls.
     ///   - timeout: How long collectives wait for the other ranks (Lightning's 30 minutes).
     public init(accelerator: String = "auto", strategy: String = "auto", devices: Devices = .auto, numNodes: Int = 1,
                 precision: PrecisionSetting = "32-true", loggers: [any Logger] = [], callbacks: [AnyObject] = [],

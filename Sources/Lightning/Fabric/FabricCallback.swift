@@ -1,4 +1,4 @@
-/// A callback reached by name through ``Fabric/call(_:_:)``, the direct translation of Lightning's
+/// A callback reached by name through `Fabric.call(_:_:)`, the direct translation of Lightning's
 /// `fabric.call("on_train_epoch_end", loss=loss)`.
 ///
 /// Swift cannot look a method up by name at run time, so such a callback receives the hook's name

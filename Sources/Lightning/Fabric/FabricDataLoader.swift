@@ -1,7 +1,7 @@
 import Foundation
 import Torch
 
-/// A batch source set up by ``Fabric/setupDataloaders(_:useDistributedSampler:moveToDevice:)``
+/// A batch source set up by `Fabric.setupDataloaders(_:useDistributedSampler:moveToDevice:)`
 /// (Lightning's `_FabricDataLoader`): each pass over it is a new epoch (so a shuffling or
 /// distributed sampler reshuffles, as Lightning's `set_epoch`), and its batches arrive on the
 /// Fabric's device.

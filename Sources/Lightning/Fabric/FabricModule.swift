@@ -4,7 +4,7 @@ import Torch
 /// under the precision's autocast and, in a multi-process run, readies DDP so the next backward
 /// averages the gradients across the ranks.
 ///
-/// Call it like the module (`model(x)` for a ``UnaryLayer``) or run any computation on the module
+/// Call it like the module (`model(x)` for a `UnaryLayer`) or run any computation on the module
 /// through ``forward(_:)``. Reach the module itself through ``module`` (for its parameters, or to
 /// call methods outside the synchronised forward).
 ///

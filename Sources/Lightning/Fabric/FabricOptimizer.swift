@@ -30,7 +30,7 @@ public final class FabricOptimizer {
         }
     }
 
-    /// Runs `closure` (which computes the loss and calls ``Fabric/backward(_:)``) with gradients
+    /// Runs `closure` (which computes the loss and calls `Fabric.backward(_:)`) with gradients
     /// enabled, then steps as ``step()``; returns the closure's result.
     @discardableResult
     public func step<Loss>(closure: () throws -> Loss) throws -> Loss {

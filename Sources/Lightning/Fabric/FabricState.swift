@@ -1,6 +1,6 @@
 import Torch
 
-/// One entry of the state ``Fabric/save(_:state:)`` writes and ``Fabric/load(_:state:strict:)``
+/// One entry of the state `Fabric.save(_:state:)` writes and `Fabric.load(_:state:strict:)`
 /// restores: a module (saved as its state dict, restored in place), an optimizer (its state dict,
 /// restored in place), or a plain value (a number, string, tensor, list or dictionary).
 ///

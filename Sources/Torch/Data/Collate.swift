@@ -6,7 +6,7 @@
 /// Built in: `Tensor` (stacked along a new first dimension), numbers and `Bool` (a 1-D tensor of
 /// their dtype: `Int` → int64, `Double` → float64, `Float` → float32), `String` (an array), and
 /// arrays and dictionaries of collatable values (collated position by position, key by key).
-/// A user type adopts it to collate itself; the ``Swift/Array/collate(_:)`` helper stacks one field:
+/// A user type adopts it to collate itself; the `Array.collate(_:)` helper stacks one field:
 ///
 /// ```swift
 /// struct Example: Collatable {

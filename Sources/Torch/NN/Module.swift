@@ -19,7 +19,7 @@ import Foundation
 /// print(model.stateDict().keys)  // ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
 /// ```
 open class Module {
-    /// True in training mode (dropout active, batch norm updating its statistics); see ``train(_:)``.
+    /// True in training mode (dropout active, batch norm updating its statistics); see `train(_:recurse:)`.
     public private(set) var training = true
 
     /// Creates a module. Subclasses call `super.init()`; their own `init()` (throwing or not) needs

@@ -228,7 +228,7 @@ public final class GradScaler {
 
     // MARK: - State
 
-    /// The current scale (`initScale` before the first ``scale(_:)``; 1 when disabled).
+    /// The current scale (`initScale` before the first `scale(_:)`; 1 when disabled).
     public func getScale() throws(TorchError) -> Double {
         guard isEnabled else { return 1 }
         return try scaleTensor?.item(Double.self) ?? initScale

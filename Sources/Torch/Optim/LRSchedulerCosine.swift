@@ -85,7 +85,7 @@ public final class CosineAnnealingWarmRestarts: LRScheduler {
         baseLRs.map { etaMin + ($0 - etaMin) * (1 + cos(.pi * tCur / Double(tI))) / 2 }
     }
 
-    /// Advances one epoch (PyTorch's `step()`; this scheduler does not count ``stepCount``).
+    /// Advances one epoch (PyTorch's `step()`; this scheduler does not count `stepCount`).
     public override func step() throws(TorchError) {
         try step(epoch: nil)
     }

@@ -33,7 +33,7 @@ public struct BertPreTokenizer: Sendable, Equatable {
     }
 
     /// Punctuation as BERT sees it: every ASCII symbol that is not a letter, digit or space
-    /// (`$`, `+`, `^`, `` ` `` included), and every Unicode punctuation character (categories P*), by
+    /// (`$`, `+`, `^` and the backtick included), and every Unicode punctuation character (categories P*), by
     /// the `tokenizers` library's Unicode tables.
     public static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
         BertUnicodeTables.contains(BertUnicodeTables.punctuation, scalar.value)
