@@ -90,9 +90,21 @@ open class ModelCheckpoint: CheckpointingCallback {
     ///   - dirpath: The checkpoint folder; nil resolves it from the logger or `defaultRootDir`.
     ///   - filename: The name template (no extension); nil is `"{epoch}-{step}"`.
     ///   - monitor: The logged metric that ranks checkpoints; nil keeps the latest.
+    ///   - verbose: Prints a line when a checkpoint is saved or the best changes.
+    ///   - saveLast: Also keep `last.ckpt` (true), or as a link to the newest save (`.link`).
     ///   - saveTopK: How many to keep: k best, -1 all, 0 none.
+    ///   - saveOnException: Also save when training ends with an error (in `onException`).
+    ///   - saveWeightsOnly: Save the module's weights without optimizer, loop or callback states.
     ///   - mode: Whether lower (`.min`) or higher (`.max`) values of `monitor` are better.
-    ///   - everyNTrainSteps, everyNEpochs, trainTimeInterval: The save trigger (at most one).
+    ///   - autoInsertMetricName: `{epoch}` in `filename` becomes `epoch=3` (false: `3`).
+    ///   - everyNTrainSteps: Save every this many optimizer steps.
+    ///   - trainTimeInterval: Save every this many seconds of training.
+    ///   - everyNEpochs: Save every this many epochs (the default trigger: 1).
+    ///   - saveOnTrainEpochEnd: Save at the training epoch's end instead of after validation (nil:
+    ///     when the run validates no data).
+    ///   - enableVersionCounter: Add `-v1`, `-v2` to a name already used instead of overwriting.
+    ///
+    ///   At most one of `everyNTrainSteps`, `trainTimeInterval` and `everyNEpochs` is set.
     /// - Throws: `LightningError.configuration` for settings that cannot work together.
     public init(dirpath: String? = nil, filename: String? = nil, monitor: String? = nil, verbose: Bool = false,
                 saveLast: SaveLast = false, saveTopK: Int = 1, saveOnException: Bool = false,

@@ -42,8 +42,14 @@ open class BatchSizeFinder: Callback {
     private let setBatchSize: (Int) -> Void
 
     /// - Parameters:
-    ///   - batchSize: The property holding the batch size, and `root`, the object that has it (the
-    ///     data module or the module whose loader hook reads it).
+    ///   - mode: `.power` doubles the size until a trial fails; `.binsearch` then bisects.
+    ///   - stepsPerTrial: Batches each trial runs (training steps in `fit`).
+    ///   - initVal: The first size tried.
+    ///   - maxTrials: At most this many trials.
+    ///   - margin: `.binsearch` keeps the size found this fraction lower (0 ≤ margin < 1).
+    ///   - maxVal: No size above this is tried.
+    ///   - batchSize: The property holding the batch size.
+    ///   - root: The object that has it (the data module or the module whose loader hook reads it).
     public init<Root: AnyObject>(mode: Mode = .power, stepsPerTrial: Int = 3, initVal: Int = 2, maxTrials: Int = 25,
                                  margin: Double = 0.05, maxVal: Int = 8192,
                                  batchSize: ReferenceWritableKeyPath<Root, Int>, of root: Root) {
