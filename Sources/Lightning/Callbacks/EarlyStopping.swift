@@ -75,12 +75,15 @@ open class EarlyStopping: MonitoringCallback {
     ///   - minDelta: The change a value must beat to count as an improvement; a negative value lets a
     ///     small worsening count as one (as in Lightning).
     ///   - patience: Checks without improvement before stopping.
+    ///   - verbose: Print each improvement and the stop (rank 0).
+    ///   - mode: Whether lower (`.min`) or higher (`.max`) values are better.
     ///   - strict: Throw when the metric is missing (otherwise the check is skipped).
     ///   - checkFinite: Stop when the metric becomes NaN or infinite.
     ///   - stoppingThreshold: Stop as soon as the metric is better than this.
     ///   - divergenceThreshold: Stop as soon as the metric is worse than this.
     ///   - checkOnTrainEpochEnd: Check at the end of the training epoch (true) or after validation
     ///     (false); nil decides from the Trainer's validation settings.
+    ///   - logRankZeroOnly: Under DDP, only rank 0 prints the `verbose` messages.
     public init(monitor: String, minDelta: Double = 0, patience: Int = 3, verbose: Bool = false, mode: MonitorMode = .min,
                 strict: Bool = true, checkFinite: Bool = true, stoppingThreshold: Double? = nil,
                 divergenceThreshold: Double? = nil, checkOnTrainEpochEnd: Bool? = nil, logRankZeroOnly: Bool = false) {

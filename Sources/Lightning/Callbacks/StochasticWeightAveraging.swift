@@ -57,6 +57,7 @@ open class StochasticWeightAveraging: Callback {
     ///   - swaLRs: The SWA learning rate of every parameter group (one value for all, or one each).
     ///   - swaEpochStart: The 1-based epoch to start at, or a fraction of `maxEpochs` (default 0.8).
     ///   - annealingEpochs: Epochs to anneal from the current rate to the SWA rate.
+    ///   - annealingStrategy: The annealing curve: `.cos` or `.linear`.
     ///   - averagingFunction: The averaging rule; nil averages equally.
     ///   - device: Where to keep the averaged weights (default the CPU; nil: the model's device).
     public init(swaLRs: [Double], swaEpochStart: EpochStart = 0.8, annealingEpochs: Int = 10,

@@ -29,6 +29,8 @@ open class ThroughputMonitor: Callback {
     ///   - batchSize: The number of samples in a batch.
     ///   - length: The number of items (for example tokens) in a batch, for `items_per_sec`.
     ///   - flopsPerBatch: The FLOPs of one batch on one device, for `flops_per_sec`.
+    ///   - windowSize: The batches the rates are averaged over (at least 2).
+    ///   - separator: Between the parts of the logged names (`train/device/samples_per_sec`).
     public init<Batch>(batchSize: @escaping (Batch) throws -> Int, length: ((Batch) throws -> Int)? = nil,
                        flopsPerBatch: ((any LightningModule) -> Double?)? = nil, windowSize: Int = 100, separator: String = "/") throws {
         guard windowSize > 1 else { throw LightningError.configuration("ThroughputMonitor needs windowSize > 1, got \(windowSize)") }

@@ -11,8 +11,11 @@ extension Fabric {
     /// try fabric.save("checkpoints/last.pt", state: ["model": .model(model), "optimizer": .optimizer(optimizer), "step": .value(.int(step))])
     /// ```
     ///
-    /// - Parameter filter: For some keys of `state`, which entries of that state dict (or
-    ///   dictionary) to keep (Lightning's `filter`); the others are saved whole.
+    /// - Parameters:
+    ///   - path: The file to write (rank 0 writes it, atomically; every rank waits for it).
+    ///   - state: What to save, by key: modules, optimizers and plain values.
+    ///   - filter: For some keys of `state`, which entries of that state dict (or
+    ///     dictionary) to keep (Lightning's `filter`); the others are saved whole.
     ///
     ///   ```swift
     ///   // Only the trainable adapter weights:

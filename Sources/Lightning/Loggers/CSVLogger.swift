@@ -25,6 +25,7 @@ public final class CSVLogger: Logger {
     ///   - saveDir: The folder that holds the experiment folders.
     ///   - name: The experiment folder (`lightning_logs` by default).
     ///   - version: nil picks the next free `version_<n>`.
+    ///   - flushLogsEveryNSteps: Rows are written to `metrics.csv` every this many steps (and at the end).
     public init(saveDir: String = ".", name: String = "lightning_logs", version: String? = nil, flushLogsEveryNSteps: Int = 100) {
         self.saveDir = saveDir
         self.name = name

@@ -39,6 +39,10 @@ public final class TensorBoardLogger: Logger {
     ///   - saveDir: The folder that holds the experiment folders.
     ///   - name: The experiment folder (`lightning_logs` by default).
     ///   - version: nil picks the next free `version_<n>`; a string is the folder name as given.
+    ///   - defaultHpMetric: Log `hp_metric` = -1 with the hyperparameters, as Lightning.
+    ///   - prefix: Put in front of every logged name.
+    ///   - subDir: A folder under the version folder to write into.
+    ///   - maxQueue: Events queued before they are written.
     public init(saveDir: String = ".", name: String = "lightning_logs", version: String? = nil,
                 defaultHpMetric: Bool = true, prefix: String = "", subDir: String? = nil, maxQueue: Int = 10) {
         self.saveDir = saveDir

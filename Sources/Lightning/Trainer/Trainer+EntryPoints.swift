@@ -10,11 +10,15 @@ extension Trainer {
     /// try trainer.fit(model, trainDataloaders: trainLoader, valDataloaders: [valLoader])
     /// ```
     ///
-    /// - Parameter ckptPath: Resume from this checkpoint: a path, `"last"` (the newest `last*.ckpt` of
-    ///   the checkpoint callbacks or OnExceptionCheckpoint's file; none yet trains from the start, with
-    ///   a warning, as Lightning), `"best"` or `"hpc"` (the newest `hpc_ckpt_N.ckpt` of
-    ///   `defaultRootDir`, which a SLURM job resumes from by itself; see ``SLURMEnvironment``).
-    ///   Resuming mid-epoch continues with exactly the next batch.
+    /// - Parameters:
+    ///   - model: The module to train.
+    ///   - trainDataloaders: The training data; nil asks `model.trainDataloader()`.
+    ///   - valDataloaders: The validation data; nil asks `model.valDataloader()`.
+    ///   - ckptPath: Resume from this checkpoint: a path, `"last"` (the newest `last*.ckpt` of
+    ///     the checkpoint callbacks or OnExceptionCheckpoint's file; none yet trains from the start, with
+    ///     a warning, as Lightning), `"best"` or `"hpc"` (the newest `hpc_ckpt_N.ckpt` of
+    ///     `defaultRootDir`, which a SLURM job resumes from by itself; see ``SLURMEnvironment``).
+    ///     Resuming mid-epoch continues with exactly the next batch.
     public func fit<M: LightningModule>(_ model: M, trainDataloaders: (any BatchLoader<M.Batch>)? = nil,
                                         valDataloaders: [any BatchLoader<M.Batch>]? = nil, ckptPath: String? = nil) throws {
         try fit(model, data: RunData(module: model, train: trainDataloaders, val: valDataloaders), ckptPath: ckptPath)
