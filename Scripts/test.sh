@@ -21,11 +21,11 @@ grep -q "consumer: sum=12.0 grad=\[2.0, 2.0, 2.0\]" /tmp/swiftlightning-consumer
     || { echo "the consumer package printed the wrong result"; exit 1; }
 echo "consumer package: ok"
 
-echo "== documentation (DocC): every link in the catalogs and the public symbols' comments resolves"
+echo "== documentation (DocC): the catalogs and the public symbols' comments build without a warning"
 Scripts/docs.sh | tee /tmp/swiftlightning-docs.txt
 grep -q "docs: skipped" /tmp/swiftlightning-docs.txt \
-    || { grep -q "Torch: .* (0 broken links)" /tmp/swiftlightning-docs.txt && grep -q "Lightning: .* (0 broken links)" /tmp/swiftlightning-docs.txt; } \
-    || { echo "DocC found broken links: run Scripts/docs.sh and fix the ones it names"; exit 1; }
+    || { grep -q "Torch: .* (0 warnings)" /tmp/swiftlightning-docs.txt && grep -q "Lightning: .* (0 warnings)" /tmp/swiftlightning-docs.txt; } \
+    || { echo "DocC warned: run Scripts/docs.sh and fix what it names"; exit 1; }
 
 # One closing line for CI: Swift Testing's count (the consumer and documentation checks above
 # count as one more each).

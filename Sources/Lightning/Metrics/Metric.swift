@@ -100,7 +100,7 @@ open class Metric: Loggable {
         throw LightningError.logging("\(typeName) does not take update(preds:target:)")
     }
 
-    /// The metric from the state (subclasses implement this; callers use ``compute()``).
+    /// The metric from the state (subclasses implement this; callers use `compute()`).
     open func computeValue() throws -> Tensor {
         throw LightningError.logging("\(typeName) does not implement computeValue()")
     }

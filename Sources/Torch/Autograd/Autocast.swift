@@ -10,7 +10,9 @@ import CTorch
 /// - Parameters:
 ///   - device: The device type whose autocast state to set (CPU or CUDA).
 ///   - dtype: The lower precision: bfloat16 (CPU default) or float16 (CUDA default).
+///   - enabled: false runs `body` without autocast (one call site for both).
 ///   - cacheEnabled: Cache casts of weights inside the region, as PyTorch does by default.
+///   - body: The code to run in the region.
 public func autocast<R, E: Error>(device: Device = .cpu, dtype: DType? = nil, enabled: Bool = true,
                                   cacheEnabled: Bool = true, _ body: () throws(E) -> R) throws(E) -> R {
     let type: Int32 = device.isCUDA ? 1 : 0

@@ -88,6 +88,7 @@ public final class DataLoader<Batch> {
     /// A loader over a map-style dataset with a collate function.
     ///
     /// - Parameters:
+    ///   - dataset: the samples, read by index.
     ///   - batchSize: samples per batch.
     ///   - shuffle: a new random order each epoch (a ``RandomSampler`` on `generator`).
     ///   - sampler: the order of the indices (excludes `shuffle`).

@@ -38,7 +38,13 @@ public final class DistributedDataParallel {
     /// Synchronises `module` with rank 0 and prepares gradient synchronisation for its trainable
     /// parameters. Every rank must call it with the same architecture.
     ///
-    /// - Parameter bucketCapMB: The size of the gradient buckets, in MiB (DDP's `bucket_cap_mb`).
+    /// - Parameters:
+    ///   - module: The model; its parameters and buffers start as rank 0's.
+    ///   - processGroup: The ranks that train together.
+    ///   - findUnusedParameters: Allow parameters that a forward pass does not use (they get a
+    ///     zero gradient instead of leaving the all-reduce waiting), at the cost of a graph walk.
+    ///   - broadcastBuffers: Copy rank 0's buffers (batch-norm statistics) to every rank before each forward.
+    ///   - bucketCapMB: The size of the gradient buckets, in MiB (DDP's `bucket_cap_mb`).
     public init(_ module: Module, processGroup: ProcessGroup, findUnusedParameters: Bool = false,
                 broadcastBuffers: Bool = true, bucketCapMB: Int = 25) throws(TorchError) {
         self.module = module

@@ -42,7 +42,7 @@ open class Module {
     @discardableResult
     public func eval() -> Self { train(false) }
 
-    /// Extra text for ``description`` inside the parentheses, such as `in_features=4, out_features=3`.
+    /// Extra text for `description` inside the parentheses, such as `in_features=4, out_features=3`.
     open var extraDescription: String { "" }
 
     /// The type name shown in summaries and descriptions (`Linear`).
@@ -94,7 +94,7 @@ public protocol UnaryLayer: Module {
 }
 
 extension UnaryLayer {
-    /// Calls ``forward(_:)``.
+    /// Calls `forward(_:)`.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         try forward(input)
     }

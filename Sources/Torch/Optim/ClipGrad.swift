@@ -5,6 +5,7 @@
 /// `torch.nn.utils.get_total_norm`.
 ///
 /// - Parameters:
+///   - tensors: The tensors, usually gradients.
 ///   - normType: The order of the norm; `.infinity` for the largest absolute value.
 ///   - errorIfNonfinite: Throw when the norm is NaN or infinite.
 ///   - foreach: Use `_foreach_norm` (the default, nil, on CPU and CUDA alike) or one
@@ -71,6 +72,7 @@ public func clipGradsWithNorm_(
 /// ```
 ///
 /// - Parameters:
+///   - parameters: The parameters whose gradients are clipped (those without one are skipped).
 ///   - maxNorm: The largest total norm allowed.
 ///   - normType: The order of the norm; `.infinity` for the largest absolute value.
 ///   - errorIfNonfinite: Throw when the total norm is NaN or infinite (the gradients are left as

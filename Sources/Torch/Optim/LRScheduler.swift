@@ -48,8 +48,10 @@ open class LRScheduler: LearningRateScheduler {
 
     /// Sets up the schedule and takes the first step.
     ///
-    /// - Parameter lastEpoch: -1 to start; a later epoch only to resume, and then every group must
-    ///   have an `initial_lr` (as after loading the optimizer's state from a checkpoint).
+    /// - Parameters:
+    ///   - optimizer: The optimizer whose rates the schedule sets.
+    ///   - lastEpoch: -1 to start; a later epoch only to resume, and then every group must
+    ///     have an `initial_lr` (as after loading the optimizer's state from a checkpoint).
     public init(optimizer: Optimizer, lastEpoch: Int = -1) throws(TorchError) {
         self.optimizer = optimizer
         if lastEpoch == -1 {
@@ -85,13 +87,13 @@ open class LRScheduler: LearningRateScheduler {
 
     // MARK: - Rates
 
-    /// The rates for ``lastEpoch`` in PyTorch's chainable form (from the current rates). Called by
-    /// ``step()``; to read the current rates use ``getLastLR()``.
+    /// The rates for `lastEpoch` in PyTorch's chainable form (from the current rates). Called by
+    /// `step()`; to read the current rates use `getLastLR()`.
     open func getLR() throws(TorchError) -> [Double] {
         throw TorchError("\(type(of: self)) does not implement getLR()")
     }
 
-    /// The rates for ``lastEpoch`` computed from ``baseLRs`` alone, or nil when the schedule has no
+    /// The rates for `lastEpoch` computed from `baseLRs` alone, or nil when the schedule has no
     /// closed form (PyTorch's `_get_closed_form_lr`). ``SequentialLR`` uses it at its milestones.
     open func closedFormLR() throws(TorchError) -> [Double]? { nil }
 

@@ -37,9 +37,21 @@ public final class OneCycleLR: LRScheduler {
     public private(set) var useBeta1: Bool
 
     /// - Parameters:
+    ///   - optimizer: The optimizer whose rates (and momentum) the cycle sets.
     ///   - maxLR: The peak rate of each group (one value for all groups, or one per group).
     ///   - totalSteps: The number of steps in the cycle; or give `epochs` and `stepsPerEpoch`.
-    ///   - baseMomentum, maxMomentum: One value for all groups, or one per group.
+    ///   - epochs: With `stepsPerEpoch`, the cycle's length as `epochs × stepsPerEpoch`.
+    ///   - stepsPerEpoch: Steps in one epoch (see `epochs`).
+    ///   - pctStart: The fraction of the cycle spent raising the rate.
+    ///   - annealStrategy: The curve between the phases: `.cos` or `.linear`.
+    ///   - cycleMomentum: Cycle the momentum inversely to the rate.
+    ///   - baseMomentum: The lowest momentum (one value for all groups, or one per group).
+    ///   - maxMomentum: The highest momentum (one value for all groups, or one per group).
+    ///   - divFactor: The first rate is `maxLR / divFactor`.
+    ///   - finalDivFactor: The last rate is the first rate `/ finalDivFactor`.
+    ///   - threePhase: A third phase takes the rate down to the last one, and the first two mirror each
+    ///     other (otherwise the second phase goes all the way down).
+    ///   - lastEpoch: The step to resume from (-1: start).
     public init(
         _ optimizer: Optimizer, maxLR: [Double], totalSteps: Int? = nil, epochs: Int? = nil, stepsPerEpoch: Int? = nil,
         pctStart: Double = 0.3, annealStrategy: AnnealStrategy = .cos, cycleMomentum: Bool = true,

@@ -38,7 +38,16 @@ public final class ReduceLROnPlateau: LearningRateScheduler {
     public var numBadEpochs = 0
 
     /// - Parameters:
+    ///   - optimizer: The optimizer whose rates are reduced.
+    ///   - mode: Whether the watched metric should fall (`.min`) or rise (`.max`).
+    ///   - factor: Each reduction multiplies the rates by this.
+    ///   - patience: Epochs without improvement before a reduction.
+    ///   - threshold: How much better a value must be to count as an improvement.
+    ///   - thresholdMode: `threshold` relative to the best value (`.rel`) or absolute (`.abs`).
+    ///   - cooldown: Epochs to wait after a reduction before counting again.
     ///   - minLR: The smallest rate for every group; or give `minLRs`, one per group.
+    ///   - minLRs: The smallest rate of each group.
+    ///   - eps: Reductions smaller than this are skipped.
     public init(
         _ optimizer: Optimizer, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4,
         thresholdMode: ThresholdMode = .rel, cooldown: Int = 0, minLR: Double = 0, minLRs: [Double]? = nil, eps: Double = 1e-8

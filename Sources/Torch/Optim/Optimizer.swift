@@ -285,7 +285,7 @@ open class Optimizer {
         try didLoadState()
     }
 
-    /// Called after ``loadStateDict(_:)`` (PyTorch's `__setstate__`): subclasses fill options that
+    /// Called after `loadStateDict(_:)` (PyTorch's `__setstate__`): subclasses fill options that
     /// older state lacks and turn numeric `step` values into tensors.
     open func didLoadState() throws(TorchError) {
         for group in paramGroups {

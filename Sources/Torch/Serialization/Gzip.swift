@@ -14,7 +14,9 @@ public enum Gzip {
     /// The decompressed contents of gzip data. Concatenated members are joined, as `gunzip` does.
     /// Each member's CRC-32 and length are checked.
     ///
-    /// - Parameter name: what the data is, for error messages (a file path).
+    /// - Parameters:
+    ///   - bytes: the compressed data.
+    ///   - name: what the data is, for error messages (a file path).
     public static func decompress(_ bytes: [UInt8], name: String = "gzip data") throws(TorchError) -> [UInt8] {
         var result: [UInt8] = []
         var reader = ByteReader(bytes, name: name)

@@ -132,10 +132,12 @@ public struct BertTokenizer: Sendable {
     /// and ``padding`` are ignored for these arguments.
     ///
     /// - Parameters:
+    ///   - texts: the texts of the batch.
     ///   - pairs: second texts, one per text, for pair tasks (token type 1).
     ///   - maxLength: truncate every encoding to this many tokens (special tokens included); nil for none.
-    ///   - padding: pad to the longest of the batch (default) or to a fixed length.
+    ///   - strategy: (`padding:`) pad to the longest of the batch (default) or to a fixed length.
     ///   - padToMultipleOf: round the padded length up to a multiple of this.
+    ///   - device: where the batch's tensors go.
     ///
     /// ```swift
     /// let batch = try tokenizer(sentences, maxLength: 256)
