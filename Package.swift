@@ -47,18 +47,20 @@ let package = Package(
             // PyTorch parity fixtures (JSON), read from the source tree by Tests/TorchTests/Support/Fixtures.swift.
             exclude: ["Fixtures"]
         ),
+        // The fixed model and data the multi-process tests share with their child executables.
+        .target(name: "TestModels", dependencies: ["Torch"], path: "Tests/TestModels"),
         .testTarget(
             name: "LightningTests",
-            dependencies: ["Lightning", "Torch"],
+            dependencies: ["Lightning", "Torch", "TestModels"],
             // Lightning 2.6.6 reference fixtures (JSON, text), read from the source tree.
             exclude: ["Fixtures"]
         ),
         .executableTarget(name: "FashionMNISTExample", dependencies: ["Lightning", "Torch"], path: "Examples/FashionMNIST"),
         .executableTarget(name: "IrisExample", dependencies: ["Lightning", "Torch"], path: "Examples/Iris"),
         // The child process of Tests/LightningTests/FailureTests.swift (killed, SIGTERMed, resumed).
-        .executableTarget(name: "LightningFailureChild", dependencies: ["Lightning", "Torch"], path: "Tests/FailureChild"),
+        .executableTarget(name: "LightningFailureChild", dependencies: ["Lightning", "Torch", "TestModels"], path: "Tests/FailureChild"),
         // The child process of Tests/LightningTests/FabricTests.swift (one rank of a two-process Fabric run).
-        .executableTarget(name: "FabricChild", dependencies: ["Lightning", "Torch"], path: "Tests/FabricChild"),
+        .executableTarget(name: "FabricChild", dependencies: ["Lightning", "Torch", "TestModels"], path: "Tests/FabricChild"),
         // The ranks of Tests/LightningTests/DDPTests.swift (DDP over Gloo on loopback).
         .executableTarget(name: "LightningDDPChild", dependencies: ["Lightning", "Torch"], path: "Tests/DDPChild"),
         .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),

@@ -11,28 +11,8 @@
 // Started with LOCAL_RANK set, it joins the run; started without, rank 0 launches rank 1 itself.
 import Foundation
 import Lightning
+import TestModels
 import Torch
-
-/// The same model as FabricTests' `FabricMLP` (fixed weights, no random draws).
-final class ChildMLP: Module, UnaryLayer {
-    @Parameter var w1: Tensor
-    @Parameter var b1: Tensor
-    @Parameter var w2: Tensor
-    @Parameter var b2: Tensor
-
-    init() {
-        func values(_ count: Int, _ offset: Double) -> [Float] { (0..<count).map { Float(sin(Double($0) * 1.3 + offset) * 0.5) } }
-        w1 = try! Tensor(values(32, 0.1)).reshape([8, 4])
-        b1 = try! Tensor(values(8, 0.2))
-        w2 = try! Tensor(values(8, 0.3)).reshape([1, 8])
-        b2 = try! Tensor(values(1, 0.4))
-        super.init()
-    }
-
-    func forward(_ input: Tensor) throws -> Tensor {
-        try input.linear(weight: w1, bias: b1).tanh().linear(weight: w2, bias: b2)
-    }
-}
 
 struct Report: Codable {
     var rank: Int
@@ -79,13 +59,12 @@ do {
     let fabric = try Fabric(accelerator: "cpu", strategy: "ddp", devices: 2)
     try fabric.launch()
     let rank = fabric.globalRank
-    let x = try Tensor((0..<(8 * 4)).map { Float(cos(Double($0) * 0.7)) }).reshape([8, 4])
-    let y = try Tensor((0..<8).map { Float(sin(Double($0) * 0.45)) }).reshape([8, 1])
+    let (x, y) = try regressionData(count: 8)
     let share = 8 / fabric.worldSize
     let xs = try x.narrow(dim: 0, start: rank * share, length: share)
     let ys = try y.narrow(dim: 0, start: rank * share, length: share)
 
-    let net = ChildMLP()
+    let net = FixedMLP()
     let (model, optimizer) = try fabric.setup(net, SGD(net.parameters(), lr: 0.1))
     for _ in 0..<steps {
         try optimizer.zeroGrad()
@@ -103,7 +82,7 @@ do {
 
     let checkpoint = folder + "/checkpoint.pt"
     try fabric.save(checkpoint, state: ["model": .model(model), "optimizer": .optimizer(optimizer), "step": .value(.int(steps))])
-    let fresh = ChildMLP()
+    let fresh = FixedMLP()
     var state: [String: FabricState] = ["model": .module(fresh), "step": 0]
     _ = try fabric.load(checkpoint, state: &state, strict: false)
     let matches = try zip(fresh.parameters(), net.parameters()).allSatisfy { try $0.toArray(of: Float.self) == $1.toArray(of: Float.self) }

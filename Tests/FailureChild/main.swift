@@ -9,32 +9,20 @@
 // with SLURM's variables, it is a SLURM job that requeues itself on SIGUSR1.
 import Foundation
 import Lightning
+import TestModels
 import Torch
 
 final class ChildModule: Module, LightningModule {
     typealias Batch = [Tensor]
-    @Parameter var w1: Tensor
-    @Parameter var b1: Tensor
-    @Parameter var w2: Tensor
-    @Parameter var b2: Tensor
+    let net = FixedMLP()
     var sleepSeconds = 0.0
     /// Sent to this process in validation batch 1; nil: no validation.
     var validationSignal: Int32?
     var validationBatches = 0
 
-    init() {
-        func values(_ count: Int, _ offset: Double) -> [Float] { (0..<count).map { Float(sin(Double($0) * 1.3 + offset) * 0.5) } }
-        w1 = try! Tensor(values(32, 0.1)).reshape([8, 4])
-        b1 = try! Tensor(values(8, 0.2))
-        w2 = try! Tensor(values(8, 0.3)).reshape([1, 8])
-        b2 = try! Tensor(values(1, 0.4))
-        super.init()
-    }
-
     func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
         if sleepSeconds > 0 { Thread.sleep(forTimeInterval: sleepSeconds) }
-        let hidden = try batch[0].linear(weight: w1, bias: b1).tanh()
-        let loss = try hidden.linear(weight: w2, bias: b2).mseLoss(target: batch[1])
+        let loss = try net(batch[0]).mseLoss(target: batch[1])
         try log("train_loss", loss)
         return loss
     }
@@ -53,8 +41,7 @@ final class ChildModule: Module, LightningModule {
 }
 
 func childData(shuffle: Bool = true) throws -> DataLoader<[Tensor]> {
-    let x = try Tensor((0..<(40 * 4)).map { Float(cos(Double($0) * 0.7)) }).reshape([40, 4])
-    let y = try Tensor((0..<40).map { Float(sin(Double($0) * 0.45)) }).reshape([40, 1])
+    let (x, y) = try regressionData(count: 40)
     return try DataLoader(TensorDataset(x, y), batchSize: 8, shuffle: shuffle, generator: Generator(seed: 1234))
 }
 

@@ -1,45 +1,15 @@
 import Foundation
 import Testing
 @testable import Lightning
+import TestModels
 import Torch
 
 // Fabric: a hand-written loop converted to Fabric trains bit for bit as the original; two Gloo
 // processes on loopback train as one process on the combined batch; collectives, checkpoints,
 // logging and callbacks.
 
-/// The same model as Tests/FabricChild's `ChildMLP` (fixed weights, no random draws).
-private final class FabricMLP: Module, UnaryLayer {
-    @Parameter var w1: Tensor
-    @Parameter var b1: Tensor
-    @Parameter var w2: Tensor
-    @Parameter var b2: Tensor
-
-    init() {
-        func values(_ count: Int, _ offset: Double) -> [Float] { (0..<count).map { Float(sin(Double($0) * 1.3 + offset) * 0.5) } }
-        w1 = try! Tensor(values(32, 0.1)).reshape([8, 4])
-        b1 = try! Tensor(values(8, 0.2))
-        w2 = try! Tensor(values(8, 0.3)).reshape([1, 8])
-        b2 = try! Tensor(values(1, 0.4))
-        super.init()
-    }
-
-    func forward(_ input: Tensor) throws -> Tensor {
-        try input.linear(weight: w1, bias: b1).tanh().linear(weight: w2, bias: b2)
-    }
-
-    func weights() throws -> [String: [Float]] {
-        var out: [String: [Float]] = [:]
-        for (name, tensor) in stateDict() { out[name] = try tensor.toArray(of: Float.self) }
-        return out
-    }
-}
-
 /// The combined batch of the child processes (8 rows).
-private func combinedBatch() throws -> (Tensor, Tensor) {
-    let x = try Tensor((0..<(8 * 4)).map { Float(cos(Double($0) * 0.7)) }).reshape([8, 4])
-    let y = try Tensor((0..<8).map { Float(sin(Double($0) * 0.45)) }).reshape([8, 1])
-    return (x, y)
-}
+private func combinedBatch() throws -> (Tensor, Tensor) { try regressionData(count: 8) }
 
 private enum OptimizerKind { case sgd, adam }
 
@@ -52,7 +22,7 @@ private func makeOptimizer(_ kind: OptimizerKind, _ parameters: [Tensor]) throws
 
 /// The plain loop: no Fabric.
 private func rawLoop(_ kind: OptimizerKind, steps: Int) throws -> [String: [Float]] {
-    let model = FabricMLP()
+    let model = FixedMLP()
     let optimizer = try makeOptimizer(kind, model.parameters())
     let (x, y) = try combinedBatch()
     for _ in 0..<steps {
@@ -68,7 +38,7 @@ private func rawLoop(_ kind: OptimizerKind, steps: Int) throws -> [String: [Floa
 private func fabricLoop(_ kind: OptimizerKind, steps: Int) throws -> [String: [Float]] {
     let fabric = try Fabric(accelerator: "cpu")
     try fabric.launch()
-    let net = FabricMLP()
+    let net = FixedMLP()
     let (model, optimizer) = try fabric.setup(net, makeOptimizer(kind, net.parameters()))
     let (x, y) = try fabric.toDevice(try combinedBatch())
     for _ in 0..<steps {
@@ -83,7 +53,7 @@ private func fabricLoop(_ kind: OptimizerKind, steps: Int) throws -> [String: [F
 /// A LightningModule driven by a Fabric loop: it logs and back-propagates by hand.
 private final class FabricLightningModule: Module, LightningModule {
     typealias Batch = [Tensor]
-    let net = FabricMLP()
+    let net = FixedMLP()
     var epochEnds = 0
     var automaticOptimization: Bool { false }
     func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
@@ -98,7 +68,7 @@ private final class FabricLightningModule: Module, LightningModule {
 /// A LightningModule optimizing by hand under Fabric, through `optimizers()` (as under a Trainer).
 private final class FabricManualModule: Module, LightningModule {
     typealias Batch = [Tensor]
-    let net = FabricMLP()
+    let net = FixedMLP()
     var automaticOptimization: Bool { false }
     func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
         let optimizer = optimizers()[0]
@@ -134,7 +104,7 @@ private final class HookRecorder: EpochHooks, FabricCallback {
         let raw = try rawLoop(kind, steps: 20)
         let fabric = try fabricLoop(kind, steps: 20)
         #expect(raw == fabric)
-        #expect(try raw != FabricMLP().weights(), "the loop must change the weights")
+        #expect(try raw != FixedMLP().weights(), "the loop must change the weights")
     }
 
     @Test func singleProcessRanksAndCollectivesReturnTheirInput() throws {
@@ -166,7 +136,7 @@ private final class HookRecorder: EpochHooks, FabricCallback {
         // A multi-process Fabric needs launch() before setup.
         let fabric = try Fabric(accelerator: "cpu", devices: 2)
         #expect(fabric.worldSize == 2 && fabric.strategy == "ddp")
-        #expect(throws: LightningError.self) { try fabric.setupModule(FabricMLP()) }
+        #expect(throws: LightningError.self) { try fabric.setupModule(FixedMLP()) }
     }
 
     @Test func saveAndLoadRoundTripModuleOptimizerAndValues() throws {
@@ -174,7 +144,7 @@ private final class HookRecorder: EpochHooks, FabricCallback {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let fabric = try Fabric(accelerator: "cpu")
         try fabric.launch()
-        let net = FabricMLP()
+        let net = FixedMLP()
         let (model, optimizer) = try fabric.setup(net, Adam(net.parameters(), lr: 0.02))
         let (x, y) = try combinedBatch()
         for _ in 0..<3 {
@@ -189,7 +159,7 @@ private final class HookRecorder: EpochHooks, FabricCallback {
         let raw = try TorchSerialization.load(contentsOf: URL(fileURLWithPath: path))
         #expect(raw.dictValue?.compactMap { $0.key.stringValue } == ["extra", "model", "note", "optimizer", "step"])
 
-        let restored = FabricMLP()
+        let restored = FixedMLP()
         let restoredOptimizer = try Adam(restored.parameters(), lr: 0.5)
         var state: [String: FabricState] = ["model": .module(restored), "optimizer": .optimizer(restoredOptimizer), "step": 0]
         let rest = try fabric.load(path, state: &state)
@@ -214,14 +184,14 @@ private final class HookRecorder: EpochHooks, FabricCallback {
         }
         #expect(try restored.weights() == net.weights())
 
-        #expect(throws: LightningError.self) { try fabric.load(path, state: ["missing": .module(FabricMLP())]) }
-        #expect(try fabric.load(path, state: ["missing": .module(FabricMLP())], strict: false).count == 5)
+        #expect(throws: LightningError.self) { try fabric.load(path, state: ["missing": .module(FixedMLP())]) }
+        #expect(try fabric.load(path, state: ["missing": .module(FixedMLP())], strict: false).count == 5)
         #expect(throws: LightningError.self) { try fabric.load(folder + "/nope.pt") }
     }
 
     @Test func clippingAutocastAndNoBackwardSync() throws {
         let fabric = try Fabric(accelerator: "cpu")
-        let net = FabricMLP()
+        let net = FixedMLP()
         let (model, optimizer) = try fabric.setup(net, SGD(net.parameters(), lr: 0.1))
         let (x, y) = try combinedBatch()
         try fabric.noBackwardSync(model) { try fabric.backward(model(x).mseLoss(target: y)) }
@@ -237,7 +207,7 @@ private final class HookRecorder: EpochHooks, FabricCallback {
         #expect(try fabric.autocast { 5 } == 5)
 
         let bf16 = try Fabric(accelerator: "cpu", precision: "bf16-mixed")
-        let mixed = try bf16.setupModule(FabricMLP())
+        let mixed = try bf16.setupModule(FixedMLP())
         #expect(try mixed(x).dtype == .bfloat16)
         #expect(try bf16.autocast { try x.matmul(x.transpose(dim0: 0, dim1: 1)) }.dtype == .bfloat16)
     }
@@ -267,7 +237,7 @@ private final class HookRecorder: EpochHooks, FabricCallback {
         let folder = try temporaryFolder("fabric-filter")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let fabric = try Fabric(accelerator: "cpu")
-        let net = FabricMLP()
+        let net = FixedMLP()
         let model = try fabric.setupModule(net)
         let path = folder + "/first-layer.pt"
         try fabric.save(path, state: ["model": .model(model), "step": 4], filter: ["model": { name, _ in name.hasSuffix("1") }])
@@ -278,14 +248,14 @@ private final class HookRecorder: EpochHooks, FabricCallback {
         // A file holding one state dict, as `torch.save(model.state_dict(), path)` writes.
         let raw = folder + "/weights.pt"
         try TorchSerialization.save(net.stateDict().pickleValue, to: URL(fileURLWithPath: raw))
-        let copy = try fabric.initModule { FabricMLP() }
+        let copy = try fabric.initModule { FixedMLP() }
         try copy.w1.detach().zero_()
         try fabric.loadRaw(raw, into: copy)
         #expect(try copy.weights() == net.weights())
-        #expect(throws: LightningError.self) { try fabric.loadRaw(path, into: FabricMLP()) }
+        #expect(throws: LightningError.self) { try fabric.loadRaw(path, into: FixedMLP()) }
 
         let double = try Fabric(accelerator: "cpu", precision: "64-true")
-        #expect(try double.initModule { FabricMLP() }.w1.dtype == .float64)
+        #expect(try double.initModule { FixedMLP() }.w1.dtype == .float64)
         #expect(try double.initTensor { try Tensor.ones([2]) }.dtype == .float64)
         #expect(try double.initTensor { try Tensor.arange(end: 3) }.dtype == .int64)
     }
@@ -399,7 +369,7 @@ private enum FabricChild {
 
 /// One process on the combined batch: the weights the two ranks must reach.
 private func combinedBatchReference(steps: Int) throws -> [String: [Float]] {
-    let model = FabricMLP()
+    let model = FixedMLP()
     let optimizer = try SGD(model.parameters(), lr: 0.1)
     let (x, y) = try combinedBatch()
     for _ in 0..<steps {
@@ -434,7 +404,7 @@ private func checkTwoRankRun(_ folder: String) throws {
     #expect(reports[0].sampleIndices == [0, 2, 4, 6])
     #expect(reports[1].sampleIndices == [1, 3, 5, 7])
     // The training changed the weights (the comparison is not vacuous).
-    #expect(reference != (try FabricMLP().weights()))
+    #expect(reference != (try FixedMLP().weights()))
 }
 
 @Suite(.serialized) struct FabricTwoProcessTests {

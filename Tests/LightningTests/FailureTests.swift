@@ -1,5 +1,6 @@
 import Foundation
 import Lightning
+import TestModels
 import Testing
 import Torch
 #if canImport(Glibc)
@@ -13,26 +14,13 @@ import Glibc
 /// A small MLP with fixed weights, Adam + StepLR (per step); optionally throws at a global step.
 private final class ResumeModule: Module, LightningModule {
     typealias Batch = [Tensor]
-    @Parameter var w1: Tensor
-    @Parameter var b1: Tensor
-    @Parameter var w2: Tensor
-    @Parameter var b2: Tensor
+    let net = FixedMLP(hidden: 6)
     var failAtGlobalStep: Int?
     let failure = StepFailure()
 
-    init() {
-        func values(_ count: Int, _ offset: Double) -> [Float] { (0..<count).map { Float(sin(Double($0) * 1.3 + offset) * 0.5) } }
-        w1 = try! Tensor(values(24, 0.1)).reshape([6, 4])
-        b1 = try! Tensor(values(6, 0.2))
-        w2 = try! Tensor(values(6, 0.3)).reshape([1, 6])
-        b2 = try! Tensor(values(1, 0.4))
-        super.init()
-    }
-
     func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
         if let failAtGlobalStep, globalStep == failAtGlobalStep { throw failure }
-        let hidden = try batch[0].linear(weight: w1, bias: b1).tanh()
-        let loss = try hidden.linear(weight: w2, bias: b2).mseLoss(target: batch[1])
+        let loss = try net(batch[0]).mseLoss(target: batch[1])
         try log("train_loss", loss)
         return loss
     }
@@ -42,9 +30,7 @@ private final class ResumeModule: Module, LightningModule {
         return OptimizerConfiguration(optimizer, scheduler: try StepLR(optimizer, stepSize: 4, gamma: 0.5), interval: .step)
     }
 
-    func weights() throws -> [String: [Float]] {
-        Dictionary(uniqueKeysWithValues: try stateDict().map { ($0.key, try $0.value.toArray(of: Float.self)) })
-    }
+    func weights() throws -> [String: [Float]] { try net.weights() }
 }
 
 /// The error a training step throws (compared by identity).
@@ -52,8 +38,7 @@ private final class StepFailure: Error {}
 
 /// 44 samples in shuffled batches of 8: 6 batches per epoch, the last one of 4.
 private func shuffledLoader() throws -> DataLoader<[Tensor]> {
-    let x = try Tensor((0..<(44 * 4)).map { Float(cos(Double($0) * 0.7)) }).reshape([44, 4])
-    let y = try Tensor((0..<44).map { Float(sin(Double($0) * 0.45)) }).reshape([44, 1])
+    let (x, y) = try regressionData(count: 44)
     return try DataLoader(TensorDataset(x, y), batchSize: 8, shuffle: true, generator: Generator(seed: 2024))
 }
 
@@ -104,7 +89,7 @@ private func referenceWeights(maxSteps: Int) throws -> [String: [Float]] {
         #expect(checkpoint.globalStep == 7)
         #expect(checkpoint.epoch == 1)
         let saved = try StateDict(checkpoint["state_dict"]!)
-        #expect(saved.keys.sorted() == ["b1", "b2", "w1", "w2"])
+        #expect(saved.keys.sorted() == ["net.b1", "net.b2", "net.w1", "net.w2"])
 
         // metrics.csv holds every row logged before the failure (steps 0…6 and epoch 0's end).
         let text = try String(contentsOfFile: logger.metricsFile, encoding: .utf8)
