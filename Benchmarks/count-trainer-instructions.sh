@@ -14,9 +14,7 @@ FULL_STEPS="${2:-938}"
 SHORT="${SHORT_STEPS:-50}"
 LONG="${LONG_STEPS:-150}"
 command -v valgrind > /dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 2; }
-Scripts/setup.sh
-CACHE="${SWIFTLIGHTNING_CACHE:-$HOME/.cache/swiftlightning}"
-source "$CACHE/env.sh"
+source Benchmarks/common.sh
 
 swift build -c release --product TrainerBenchmark > /dev/null
 WORK="$(mktemp -d)"

@@ -5,11 +5,7 @@
 # Usage: Benchmarks/run-dataloader.sh [samples] [epochs] [workers,...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-Scripts/setup.sh > /dev/null
-CACHE="${SWIFTLIGHTNING_CACHE:-$HOME/.cache/swiftlightning}"
-source "$CACHE/env.sh"
-PY="${PYTHON_TORCH:-$CACHE/pyenv/bin/python}"
-[[ -x "$PY" ]] || PY="$(Scripts/python-env.sh)"
+source Benchmarks/common.sh
 SAMPLES="${1:-1024}"
 EPOCHS="${2:-3}"
 WORKERS="${3:-0,1,2}"

@@ -6,10 +6,7 @@
 # Usage: Benchmarks/run-ddp.sh [W1 W3 ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CACHE="${SWIFTLIGHTNING_CACHE:-$HOME/.cache/swiftlightning}"
-source "$CACHE/env.sh"
-PY="${PYTHON_TORCH:-$CACHE/pyenv/bin/python}"
-[[ -x "$PY" ]] || PY="$(Scripts/python-env.sh)"
+source Benchmarks/common.sh
 ROUNDS="${ROUNDS:-3}"
 WORKLOADS=("$@")
 [[ ${#WORKLOADS[@]} -gt 0 ]] || WORKLOADS=(W1 W3)

@@ -4,11 +4,7 @@
 # Usage: Benchmarks/run-op-overhead.sh [iterations]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-Scripts/setup.sh
-CACHE="${SWIFTLIGHTNING_CACHE:-$HOME/.cache/swiftlightning}"
-source "$CACHE/env.sh"
-PY="${PYTHON_TORCH:-$CACHE/pyenv/bin/python}"
-[[ -x "$PY" ]] || PY="$(Scripts/python-env.sh)"
+source Benchmarks/common.sh
 ITERATIONS="${1:-20000}"
 
 ROUNDS="${ROUNDS:-3}"

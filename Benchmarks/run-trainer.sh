@@ -7,10 +7,7 @@
 # Usage: Benchmarks/run-trainer.sh [W1 W2 ...]   (default: W1 W2 W3 W4 W5; ROUNDS=n to change rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CACHE="${SWIFTLIGHTNING_CACHE:-$HOME/.cache/swiftlightning}"
-source "$CACHE/env.sh"
-PY="${PYTHON_TORCH:-$CACHE/pyenv/bin/python}"
-[[ -x "$PY" ]] || PY="$(Scripts/python-env.sh)"
+source Benchmarks/common.sh
 ROUNDS="${ROUNDS:-3}"
 WORKLOADS=("$@")
 [[ ${#WORKLOADS[@]} -gt 0 ]] || WORKLOADS=(W1 W2 W3 W4 W5)
