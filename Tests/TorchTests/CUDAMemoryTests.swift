@@ -1,11 +1,14 @@
+import Foundation
 import Testing
 @testable import Torch
 
 /// CUDA's caching-allocator statistics and cache release (`torch.cuda.memory_stats`,
 /// `empty_cache`, `mem_get_info`), read through c10's device-allocator interface.
 @Suite struct CUDAMemoryTests {
-    @Test func statisticsAreNamedAsPyTorchNamesThem() {
-        // torch/cuda/memory.py: 9 metrics × 3 pools × 4 fields, 2 oversize stats × 4, 6 counters.
+    /// The layout CTorch writes (PyTorch's `_cuda_memoryStats`: 9 metrics × 3 pools × 4 fields, 2
+    /// oversize statistics × 4, 6 counters). The names themselves are compared with
+    /// `torch.cuda.memory_stats` on a GPU, below.
+    @Test func statisticsFollowCTorchsLayout() {
         let names = CUDA.memoryStatNames
         #expect(names.count == 122 && Set(names).count == 122)
         #expect(names.prefix(4) == ["allocation.all.current", "allocation.all.peak", "allocation.all.allocated", "allocation.all.freed"])
@@ -35,5 +38,23 @@ import Testing
         #expect(try CUDA.memoryStats()["reserved_bytes.all.current"]! < stats["reserved_bytes.all.current"]!)
         let info = try CUDA.memoryInfo()
         #expect(info.free > 0 && info.total >= info.free)
+
+        // The same names as PyTorch's own torch.cuda.memory_stats on this GPU.
+        let python = ProcessInfo.processInfo.environment["SWIFTLIGHTNING_PYTHON"]
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/swiftlightning/pyenv/bin/python")
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            print("skipped the comparison with PyTorch: no Python at \(python) (set SWIFTLIGHTNING_PYTHON)")
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", "import json, torch; t = torch.zeros(8, device='cuda'); print(json.dumps(sorted(torch.cuda.memory_stats(0))))"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let names = try #require(try JSONSerialization.jsonObject(with: data) as? [String])
+        #expect(names == CUDA.memoryStatNames.sorted())
     }
 }

@@ -16,13 +16,7 @@ extension Fabric {
     /// ```
     @discardableResult
     public func allReduce(_ tensor: Tensor, reduceOp: ReduceOp = .mean) throws -> Tensor {
-        guard let group = try processGroup() else { return tensor }
-        let data = tensor.isContiguous ? tensor : try tensor.contiguous()
-        try guarding {
-            try group.requireSameShape(data, for: "allReduce")
-            try group.allReduce(data, op: reduceOp)
-        }
-        return data
+        try inPlaceCollective("allReduce", tensor) { group, data in try group.allReduce(data, op: reduceOp) }
     }
 
     /// ``allReduce(_:reduceOp:)`` with Lightning's spelling of the operation ("sum", "mean", "avg",
@@ -68,6 +62,20 @@ extension Fabric {
         return try Tensor.stack(parts, dim: 0)
     }
 
+    /// Runs `collective` in place on `tensor` (a contiguous copy when it is not contiguous, which is
+    /// returned) once every rank is known to pass the same shape and dtype; with one process,
+    /// `tensor` unchanged.
+    private func inPlaceCollective(_ name: String, _ tensor: Tensor,
+                                   _ collective: (ProcessGroup, Tensor) throws -> Void) throws -> Tensor {
+        guard let group = try processGroup() else { return tensor }
+        let data = tensor.isContiguous ? tensor : try tensor.contiguous()
+        try guarding {
+            try group.requireSameShape(data, for: name)
+            try collective(group, data)
+        }
+        return data
+    }
+
     /// ``allGather(_:)`` for each tensor of a dictionary.
     public func allGather(_ tensors: [String: Tensor]) throws -> [String: Tensor] {
         var result: [String: Tensor] = [:]
@@ -86,13 +94,7 @@ extension Fabric {
     /// returned.
     @discardableResult
     public func broadcast(_ tensor: Tensor, src: Int = 0) throws -> Tensor {
-        guard let group = try processGroup() else { return tensor }
-        let data = tensor.isContiguous ? tensor : try tensor.contiguous()
-        try guarding {
-            try group.requireSameShape(data, for: "broadcast")
-            try group.broadcast(data, from: src)
-        }
-        return data
+        try inPlaceCollective("broadcast", tensor) { group, data in try group.broadcast(data, from: src) }
     }
 
     /// Rank `src`'s string on every rank.
