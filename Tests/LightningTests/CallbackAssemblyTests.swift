@@ -20,8 +20,8 @@ struct CallbackAssemblyTests {
         case "LambdaCallback": LambdaCallback()
         case "ModelCheckpoint": try ModelCheckpoint()
         case "MyCheckpoint": try MyCheckpoint()
-        case "EarlyStopping": try EarlyStopping(monitor: "val_loss")
-        case "MyEarlyStopping": try MyEarlyStopping(monitor: "val_loss")
+        case "EarlyStopping": EarlyStopping(monitor: "val_loss")
+        case "MyEarlyStopping": MyEarlyStopping(monitor: "val_loss")
         case "Timer": Lightning.Timer(duration: 86_400)
         default: throw LightningError.configuration("unknown callback \(name)")
         }

@@ -418,7 +418,7 @@ struct TuningTests {
 
     @Test func stochasticWeightAveragingSwapsTheScheduler() throws {
         let reference = Self.reference("swa_linear_scheduler")
-        let model = try TuneModule(try Self.linearModule().net, stepScheduler: true)
+        let model = TuneModule(try Self.linearModule().net, stepScheduler: true)
         let swa = try StochasticWeightAveraging(swaLRs: 0.02, swaEpochStart: 0.6, annealingEpochs: 1, annealingStrategy: .linear)
         let trainer = try Self.trainer(maxEpochs: 5, limitValBatches: .count(0), callbacks: [swa])
         try trainer.fit(model)
