@@ -14,21 +14,6 @@ import Lightning
 import TestModels
 import Torch
 
-struct Report: Codable {
-    var rank: Int
-    var worldSize: Int
-    var weights: [String: [Float]]
-    var allReduceMean: [Float]
-    var allReduceSum: Double
-    var allGather: [Float]
-    var allGatherShape: [Int]
-    var broadcastString: String
-    var broadcastCodable: [Int]
-    var loadedMatches: Bool
-    var loadedStep: Int
-    var sampleIndices: [Float]
-}
-
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, let steps = Int(arguments[2]) else {
     FileHandle.standardError.write(Data("usage: FabricChild <folder> <steps>\n".utf8))
@@ -94,7 +79,7 @@ do {
 
     var weights: [String: [Float]] = [:]
     for (name, tensor) in net.stateDict() { weights[name] = try tensor.toArray(of: Float.self) }
-    let report = Report(rank: rank, worldSize: fabric.worldSize, weights: weights,
+    let report = FabricChildReport(rank: rank, worldSize: fabric.worldSize, weights: weights,
                         allReduceMean: try reduced.toArray(of: Float.self), allReduceSum: summed,
                         allGather: try gathered.flatten().toArray(of: Float.self), allGatherShape: gathered.shape,
                         broadcastString: text, broadcastCodable: codable, loadedMatches: matches,

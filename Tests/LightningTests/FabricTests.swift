@@ -311,21 +311,6 @@ private final class HookRecorder: EpochHooks, FabricCallback {
 
 // MARK: Two processes
 
-private struct ChildReport: Decodable {
-    var rank: Int
-    var worldSize: Int
-    var weights: [String: [Float]]
-    var allReduceMean: [Float]
-    var allReduceSum: Double
-    var allGather: [Float]
-    var allGatherShape: [Int]
-    var broadcastString: String
-    var broadcastCodable: [Int]
-    var loadedMatches: Bool
-    var loadedStep: Int
-    var sampleIndices: [Float]
-}
-
 /// Runs Tests/FabricChild (the `FabricChild` product, built beside the test bundle).
 private enum FabricChild {
     static let steps = 20
@@ -362,8 +347,8 @@ private enum FabricChild {
         return processes.map { $0.waitUntilExit(); return $0.terminationStatus }
     }
 
-    static func report(_ folder: String, rank: Int) throws -> ChildReport {
-        try JSONDecoder().decode(ChildReport.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/rank\(rank).json")))
+    static func report(_ folder: String, rank: Int) throws -> FabricChildReport {
+        try JSONDecoder().decode(FabricChildReport.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/rank\(rank).json")))
     }
 }
 
