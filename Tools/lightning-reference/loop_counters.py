@@ -30,10 +30,38 @@ class FakeClock:
 timer_module.time = FakeClock
 
 
+class CountingSamples(torch.utils.data.Dataset):
+    """The training samples, counting the reads: at each training step the count says how far the
+    loop has read (Lightning reads one batch ahead only when the loader's length is unknown)."""
+
+    def __init__(self, samples, module):
+        self.samples, self.module = samples, module
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, i):
+        self.module.samples_read += 1
+        return self.samples[i]
+
+
+class UnsizedSamples(torch.utils.data.IterableDataset):
+    """The same samples as an iterable without a length (the `unsized` cases)."""
+
+    def __init__(self, samples, module):
+        self.samples, self.module = samples, module
+
+    def __iter__(self):
+        for i in range(len(self.samples)):
+            self.module.samples_read += 1
+            yield self.samples[i]
+
+
 class LoopModule(L.LightningModule):
     def __init__(self, n_train=8, n_val=4, batch_size=2, stop_at=None, skip_epoch_at=None, record_numbers=False,
-                 lr=0.1, train_tick=0.0, val_tick=0.0):
+                 lr=0.1, train_tick=0.0, val_tick=0.0, unsized=False):
         super().__init__()
+        self.unsized, self.samples_read = unsized, 0
         self.layer = common.fixed_linear()
         self.n_train, self.n_val, self.bs = n_train, n_val, batch_size
         self.stop_at, self.skip_epoch_at = stop_at, skip_epoch_at
@@ -49,7 +77,8 @@ class LoopModule(L.LightningModule):
     # data
     def train_dataloader(self):
         self.log_["dataloader_calls"].append(f"train_dataloader(epoch={self.trainer.current_epoch})")
-        return common.loader(common.train_set(self.n_train), self.bs)
+        samples = (UnsizedSamples if self.unsized else CountingSamples)(common.train_set(self.n_train), self)
+        return common.loader(samples, self.bs)
 
     def val_dataloader(self):
         self.log_["dataloader_calls"].append(f"val_dataloader(epoch={self.trainer.current_epoch},"
@@ -86,7 +115,8 @@ class LoopModule(L.LightningModule):
         x, y = batch
         self.log_["train_steps"].append({"epoch": self.current_epoch, "batch_idx": batch_idx,
                                          "global_step": self.global_step, "first_x": x[0].tolist(),
-                                         "batch_size": len(x)})
+                                         "batch_size": len(x), "samples_read": self.samples_read,
+                                         "is_last_batch": self.trainer.is_last_batch})
         if self.stop_at is not None and (self.current_epoch, batch_idx) == tuple(self.stop_at):
             self.trainer.should_stop = True
         FakeClock.now += self.train_tick
@@ -196,6 +226,11 @@ CASES = [
      {"train_tick": 1.0}, "time is up in epoch 0 but min_epochs=2 keeps training to the end of epoch 1"),
     ("max_time_with_min_steps", {"max_epochs": 4, "min_steps": 6, "max_time": {"seconds": 1.5}},
      {"train_tick": 1.0}, ""),
+    ("unsized_train_loader", {"max_epochs": 2}, {"unsized": True},
+     "an iterable without a length: Lightning reads one batch ahead to see the last one coming"),
+    ("unsized_limit_3_accumulate_2", {"max_epochs": 2, "limit_train_batches": 3, "accumulate_grad_batches": 2,
+                                      "limit_val_batches": 0}, {"unsized": True}, ""),
+    ("unsized_stop_mid_epoch", {"max_epochs": 3}, {"unsized": True, "stop_at": [0, 1]}, ""),
     ("reload_dataloaders_every_1_check_val_2", {"max_epochs": 4, "reload_dataloaders_every_n_epochs": 1,
                                                 "check_val_every_n_epoch": 2}, {}, ""),
 ]

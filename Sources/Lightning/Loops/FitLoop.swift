@@ -17,8 +17,8 @@ final class FitLoop<M: LightningModule> {
     var totalBatchIndex = 0
     /// Lightning's loop counters, saved in checkpoints.
     var progress = LoopProgress()
-    /// Batches read from the loader but not yet counted as done: the one read ahead (the loop looks
-    /// one ahead to spot the last) and, until it is counted, the one being trained on.
+    /// Batches read from the loader but not yet counted as done: the one being trained on, until it
+    /// is counted, and the one read ahead when the loader's length is unknown (see `TrainingBatches`).
     var prefetchedBatches = 0
     /// The checkpoint file to resume from, if any; read after `configureModel`, as Lightning does.
     let resumePath: String?
@@ -160,11 +160,13 @@ final class FitLoop<M: LightningModule> {
 
     private func estimatedSteppingBatches() throws -> Int {
         if trainLoader == nil { trainLoader = try trainer.loadTrainData(data) }
-        let batches = trainLimit.resolve(trainLoader?.batchCount) ?? Int.max
-        let perEpoch = Int((Double(batches) / Double(trainer.accumulateGradBatches)).rounded(.up))
-        var total = maxEpochs == -1 ? Int.max : perEpoch.multipliedReportingOverflow(by: maxEpochs).partialValue
-        if maxSteps != -1 { total = Swift.min(total, maxSteps) }
-        return total
+        if maxEpochs == -1 { return maxSteps == -1 ? Int.max : maxSteps }
+        // An epoch of unknown length (an iterable loader, no limit): Lightning returns `max_steps`, -1 when unset.
+        guard let batches = trainLimit.resolve(trainLoader?.batchCount) else { return maxSteps }
+        let perEpoch = (batches + trainer.accumulateGradBatches - 1) / trainer.accumulateGradBatches
+        let product = perEpoch.multipliedReportingOverflow(by: Swift.max(maxEpochs, 1))
+        let total = product.overflow ? Int.max : product.partialValue
+        return maxSteps == -1 ? total : Swift.min(total, maxSteps)
     }
 
     // MARK: Sanity check
@@ -243,7 +245,6 @@ final class FitLoop<M: LightningModule> {
             try t.callModule(.onTrainEpochStart) { try module.onTrainEpochStart() }
         }
 
-        let limit = t.numTrainingBatches ?? Int.max
         var batchIndex = resumeBatchIndex
         // A loader that saved its position continues there; others skip the batches already done.
         var skipping = batchIndex
@@ -252,16 +253,15 @@ final class FitLoop<M: LightningModule> {
             skipping = 0
         }
         progress.trainLoaderState = nil
-        var iterator = try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: skipping)
+        var batches = TrainingBatches(try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: skipping),
+                                      length: t.numTrainingBatches, trainer: t)
         resumeBatchIndex = 0
-        var next = batchIndex < limit ? try t.profiled("[_TrainingEpochLoop].train_dataloader_next") { try iterator.next() } : nil
         let epochStart = Date()
-        while let raw = next {
-            next = batchIndex + 1 < limit ? try t.profiled("[_TrainingEpochLoop].train_dataloader_next") { try iterator.next() } : nil
+        while let raw = try batches.next(batchIndex: batchIndex) {
             // Until this batch is counted it is pending too: a checkpoint saved while it runs (an
             // OnExceptionCheckpoint after its training step failed) resumes with this same batch.
-            prefetchedBatches = next == nil ? 1 : 2
-            t.isLastBatch = next == nil
+            prefetchedBatches = batches.readAhead ? 2 : 1
+            t.isLastBatch = batches.isLast
             let batch = try t.prepare(raw, module, data, dataloaderIndex: 0)
 
             try t.callCallbacks(.onTrainBatchStart) { try $0.onTrainBatchStart(t, module, batch: batch, batchIndex: batchIndex) }
@@ -312,7 +312,7 @@ final class FitLoop<M: LightningModule> {
             if maxStepsReached || (t.shouldStop && canStopEarly) { break }
             // Ctrl-C or SIGTERM: stop here, after a whole step (Lightning checks at batch end); on the
             // epoch's last batch the epoch finishes first (checked again at the epoch's end).
-            if !t.isLastBatch && next != nil { try t.act(on: t.stepDecisions?.signals ?? t.agreedSignals().signals) }
+            if !t.isLastBatch { try t.act(on: t.stepDecisions?.signals ?? t.agreedSignals().signals) }
             try t.checkPeers()
         }
         t.stepDecisions = nil

@@ -50,6 +50,8 @@ public final class Trainer {
     public var accumulateGradBatches: Int
     /// The number of optimizer steps of the whole fit, as Lightning's `estimated_stepping_batches`
     /// (for OneCycleLR); available from `configureOptimizers` on (it loads the training data if needed).
+    /// `Int.max` stands for Lightning's `inf` (`maxEpochs: -1` without `maxSteps`); with a training
+    /// loader of unknown length it is `maxSteps`, so -1 when that is unset, as in Lightning.
     public var estimatedSteppingBatches: Int { (try? estimatedSteppingBatchesProvider?()) ?? 0 }
 
     // MARK: Metrics
