@@ -5,6 +5,8 @@
 // steps/s, time from process start to the first training step, peak RSS and the final loss.
 //
 // Usage: TrainerBenchmark W1|W2|W3|W4|W5 trainer|raw [work directory for W4's logs and checkpoints]
+//        TrainerBenchmark W1|…|W5 paired [pairs (11)]: both sides in this process, alternating (for
+//        Benchmarks/run-trainer-paired.sh)
 // BENCH_STEPS=N stops after N training steps (for profiling under callgrind, where a whole epoch is slow);
 // BENCH_LOSSES=path writes the raw loop's loss at every step there.
 import Foundation
@@ -12,13 +14,14 @@ import Lightning
 import Torch
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 3, ["trainer", "raw"].contains(arguments[2]) else {
-    FileHandle.standardError.write(Data("usage: TrainerBenchmark W1|W2|W3|W4|W5 trainer|raw [workdir]\n".utf8))
+guard arguments.count >= 3, ["trainer", "raw", "paired"].contains(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: TrainerBenchmark W1|W2|W3|W4|W5 trainer|raw [workdir] | paired [pairs]\n".utf8))
     exit(2)
 }
 let workload = arguments[1]
 let mode = arguments[2]
-let workDirectory = arguments.count > 3 ? arguments[3] : NSTemporaryDirectory() + "trainer-bench-\(getpid())"
+let pairCount = mode == "paired" ? (arguments.count > 3 ? Int(arguments[3]) ?? 11 : 11) : 0
+let workDirectory = mode != "paired" && arguments.count > 3 ? arguments[3] : NSTemporaryDirectory() + "trainer-bench-\(getpid())"
 
 // MARK: - Clocks and memory (the same method as the Python side)
 
@@ -46,20 +49,28 @@ func peakRSSMiB() -> Double {
     return -1
 }
 
-/// CPU seconds (user and system) this process has used, on all its threads.
-func cpuSeconds() -> Double {
+/// CPU seconds (user and system) this process has used, on all its threads, and its minor page faults.
+func cpuUsage() -> (seconds: Double, pageFaults: Int) {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    let seconds = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    return (seconds, usage.ru_minflt)
 }
 
 nonisolated(unsafe) var firstStepAt: Double?
 nonisolated(unsafe) var lastStepAt: Double?
-nonisolated(unsafe) var firstStepCPU: Double?
-nonisolated(unsafe) var lastStepCPU: Double?
+nonisolated(unsafe) var firstStepCPU: (seconds: Double, pageFaults: Int)?
+nonisolated(unsafe) var lastStepCPU: (seconds: Double, pageFaults: Int)?
+/// The time between consecutive step starts: one whole step each, hooks and data loading included.
+nonisolated(unsafe) var stepDurations: [Double] = []
+/// The time from a step's start to its loss (the forward pass), the same computation on both sides.
+nonisolated(unsafe) var forwardDurations: [Double] = []
+func markForward() { forwardDurations.append(bootSeconds() - lastStepAt!) }
 func markStep() {
-    lastStepAt = bootSeconds()
-    lastStepCPU = cpuSeconds()
+    let now = bootSeconds()
+    if let lastStepAt { stepDurations.append(now - lastStepAt) }
+    lastStepAt = now
+    lastStepCPU = cpuUsage()
     if firstStepAt == nil { (firstStepAt, firstStepCPU) = (lastStepAt, lastStepCPU) }
 }
 
@@ -194,6 +205,7 @@ final class BenchModule: Module, LightningModule {
     func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
         markStep()
         let loss = try model.loss(batch)
+        markForward()
         if logs { try log("train_loss", loss, progressBar: true) }
         lastLoss = loss
         return loss
@@ -224,6 +236,7 @@ func rawFit(_ w: Workload) throws -> (steps: Int, loss: Tensor?) {
             markStep()
             try optimizer.zeroGrad()
             let loss = try w.model.loss(batch)
+            markForward()
             try loss.backward()
             try optimizer.step()
             last = loss
@@ -258,56 +271,89 @@ let stepLimit = ProcessInfo.processInfo.environment["BENCH_STEPS"].flatMap(Int.i
 let lossesPath = ProcessInfo.processInfo.environment["BENCH_LOSSES"]
 setNumThreads(ProcessInfo.processInfo.environment["BENCH_THREADS"].flatMap(Int.init) ?? max(1, 2 / devices))
 let started = processStartSeconds()
-let w = try makeWorkload(workload)
-var steps = 0
-var finalLoss = Double.nan
-let fitStart: Double
-let fitEnd: Double
 
-if mode == "trainer" {
-    let module = BenchModule(w, logs: workload == "W4")
-    let trainer: Trainer
-    if workload == "W4" {
-        try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
-        let progressFile = FileHandle(forWritingAtPath: workDirectory + "/progress.txt") ?? {
-            _ = FileManager.default.createFile(atPath: workDirectory + "/progress.txt", contents: nil)
-            return FileHandle(forWritingAtPath: workDirectory + "/progress.txt")!
-        }()
-        trainer = try Trainer(
-            logger: [CSVLogger(saveDir: workDirectory)],
-            callbacks: [try ModelCheckpoint(dirpath: workDirectory + "/checkpoints", monitor: "val_loss"),
-                        ProgressBar(output: { progressFile.write(Data($0.utf8)) })],
-            maxEpochs: w.epochs, enableModelSummary: false, defaultRootDir: workDirectory)
+/// One timed run of `workload` through the Trainer (`trainer`) or the raw loop (`raw`), on freshly
+/// made data and model (the same seeds every time), as the JSON object the runners read.
+func run(_ mode: String) throws -> [String: Any] {
+    (firstStepAt, lastStepAt, firstStepCPU, lastStepCPU) = (nil, nil, nil, nil)
+    stepDurations = []
+    forwardDurations = []
+    stepDurations.reserveCapacity(10_000)
+    forwardDurations.reserveCapacity(10_000)
+    let w = try makeWorkload(workload)
+    var steps = 0
+    var finalLoss = Double.nan
+    let fitStart: Double
+    let fitEnd: Double
+    if mode == "trainer" {
+        let module = BenchModule(w, logs: workload == "W4")
+        let trainer: Trainer
+        if workload == "W4" {
+            try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+            let progressFile = FileHandle(forWritingAtPath: workDirectory + "/progress.txt") ?? {
+                _ = FileManager.default.createFile(atPath: workDirectory + "/progress.txt", contents: nil)
+                return FileHandle(forWritingAtPath: workDirectory + "/progress.txt")!
+            }()
+            trainer = try Trainer(
+                logger: [CSVLogger(saveDir: workDirectory)],
+                callbacks: [try ModelCheckpoint(dirpath: workDirectory + "/checkpoints", monitor: "val_loss"),
+                            ProgressBar(output: { progressFile.write(Data($0.utf8)) })],
+                maxEpochs: w.epochs, enableModelSummary: false, defaultRootDir: workDirectory)
+        } else {
+            // Lightning's `barebones=True` turns these off itself; the Swift Trainer wants them off explicitly.
+            trainer = try Trainer(accelerator: "cpu", devices: .count(devices), logger: [], maxEpochs: w.epochs, maxSteps: stepLimit, numSanityValSteps: 0,
+                                  enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false, barebones: true)
+        }
+        fitStart = bootSeconds()
+        try trainer.fit(module)
+        fitEnd = bootSeconds()
+        steps = trainer.globalStep
+        finalLoss = try module.lastLoss!.item(Double.self)
+        if trainer.globalRank != 0 { exit(0) }  // one result line per run, from rank 0
     } else {
-        // Lightning's `barebones=True` turns these off itself; the Swift Trainer wants them off explicitly.
-        trainer = try Trainer(accelerator: "cpu", devices: .count(devices), logger: [], maxEpochs: w.epochs, maxSteps: stepLimit, numSanityValSteps: 0,
-                              enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false, barebones: true)
+        fitStart = bootSeconds()
+        let last = try rawFit(w)
+        fitEnd = bootSeconds()
+        steps = last.steps
+        finalLoss = try last.loss!.detach().item(Double.self)
     }
-    fitStart = bootSeconds()
-    try trainer.fit(module)
-    fitEnd = bootSeconds()
-    steps = trainer.globalStep
-    finalLoss = try module.lastLoss!.item(Double.self)
-    if trainer.globalRank != 0 { exit(0) }  // one result line per run, from rank 0
-} else {
-    fitStart = bootSeconds()
-    let last = try rawFit(w)
-    fitEnd = bootSeconds()
-    steps = last.steps
-    finalLoss = try last.loss!.detach().item(Double.self)
+    if workload == "W4" { try? FileManager.default.removeItem(atPath: workDirectory) }
+    let fit = fitEnd - fitStart
+    return [
+        "side": mode == "trainer" ? "swift_trainer" : "swift_raw", "workload": workload, "devices": devices,
+        "fit_s": fit, "steps": steps, "steps_per_s": Double(steps) / fit,
+        "first_step_s": (firstStepAt ?? .nan) - started,
+        // From the first training step's start to the last one's: the loop alone, without set-up and teardown.
+        "loop_s": (lastStepAt ?? .nan) - (firstStepAt ?? .nan),
+        // The median step: the typical step, without the occasional one that another process slowed.
+        "step_median_s": stepDurations.isEmpty ? Double.nan : stepDurations.sorted()[stepDurations.count / 2],
+        "forward_median_s": forwardDurations.isEmpty ? Double.nan : forwardDurations.sorted()[forwardDurations.count / 2],
+        // The CPU time of the same span: unlike wall time, it leaves out the time other processes held
+        // the cores (the spread of a shared machine), though not their effect on the caches.
+        "loop_cpu_s": (lastStepCPU?.seconds ?? .nan) - (firstStepCPU?.seconds ?? .nan),
+        // Minor page faults in the same span: memory the allocator gave back to the system and took again.
+        "loop_page_faults": (lastStepCPU?.pageFaults ?? 0) - (firstStepCPU?.pageFaults ?? 0), "peak_rss_mib": peakRSSMiB(), "final_loss": finalLoss,
+    ]
 }
 
-let fit = fitEnd - fitStart
-let result: [String: Any] = [
-    "side": mode == "trainer" ? "swift_trainer" : "swift_raw", "workload": workload, "devices": devices,
-    "fit_s": fit, "steps": steps, "steps_per_s": Double(steps) / fit,
-    "first_step_s": (firstStepAt ?? .nan) - started,
-    // From the first training step's start to the last one's: the loop alone, without set-up and teardown.
-    "loop_s": (lastStepAt ?? .nan) - (firstStepAt ?? .nan),
-    // The CPU time of the same span: unlike wall time, it leaves out the time other processes held
-    // the cores (the spread of a shared machine), though not their effect on the caches.
-    "loop_cpu_s": (lastStepCPU ?? .nan) - (firstStepCPU ?? .nan), "peak_rss_mib": peakRSSMiB(), "final_loss": finalLoss,
-]
-let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-print(String(decoding: json, as: UTF8.self))
-if workload == "W4" { try? FileManager.default.removeItem(atPath: workDirectory) }
+func printJSON(_ object: [String: Any]) throws {
+    let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
+    fflush(nil)
+}
+
+if mode == "paired" {
+    // Benchmarks/run-trainer-paired.sh: pairs of runs in this one process, the Trainer and the raw
+    // loop back to back, the order swapped every pair (T R, R T, T R, …) so that a machine getting
+    // slower or faster during a pair counts against each side equally often; one line per run, with
+    // its pair number. Pair 0 warms up (allocator, thread pool, page cache) and is to be left out.
+    for pair in 0..<pairCount {
+        for side in pair % 2 == 0 ? ["trainer", "raw"] : ["raw", "trainer"] {
+            var result = try run(side)
+            result["pair"] = pair
+            try printJSON(result)
+        }
+    }
+} else {
+    try printJSON(try run(mode))
+}
