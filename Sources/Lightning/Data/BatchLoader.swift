@@ -9,7 +9,9 @@ import Torch
 public protocol BatchLoader<Batch> {
     associatedtype Batch
 
-    /// The number of batches in one epoch, or nil when unknown (an iterable source).
+    /// The number of batches in one epoch, or nil when unknown (an iterable source). When the
+    /// epoch's length is unknown (nil and no `limitTrainBatches` count), the Trainer reads one batch
+    /// ahead to see the epoch's last batch coming, as Lightning does; otherwise it never reads ahead.
     var batchCount: Int? { get }
     /// The number of samples behind the batches (PyTorch's `len(loader.dataset)`), or nil when
     /// unknown; the batch-size finder stops growing the batch there.
