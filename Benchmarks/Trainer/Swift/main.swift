@@ -233,8 +233,8 @@ func rawFit(_ w: Workload) throws -> (steps: Int, loss: Tensor?) {
         let batches = try w.train.makeIterator()
         defer { batches.close() }
         while steps != stepLimit, let batch = try batches.next() {
+            try optimizer.zeroGrad()  // before the mark, so that the forward interval is the forward alone, as in the Trainer
             markStep()
-            try optimizer.zeroGrad()
             let loss = try w.model.loss(batch)
             markForward()
             try loss.backward()
