@@ -10,8 +10,6 @@ final class EvaluationLoop<M: LightningModule> {
     let stage: Stage
     private var loaders: [any BatchLoader<M.Batch>]?
     private var loadedEpoch = -1
-    /// How many times the hook gave loaders.
-    private var loads = 0
     /// Batches whose step values went to the loggers, across this loop's runs (their row's step).
     var loggedSteps = 0
     /// The batch-size finder's trials (see BatchSizeTrials), while it searches.
@@ -60,7 +58,6 @@ final class EvaluationLoop<M: LightningModule> {
         let n = configuration.reloadDataloadersEveryNEpochs
         let reload = n > 0 && trainer.stage != .sanityChecking && trainer.currentEpoch - loadedEpoch >= n && loadedEpoch >= 0
         if loaders == nil || reload {
-            loads += 1
             loaders = try trainer.callModule(isTest ? .named("test_dataloader") : .named("val_dataloader")) { try isTest ? data.test() : data.val() }
                 .map { try trainer.shard($0, for: .evaluation) }
             loadedEpoch = trainer.currentEpoch
@@ -80,7 +77,6 @@ final class EvaluationLoop<M: LightningModule> {
         let t = trainer
         var loaders = try ensureLoaders()
         guard !loaders.isEmpty else { return [] }
-        let loadsBefore = loads
         // The sanity check runs at most `maxBatches` batches of what the limit allows; a batch-size
         // finder's trial `trials.batches`.
         func plannedCounts() -> [Int] {
@@ -110,12 +106,11 @@ final class EvaluationLoop<M: LightningModule> {
             try t.callModule(.onValidationEpochStart) { try module.onValidationEpochStart() }
         }
 
-        if loads != loadsBefore {
-            // A BatchSizeFinder in the start hooks changed the batch size: go on with the loaders
-            // it asked for (Lightning's `_reset_dataloaders` and `loop.reset()`).
-            loaders = try ensureLoaders()
-            counts = plannedCounts()
-        }
+        // A BatchSizeFinder in the start hooks may have changed the batch size: go on with the
+        // loaders it asked for (Lightning's `_reset_dataloaders` and `loop.reset()`); otherwise
+        // these are the loaders and counts from above.
+        loaders = try ensureLoaders()
+        counts = plannedCounts()
 
         let nextAction = isTest ? "[_EvaluationLoop].test_next" : "[_EvaluationLoop].val_next"
         // Under DDP the ranks agree on signals between batches (paced) when they run the same

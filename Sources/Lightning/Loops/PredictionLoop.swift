@@ -11,8 +11,6 @@ final class PredictionLoop<M: LightningModule> {
     var loaders: [any BatchLoader<M.Batch>]?
     /// The batch-size finder's trials (see BatchSizeTrials), while it searches.
     var trials: EvaluationTrials?
-    /// How many times the hook gave loaders.
-    private var loads = 0
 
     init(trainer: Trainer, module: M, data: RunData<M>, returnPredictions: Bool) {
         self.trainer = trainer
@@ -34,7 +32,6 @@ final class PredictionLoop<M: LightningModule> {
         let limit = t.configuration.fastDevRun > 0 ? .count(t.configuration.fastDevRun) : t.configuration.limitPredictBatches
         t.numPredictBatches = fetched.map { Swift.min(trials?.batches ?? Int.max, limit.resolve($0.batchCount) ?? Int.max) }
         loaders = fetched
-        loads += 1
         return fetched
     }
 
@@ -44,17 +41,16 @@ final class PredictionLoop<M: LightningModule> {
         guard M.PredictOutput.self != NotImplemented.self else {
             throw LightningError.configuration("\(module.typeName) does not implement predictStep(_:batchIndex:); implement it to run Trainer.predict")
         }
-        var loaders = try ensureLoaders()
-        let loadsBefore = loads
+        try ensureLoaders()
         t.stage = .predicting
         try t.callModule(.named("on_predict_model_eval")) { try module.onPredictModelEval() }
         try t.callCallbacks(.predictStep) { try $0.onPredictStart(t, module) }
         try t.callModule(.predictStep) { try module.onPredictStart() }
         try t.callCallbacks(.predictStep) { try $0.onPredictEpochStart(t, module) }
         try t.callModule(.predictStep) { try module.onPredictEpochStart() }
-        // A BatchSizeFinder in the start hooks changed the batch size: go on with the loaders it
-        // asked for (Lightning's `_reset_dataloaders` and `loop.reset()`).
-        if loads != loadsBefore { loaders = try ensureLoaders() }
+        // A BatchSizeFinder in the start hooks may have changed the batch size: go on with the
+        // loaders it asked for (Lightning's `_reset_dataloaders` and `loop.reset()`).
+        let loaders = try ensureLoaders()
         let counts = t.numPredictBatches
         // Batch indices are recorded for prediction writers only (as Lightning); outputs are kept when
         // they are returned or a writer wants them at the epoch's end.
