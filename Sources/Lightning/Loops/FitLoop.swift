@@ -123,11 +123,7 @@ final class FitLoop<M: LightningModule> {
 
         try t.callCallbacks(.named("on_fit_end")) { try $0.onFitEnd(t, module) }
         try t.callModule(.named("on_fit_end")) { try module.onFitEnd() }
-        try data.teardown(.fit)
-        try t.callCallbacks(.named("teardown")) { try $0.teardown(t, module, stage: .fit) }
-        try t.callModule(.named("teardown")) { try module.teardown(stage: .fit) }
-        for logger in t.loggers where t.isGlobalZero { try logger.finalize(status: "success") }
-        t.stage = nil
+        try t.finishRun(module, data: data, stage: .fit)
     }
 
     private func detectAnomalyIfAsked(_ body: () throws -> Void) throws {

@@ -218,11 +218,7 @@ extension Trainer {
         try model.to(device)
         try precisionPlugin.convertModule(model)
         let result = try body()
-        try data.teardown(stage)
-        try callCallbacks(.named("teardown")) { try $0.teardown(self, model, stage: stage) }
-        try callModule(.named("teardown")) { try model.teardown(stage: stage) }
-        for logger in loggers where isGlobalZero { try logger.finalize(status: "success") }
-        self.stage = nil
+        try finishRun(model, data: data, stage: stage)
         return result
     }
 }

@@ -145,6 +145,16 @@ extension Trainer {
     /// marks the trainer `interrupted`, calls `onException` on every callback, finalises the loggers
     /// as "failed" (Lightning's `_interrupt`), then rethrows the original error (Lightning's
     /// `_call_and_handle_interrupt`).
+    /// The end of a successful run: the data module's, callbacks' and module's `teardown`, then the
+    /// loggers finalised as "success" (Lightning's `_teardown` and `logger.finalize("success")`).
+    func finishRun<M: LightningModule>(_ module: M, data: RunData<M>, stage entryStage: Stage) throws {
+        try data.teardown(entryStage)
+        try callCallbacks(.named("teardown")) { try $0.teardown(self, module, stage: entryStage) }
+        try callModule(.named("teardown")) { try module.teardown(stage: entryStage) }
+        for logger in loggers where isGlobalZero { try logger.finalize(status: "success") }
+        stage = nil
+    }
+
     func runEntryPoint<M: LightningModule, R>(_ module: M, data: RunData<M>, stage entryStage: Stage, _ body: () throws -> R) throws -> R {
         profiledModuleName = String(describing: type(of: module))
         profiler?.setup(stage: entryStage.rawValue, logDir: logDir)
@@ -160,12 +170,8 @@ extension Trainer {
             } catch is TunerExit {
                 // The Tuner's search is done: the run ends as a success (Lightning's handling of
                 // `_TunerExitException`).
-                try data.teardown(entryStage)
-                try callCallbacks(.named("teardown")) { try $0.teardown(self, module, stage: entryStage) }
-                try callModule(.named("teardown")) { try module.teardown(stage: entryStage) }
-                for logger in loggers where isGlobalZero { try logger.finalize(status: "success") }
+                try finishRun(module, data: data, stage: entryStage)
                 if isGlobalZero { try profiler?.describe() }
-                stage = nil
                 throw TunerExit()
             } catch let caught {
                 // In a DDP run: an error caused by another rank names that rank; an error of this
