@@ -9,7 +9,13 @@ import Torch
 /// The running fit loop as the tuners see it.
 protocol FitLoopControl: AnyObject {
     /// Runs the training loop alone, without the sanity check (Lightning's `fit_loop.run()`).
-    func runTrainingLoop() throws
+    func runTraining() throws
+    /// Keeps the state a tuner's trial runs start from: the loop's counters, and a checkpoint in
+    /// `defaultRootDir` (`.<prefix>_<uuid>.ckpt`, the same name on every rank).
+    func beginTrialRuns(checkpointPrefix prefix: String) throws -> FitTrialStart
+    /// Back to the state ``beginTrialRuns(checkpointPrefix:)`` kept: counters, loaders asked for
+    /// again, model, optimizers and callbacks from the checkpoint, which is then removed.
+    func endTrialRuns(_ start: FitTrialStart) throws
     /// The loop's counters and stage now.
     func snapshot() -> FitLoopSnapshot
     /// Puts back counters from ``snapshot()`` (before each trial run).
@@ -26,6 +32,12 @@ protocol FitLoopControl: AnyObject {
     func restoreCheckpoint(at path: String) throws
 }
 
+/// Where a tuner's trial runs in `fit` start from.
+struct FitTrialStart {
+    var snapshot: FitLoopSnapshot
+    var checkpoint: String
+}
+
 /// The counters a trial run changes.
 struct FitLoopSnapshot {
     var progress: LoopProgress
@@ -39,8 +51,20 @@ struct FitLoopSnapshot {
 }
 
 extension FitLoop: FitLoopControl {
-    func runTrainingLoop() throws {
-        try runTraining()
+    func beginTrialRuns(checkpointPrefix prefix: String) throws -> FitTrialStart {
+        let path = try trainer.broadcast((trainer.defaultRootDir as NSString)
+            .appendingPathComponent(".\(prefix)_\(UUID().uuidString.lowercased()).ckpt"))
+        try trainer.saveCheckpoint(path)
+        return FitTrialStart(snapshot: snapshot(), checkpoint: path)
+    }
+
+    func endTrialRuns(_ start: FitTrialStart) throws {
+        // Rank 0 wrote the file; it removes it once every rank has read it (the barrier).
+        defer { if trainer.isGlobalZero { try? FileManager.default.removeItem(atPath: start.checkpoint) } }
+        restore(start.snapshot)
+        try reloadData()
+        try restoreCheckpoint(at: start.checkpoint)
+        try trainer.barrier()
     }
 
     func snapshot() -> FitLoopSnapshot {
@@ -108,30 +132,20 @@ extension Trainer {
         return try body()
     }
 
-    /// The start of a tuner's search: the running fit loop and a checkpoint of the state now, in a
-    /// file in `defaultRootDir` (`.<prefix>_<uuid>.ckpt`, the same name on every rank); nil with
-    /// `fastDevRun`, which skips tuning (`searchName` goes into the warning).
-    func beginTuning(_ who: String, searchName: String, checkpointPrefix prefix: String) throws -> (control: any FitLoopControl, path: String)? {
-        if configuration.fastDevRun > 0 {
-            print("warning: Skipping \(searchName) since `fastDevRun` is enabled.")
-            return nil
-        }
-        let control = try requireFitLoop(who)
-        let path = try tuningCheckpointPath(prefix: prefix)
-        try saveCheckpoint(path)
-        return (control, path)
+    /// True, after a warning, when `fastDevRun` is on: the tuners skip their search then
+    /// (`searchName` goes into the warning), as Lightning.
+    func skipsTuning(_ searchName: String) -> Bool {
+        guard configuration.fastDevRun > 0 else { return false }
+        print("warning: Skipping \(searchName) since `fastDevRun` is enabled.")
+        return true
     }
 
-    /// Where a tuner keeps the state before its search: `.<prefix>_<uuid>.ckpt` in
-    /// `defaultRootDir`, the same name on every rank.
-    func tuningCheckpointPath(prefix: String) throws -> String {
-        try broadcast((defaultRootDir as NSString).appendingPathComponent(".\(prefix)_\(UUID().uuidString.lowercased()).ckpt"))
-    }
-
-    /// The CPU (and CUDA) random state now, and a function that puts it back (Lightning's `isolate_rng`).
-    func isolatedRandomState() throws -> () throws -> Void {
+    /// Runs `body` and puts the CPU random state back afterwards, also when it throws (Lightning's
+    /// `isolate_rng`, for the CPU generator).
+    func withIsolatedRandomState<T>(_ body: () throws -> T) throws -> T {
         let cpu = try Generator.default(for: .cpu)
         let state = try cpu.state()
-        return { try cpu.setState(state) }
+        defer { try? cpu.setState(state) }
+        return try body()
     }
 }

@@ -39,7 +39,7 @@ final class FitLoop<M: LightningModule> {
     /// When the ranks agree on signals, Timers and time-based validation under DDP.
     private var stepAgreement = StepAgreement()
     /// The batch-size finder's starting point: the counters and a checkpoint (see BatchSizeTrials).
-    var batchSizeTrialStart: (snapshot: FitLoopSnapshot, checkpoint: String)?
+    var batchSizeTrialStart: FitTrialStart?
 
     // MARK: Limits (the trainer's, as fastDevRun, overfitBatches and callbacks set them)
 
@@ -177,10 +177,7 @@ final class FitLoop<M: LightningModule> {
         t.metrics.reset()
         try t.callCallbacks(.named("on_sanity_check_start")) { try $0.onSanityCheckStart(t, module) }
         // As Lightning's isolate_rng: the sanity check uses up no random numbers.
-        let generator = try Generator.default(for: .cpu)
-        let state = try generator.state()
-        _ = try noGrad { try evaluation.run(maxBatches: steps == -1 ? nil : steps) }
-        try generator.setState(state)
+        _ = try t.withIsolatedRandomState { try noGrad { try evaluation.run(maxBatches: steps == -1 ? nil : steps) } }
         try t.callCallbacks(.named("on_sanity_check_end")) { try $0.onSanityCheckEnd(t, module) }
         t.metrics.reset()
         t.stage = nil

@@ -108,10 +108,7 @@ open class BatchSizeFinder: Callback {
     /// Lightning's `_scale_batch_size`: trials of `stepsPerTrial` batches without callbacks and
     /// loggers, then the state before them.
     private func runSearch(_ trainer: Trainer) throws -> Int? {
-        if trainer.configuration.fastDevRun > 0 {
-            trainer.print("warning: Skipping batch size scaler since `fastDevRun` is enabled.")
-            return nil
-        }
+        if trainer.skipsTuning("batch size scaler") { return nil }
         guard let loop = trainer.activeTrialLoop else {
             throw LightningError.configuration("BatchSizeFinder runs inside `fit`, `validate`, `test` or `predict` (from their start hooks); it found no running loop")
         }

@@ -25,9 +25,7 @@ protocol BatchSizeTrials: AnyObject {
 
 extension FitLoop: BatchSizeTrials {
     func beginTrials(steps: Int) throws {
-        let path = try trainer.tuningCheckpointPath(prefix: "scale_batch_size")
-        try trainer.saveCheckpoint(path)
-        batchSizeTrialStart = (snapshot(), path)
+        batchSizeTrialStart = try beginTrialRuns(checkpointPrefix: "scale_batch_size")
         trainer.loopOverrides.limitTrainBatches = .fraction(1)
         trainer.loopOverrides.limitValBatches = .count(steps)
         trainer.loopOverrides.maxSteps = steps
@@ -36,18 +34,15 @@ extension FitLoop: BatchSizeTrials {
     func runTrial() throws {
         guard let start = batchSizeTrialStart else { return }
         restore(start.snapshot)
-        try runTrainingLoop()
+        try runTraining()
     }
 
     func datasetCount() throws -> Int? { try trainDatasetCount() }
 
     func endTrials() throws {
-        guard let (snapshot, path) = batchSizeTrialStart else { return }
+        guard let start = batchSizeTrialStart else { return }
         batchSizeTrialStart = nil
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        restore(snapshot)
-        try reloadData()
-        try restoreCheckpoint(at: path)
+        try endTrialRuns(start)
     }
 }
 
@@ -56,22 +51,19 @@ struct EvaluationTrials {
     /// Batches per trial (Lightning sets `limit_<stage>_batches` to `steps_per_trial`).
     var batches: Int
     /// The model's weights before the search (trials change none, unless a hook does).
-    var weights: [(String, Tensor)]
+    var weights: StateDict
     /// The loop's step counter for logged rows.
     var loggedSteps: Int
 
     init(batches: Int, module: Module, loggedSteps: Int) throws {
         self.batches = batches
-        weights = try module.stateDict().map { ($0.key, try $0.value.detach().clone()) }
+        weights = try StateDict(module.stateDict().map { ($0.key, try $0.value.detach().clone()) })
         self.loggedSteps = loggedSteps
     }
 
     /// Puts the weights back.
     func restoreWeights(of module: Module) throws {
-        try noGrad {
-            let current = module.stateDict()
-            for (key, saved) in weights { try current[key]?.copy_(src: saved) }
-        }
+        _ = try module.loadStateDict(weights)
     }
 }
 

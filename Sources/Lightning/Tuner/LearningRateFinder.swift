@@ -67,18 +67,16 @@ open class LearningRateFinder: Callback {
 
     /// Runs the search now (Lightning's `LearningRateFinder.lr_find`).
     open func lrFind(_ trainer: Trainer, _ module: any LightningModule) throws {
-        let restoreRandomState = try trainer.isolatedRandomState()
-        optimalLR = try runSearch(trainer, module)
-        try restoreRandomState()
+        optimalLR = try trainer.withIsolatedRandomState { try runSearch(trainer, module) }
         if earlyExit { throw TunerExit() }
     }
 
     /// Lightning's `_lr_find`.
     private func runSearch(_ trainer: Trainer, _ module: any LightningModule) throws -> LRFinder? {
-        guard let (control, path) = try trainer.beginTuning("LearningRateFinder", searchName: "learning rate finder",
-                                                            checkpointPrefix: "lr_find") else { return nil }
+        if trainer.skipsTuning("learning rate finder") { return nil }
+        let control = try trainer.requireFitLoop("LearningRateFinder")
+        let start = try control.beginTrialRuns(checkpointPrefix: "lr_find")
         let startSteps = trainer.globalStep
-        let snapshot = control.snapshot()
         let optimizers = trainer.optimizers
         let schedulers = trainer.lrSchedulerConfigs
         let recorder = LRFinderRecorder(numTraining: numTrainingSteps, earlyStopThreshold: earlyStopThreshold)
@@ -92,21 +90,19 @@ open class LearningRateFinder: Callback {
                 trainer.loopOverrides.maxSteps = numTrainingSteps + trainer.globalStep
                 trainer.loopOverrides.limitValBatches = .count(numTrainingSteps)
                 try exchangeScheduler(trainer)
-                control.restore(snapshot)
-                try control.runTrainingLoop()
+                try control.runTraining()
             }
             if trainer.globalStep != numTrainingSteps + startSteps {
                 trainer.print("LR finder stopped early after \(trainer.globalStep) steps due to diverging loss.")
             }
             finder.lrs = recorder.lrs
             finder.losses = recorder.losses
-            control.restore(snapshot)
             if trainer.worldSize > 1 { finder = try broadcastResults(trainer, finder) }
         } catch {
-            try? finishSearch(trainer, control, path)
+            try? control.endTrialRuns(start)
             throw error
         }
-        try finishSearch(trainer, control, path)
+        try control.endTrialRuns(start)
         if updateAttr, let lr = finder.suggestion() {
             try setAttribute?(module, lr)
             for optimizer in trainer.optimizers {
@@ -115,13 +111,6 @@ open class LearningRateFinder: Callback {
             trainer.print("Learning rate set to \(lr)")
         }
         return finder
-    }
-
-    /// Restores the state saved before the search and removes its checkpoint.
-    private func finishSearch(_ trainer: Trainer, _ control: any FitLoopControl, _ path: String) throws {
-        defer { if trainer.isGlobalZero { try? FileManager.default.removeItem(atPath: path) } }
-        try control.restoreCheckpoint(at: path)
-        try control.reloadData()
     }
 
     /// The single optimizer starts at `minLR` under a step-wise range scheduler (Lightning's
