@@ -149,8 +149,8 @@ struct TuningTests {
         return TuneModule(Sequential(first, try BatchNorm1d(4), ReLU(), last))
     }
 
-    static func trainer(maxEpochs: Int? = nil, limitValBatches: BatchLimit? = nil, callbacks: [any Callback] = []) throws -> Trainer {
-        try Trainer(accelerator: "cpu", logger: [], callbacks: callbacks, maxEpochs: maxEpochs, limitValBatches: limitValBatches,
+    static func trainer(maxEpochs: Int? = nil, maxSteps: Int = -1, limitValBatches: BatchLimit? = nil, callbacks: [any Callback] = []) throws -> Trainer {
+        try Trainer(accelerator: "cpu", logger: [], callbacks: callbacks, maxEpochs: maxEpochs, maxSteps: maxSteps, limitValBatches: limitValBatches,
                     enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false,
                     defaultRootDir: FileManager.default.temporaryDirectory.appendingPathComponent("tuning-\(UUID().uuidString)").path)
     }
@@ -429,6 +429,22 @@ struct TuningTests {
         let state = try #require(swa.stateDict())
         #expect(state["scheduler_state"]?["last_epoch"]?.intValue == scheduler["last_epoch"] as? Int)
         #expect(state["scheduler_state"]?["_anneal_strategy"]?.stringValue == "linear")
+    }
+
+    /// A deliberate difference from Lightning: with `maxSteps` and no epoch limit (`maxEpochs` -1), a
+    /// fit that stops before `swaEpochStart` keeps its trained weights. Lightning copies in its
+    /// average model, which holds the weights from before training.
+    @Test func stochasticWeightAveragingThatNeverStartedLeavesTheWeights() throws {
+        let plain = try Self.linearModule()
+        try Self.trainer(maxSteps: 2, limitValBatches: .count(0)).fit(plain)
+        let model = try Self.linearModule()
+        let initial = try model.weights
+        let swa = try StochasticWeightAveraging(swaLRs: 0.05, swaEpochStart: 3)
+        let trainer = try Self.trainer(maxSteps: 2, limitValBatches: .count(0), callbacks: [swa])
+        try trainer.fit(model)
+        #expect(trainer.maxEpochs == -1 && trainer.globalStep == 2 && swa.numAveraged == nil)
+        #expect(try model.weights == plain.weights, "the trained weights")
+        #expect(try model.weights != initial)
     }
 
     // MARK: Throughput

@@ -160,7 +160,10 @@ open class StochasticWeightAveraging: Callback {
             trainer.loopOverrides.maxEpochs = nil
             for (layer, momentum) in momenta { layer.momentum = momentum }
             momenta = []
-        } else if trainer.currentEpoch - 1 == swaEnd || maxEpochs == -1 {
+        } else if trainer.currentEpoch - 1 == swaEnd || maxEpochs == -1, (numAveraged ?? 0) > 0 {
+            // Unlike Lightning, only an average that has begun is transferred: a run without an
+            // epoch limit that stops before `swaEpochStart` keeps its trained weights (Lightning
+            // copies in the average model, which still holds the weights from before training).
             try transferAverage(to: module)
         }
     }
