@@ -52,12 +52,7 @@ public final class LightningOptimizer {
         try plugin.afterBackward(optimizer)
         try trainer.callCallbacks(.onBeforeOptimizerStep) { try $0.onBeforeOptimizerStep(trainer, module, optimizer: optimizer) }
         try trainer.callModule(.onBeforeOptimizerStep) { try module.onBeforeOptimizerStep(optimizer) }
-        if let scaler = plugin.scaler {
-            try scaler.step(optimizer)
-            try scaler.update()
-        } else {
-            try optimizer.step()
-        }
+        try plugin.step(optimizer)
         trainer.globalStep += 1
     }
 

@@ -22,12 +22,7 @@ public final class FabricOptimizer {
     /// One optimizer step: `scaler.step(optimizer)` and `scaler.update()` with a loss scaler,
     /// `optimizer.step()` otherwise.
     public func step() throws {
-        if let scaler = precision.scaler {
-            _ = try scaler.step(optimizer)
-            try scaler.update()
-        } else {
-            try optimizer.step()
-        }
+        try precision.step(optimizer)
     }
 
     /// Runs `closure` (which computes the loss and calls `Fabric.backward(_:)`) with gradients

@@ -97,6 +97,18 @@ struct PrecisionPlugin {
         let result = try enableGrad { try closure() }
         // A training step that returned no loss ran no backward: nothing to step.
         guard result != nil else { return true }
+        return try step(optimizer)
+    }
+
+    /// Steps `optimizer` on gradients already computed: through the loss scaler (`scaler.step`,
+    /// skipped on inf/NaN gradients, then `scaler.update()`) with one, else `optimizer.step()`.
+    /// Returns false when the scaler skipped the step.
+    @discardableResult
+    func step(_ optimizer: Optimizer) throws -> Bool {
+        guard let scaler else {
+            try optimizer.step()
+            return true
+        }
         let stepped = try scaler.step(optimizer)
         try scaler.update()
         return stepped

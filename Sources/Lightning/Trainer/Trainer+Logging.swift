@@ -40,8 +40,13 @@ extension LightningModule {
                     syncDist: Bool = false, batchSize: Int? = nil) throws {
         guard let context = LightningContext.current else {
             // Set up with Fabric: to the Fabric's loggers (Lightning's `_log_dict_through_fabric`);
-            // without a trainer or Fabric, logging does nothing, as in Lightning.
-            if let fabric, logger { try fabric.log(name, try value.metricValue.doubleValue()) }
+            // without a trainer or Fabric, logging does nothing, as in Lightning. A tensor is read on
+            // the host by rank 0 only (no device sync on the other ranks or without loggers).
+            guard let fabric, logger else { return }
+            switch try value.metricValue {
+            case .tensor(let tensor): try fabric.log(name, tensor)
+            case .number(let number): try fabric.log(name, number)
+            }
             return
         }
         try context.trainer.record(name, try value.metricValue, metric: value.loggedMetric, progressBar: progressBar,
@@ -108,7 +113,7 @@ extension Trainer {
         let synchronise = syncDist && runtime != nil && metric == nil
         var stepValue = value
         if synchronise && onStep, case .tensor(let tensor) = value {
-            stepValue = .tensor(try allReduce(tensor, op: reduce.reduceOp))
+            stepValue = .tensor(try self.reduce(tensor, op: reduce.reduceOp, checkingShape: false))
         }
         try results.log(name, value: value, stepValue: stepValue, metric: metric, onStep: onStep, onEpoch: onEpoch,
                         progressBar: progressBar, logger: logger, reduction: reduce, syncDist: synchronise,
