@@ -351,6 +351,10 @@ struct ClusterEnvironmentTests {
         var interactive = slurm
         interactive["SLURM_JOB_NAME"] = "bash"
         #expect(try detectClusterEnvironment(devicesPerNode: 1, numNodes: 1, environment: interactive).name == "LightningEnvironment")
+        // The job `scontrol requeue` names: the array task when there is one, else the job.
+        #expect(SLURMEnvironment(environment: slurm).requeueJobID == "1234567")
+        #expect(SLURMEnvironment(environment: slurm.merging(["SLURM_ARRAY_JOB_ID": "99", "SLURM_ARRAY_TASK_ID": "3"]) { $1 }).requeueJobID == "99_3")
+        #expect(SLURMEnvironment(environment: slurm.merging(["SLURM_ARRAY_JOB_ID": "99"]) { $1 }).requeueJobID == "1234567")
         #expect(SLURMEnvironment.firstHost("node1,node2") == "node1")
         #expect(SLURMEnvironment.firstHost("a[9]") == "a9")
     }

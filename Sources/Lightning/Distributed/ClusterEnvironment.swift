@@ -139,8 +139,8 @@ public struct SLURMEnvironment: ClusterEnvironment {
                 environment: EnvironmentVariables = ProcessInfo.processInfo.environment) {
         self.autoRequeue = autoRequeue
         self.requeueSignal = requeueSignal
-        if let arrayJob = environment["SLURM_ARRAY_JOB_ID"] {
-            requeueJobID = "\(arrayJob)_\(environment["SLURM_ARRAY_TASK_ID"] ?? "")"
+        if let arrayJob = environment["SLURM_ARRAY_JOB_ID"], let task = environment["SLURM_ARRAY_TASK_ID"] {
+            requeueJobID = "\(arrayJob)_\(task)"
         } else {
             requeueJobID = environment["SLURM_JOB_ID"]
         }
