@@ -61,15 +61,15 @@ open class ThroughputMonitor: Callback {
     }
 
     private func update(_ trainer: Trainer, _ module: any LightningModule, _ stage: RunningStage, batch: Any) throws {
-        guard trainer.isGlobalZero, var throughput = throughputs[stage], let start = starts[stage] else { return }
+        guard trainer.isGlobalZero, throughputs[stage] != nil, let start = starts[stage] else { return }
         if case .cuda(let index) = trainer.device { try CUDA.synchronize(device: index) }
         let elapsed = Self.now - start
         if let length { lengths[stage, default: 0] += try length(batch) }
         samples[stage, default: 0] += try batchSize(batch)
         batches[stage, default: 0] += 1
-        try throughput.update(time: elapsed, batches: batches[stage]!, samples: samples[stage]!,
-                              lengths: length == nil ? nil : lengths[stage], flops: flopsPerBatch?(module))
-        throughputs[stage] = throughput
+        // In place: the windows are not copied on every batch.
+        try throughputs[stage]?.update(time: elapsed, batches: batches[stage]!, samples: samples[stage]!,
+                                       lengths: length == nil ? nil : lengths[stage], flops: flopsPerBatch?(module))
     }
 
     private func compute(_ trainer: Trainer, _ stage: RunningStage, step: Int?, due: Bool) throws {

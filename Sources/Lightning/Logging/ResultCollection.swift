@@ -27,6 +27,14 @@ final class ResultCollection {
         var syncDist = false
         /// The epoch value once computed (a synchronised value is reduced once per epoch).
         var computed: MetricValue?
+
+        /// Whether computing the epoch value runs collectives under DDP: a Metric object (its
+        /// state syncs) or a `syncDist` tensor not yet reduced (see ``epochValue(_:)``).
+        var reducesAcrossRanks: Bool {
+            if metric != nil { return true }
+            guard syncDist, computed == nil, case .tensor = accumulated else { return false }
+            return true
+        }
     }
 
     /// Reduces a tensor across the ranks (set by the Trainer in a DDP run).

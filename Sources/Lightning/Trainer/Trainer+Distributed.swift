@@ -131,14 +131,9 @@ extension Trainer {
     /// One decision from every rank's: true when all ranks (or, with `all: false`, any rank) decided
     /// true (Lightning's `strategy.reduce_boolean_decision`).
     public func reduceBooleanDecision(_ decision: Bool, all: Bool = true) throws -> Bool {
-        try reduceBooleanDecisions([decision], all: all)[0]
-    }
-
-    /// Several decisions agreed in one collective (see ``reduceBooleanDecision(_:all:)``).
-    func reduceBooleanDecisions(_ decisions: [Bool], all: Bool) throws -> [Bool] {
-        guard let runtime else { return decisions }
-        let ranges = try runtime.guarding { try runtime.processGroup.extremes(decisions.map { $0 ? 1 : 0 }) }
-        return ranges.map { all ? $0.lowerBound == 1 : $0.upperBound == 1 }
+        guard let runtime else { return decision }
+        let range = try runtime.guarding { try runtime.processGroup.extremes([decision ? 1 : 0]) }[0]
+        return all ? range.lowerBound == 1 : range.upperBound == 1
     }
 }
 

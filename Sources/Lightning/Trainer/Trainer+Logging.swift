@@ -196,9 +196,7 @@ extension Trainer {
     /// compares the names; a difference is an error naming this rank's names.
     func checkRanksReduceTheSameNames(_ results: ResultCollection) throws {
         guard let runtime, worldSize > 1 else { return }
-        let names = results.entries.filter {
-            $0.onEpoch && ($0.metric != nil || ($0.syncDist && $0.accumulated != nil && $0.computed == nil))
-        }.map(\.name)
+        let names = results.entries.filter { $0.onEpoch && $0.reducesAcrossRanks }.map(\.name)
         let agreed = try runtime.guarding { try runtime.processGroup.allRanksAgree(on: names.joined(separator: "\u{0}")) }
         guard agreed else {
             throw LightningError.distributed(

@@ -161,8 +161,10 @@ extension Trainer {
     /// Acts on signals between training steps: SLURM's requeue signal saves an HPC checkpoint and
     /// requeues the job (see ``SLURMEnvironment``), training goes on; SIGTERM throws
     /// ``SIGTERMException``, Ctrl-C ``KeyboardInterrupt``.
-    func act(on signals: ReceivedSignals) throws {
-        if signals.requeue {
+    /// `requeue: false` leaves SLURM's requeue signal for the training loop (evaluation and
+    /// prediction act on SIGTERM and Ctrl-C only).
+    func act(on signals: ReceivedSignals, requeue: Bool = true) throws {
+        if requeue && signals.requeue {
             signalMark?.requeues = SignalFunnel.mark.requeues
             try saveAndRequeue()
         }
@@ -175,9 +177,7 @@ extension Trainer {
 
     /// This process's SIGTERM or Ctrl-C stops the run (between evaluation batches of one process).
     func checkSignals() throws {
-        var signals = localSignals()
-        signals.requeue = false
-        try act(on: signals)
+        try act(on: localSignals(), requeue: false)
     }
 
     /// Runs `body` with Ctrl-C and SIGTERM caught by the signal funnel, so they stop the run
@@ -280,17 +280,13 @@ extension Trainer {
     func checkEvaluationSignals(_ agreement: inout StepAgreement?) throws {
         if worldSize == 1 { return try checkSignals() }
         guard agreement != nil else { return }
-        var signals = try agreement!.beforeEvaluationBatch(self)
-        signals.requeue = false
-        try act(on: signals)
+        try act(on: try agreement!.beforeEvaluationBatch(self), requeue: false)
     }
 
     /// At the end of a standalone evaluation or prediction under DDP: the signals any rank got,
     /// agreed (the training loop agrees them itself after a validation inside `fit`).
     func actOnSignalsAfterEvaluation() throws {
         guard worldSize > 1, entryPoint != .fit else { return }
-        var signals = try agreedSignals().signals
-        signals.requeue = false
-        try act(on: signals)
+        try act(on: try agreedSignals().signals, requeue: false)
     }
 }
