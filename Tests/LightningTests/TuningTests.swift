@@ -210,7 +210,7 @@ struct TuningTests {
         let trainer = try Trainer(accelerator: "cpu", logger: [], callbacks: [try GradientAccumulationScheduler(scheduling: [1: 2])],
                                   maxEpochs: 1, enableCheckpointing: false, enableProgressBar: false,
                                   enableModelSummary: false, accumulateGradBatches: 2)
-        #expect(throws: LightningError.self) { try trainer.fit(try Self.linearModule()) }
+        #expect { try trainer.fit(try Self.linearModule()) } throws: { "\($0)".contains("You have set `accumulateGradBatches` and are using the `GradientAccumulationScheduler`") }
         #expect(try GradientAccumulationScheduler(scheduling: [4: 2, 8: 4]).accumulateGradBatches(forEpoch: 7) == 2)
     }
 
@@ -373,7 +373,9 @@ struct TuningTests {
         let model = try Self.linearModule()
         let finder = BatchSizeFinder(batchSize: \.batchSize, of: model)
         let trainer = try Self.trainer(maxEpochs: 1, callbacks: [finder])
-        #expect(throws: LightningError.self) { try trainer.fit(model, trainDataloaders: try Self.loader(Self.samples(), batchSize: 4)) }
+        #expect {
+            try trainer.fit(model, trainDataloaders: try Self.loader(Self.samples(), batchSize: 4))
+        } throws: { "\($0)".contains("cannot be used with dataloaders passed directly to `fit`") }
     }
 
     // MARK: Stochastic weight averaging
@@ -388,7 +390,6 @@ struct TuningTests {
         // epoch's gradients); here that epoch only runs forward passes.
         let lightningSteps = reference["optimizer_steps"] as! [[Int]]
         #expect(model.optimizerSteps == Array(lightningSteps.dropLast()))
-        #expect(lightningSteps.last == [5, 7])
         Self.expectRecord(model, reference, checkSteps: false)
         #expect(model.trainSteps == reference["train_steps"] as! Int)
         #expect(trainer.currentEpoch == reference["current_epoch"] as! Int)

@@ -21,7 +21,7 @@ protocol PredictionWriting {
 /// `writeOnEpochEnd` or both.
 ///
 /// `Prediction` is the module's `PredictOutput`; a writer for another type fails with a clear
-/// error on the first batch. Each batch comes with the dataset indices of its samples (for a
+/// error where it first gets predictions (the first batch, or the epoch's end for `.epoch`). Each batch comes with the dataset indices of its samples (for a
 /// `DataLoader` over a map-style dataset), so predictions made on several ranks can be put back
 /// in order.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import Torch
 
-/// Logs the machine's load around every training, validation and test batch (Lightning's
+/// Logs the machine's load around training, validation and test batches, every `logEveryNSteps` (Lightning's
 /// `DeviceStatsMonitor`): on a GPU the CUDA caching allocator's statistics (`torch.cuda.memory_stats`:
 /// `allocated_bytes.all.current`, `reserved_bytes.all.peak`, `num_ooms`, …); on the CPU the memory,
 /// CPU and swap use in percent (`cpu_vm_percent`, `cpu_percent`, `cpu_swap_percent`, as Lightning

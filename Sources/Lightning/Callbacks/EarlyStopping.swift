@@ -75,7 +75,8 @@ open class EarlyStopping: MonitoringCallback {
     ///   - minDelta: The change a value must beat to count as an improvement; a negative value lets a
     ///     small worsening count as one (as in Lightning).
     ///   - patience: Checks without improvement before stopping.
-    ///   - verbose: Print each improvement and the stop (rank 0).
+    ///   - verbose: Print each improvement and the stop (under DDP on every rank, unless
+    ///     `logRankZeroOnly`).
     ///   - mode: Whether lower (`.min`) or higher (`.max`) values are better.
     ///   - strict: Throw when the metric is missing (otherwise the check is skipped).
     ///   - checkFinite: Stop when the metric becomes NaN or infinite.

@@ -101,7 +101,9 @@ open class ModelCheckpoint: CheckpointingCallback {
     ///   - trainTimeInterval: Save every this many seconds of training.
     ///   - everyNEpochs: Save every this many epochs (the default trigger: 1).
     ///   - saveOnTrainEpochEnd: Save at the training epoch's end instead of after validation (nil:
-    ///     when the run validates no data).
+    ///     as Lightning decides: at the epoch's end when validation runs once at each epoch's end or
+    ///     there is no validation data, after validation when it runs inside the epoch, on other
+    ///     epochs or by time).
     ///   - enableVersionCounter: Add `-v1`, `-v2` to a name already used instead of overwriting.
     ///
     ///   At most one of `everyNTrainSteps`, `trainTimeInterval` and `everyNEpochs` is set.

@@ -3,10 +3,10 @@
 ///
 /// ```swift
 /// var throughput = try Throughput(windowSize: 50)
-/// let start = ContinuousClock.now
+/// let start = Date()
 /// for (i, batch) in batches.enumerated() {
 ///     try train(batch)
-///     try throughput.update(time: (ContinuousClock.now - start).seconds, batches: i + 1, samples: (i + 1) * 64)
+///     try throughput.update(time: Date().timeIntervalSince(start), batches: i + 1, samples: (i + 1) * 64)
 /// }
 /// print(throughput.compute())   // ["time": …, "batches": …, "samples": …, "device/samples_per_sec": …]
 /// ```

@@ -34,7 +34,8 @@ open class BatchSizeFinder: Callback {
     public let maxTrials: Int
     public let margin: Double
     public let maxVal: Int
-    /// The size found by the last search (the initial value before one ran).
+    /// The size found by the last search (the initial value before one ran; nil after a search
+    /// that `fastDevRun` skipped).
     public private(set) var optimalBatchSize: Int?
     /// Set by the Tuner: end `fit` once the search is done.
     var earlyExit = false

@@ -12,8 +12,9 @@ import Torch
 /// try trainer.fit(model, datamodule: data)     // with the tuned settings
 /// ```
 ///
-/// Each search runs inside a short `fit` that ends once the search is done; the model, optimizer
-/// and counters are put back as they were, so the next `fit` starts from the same weights.
+/// Each search runs inside a short run (`fit`, or `validate`, `test` or `predict` for
+/// `scaleBatchSize(method:)`) that ends once the search is done; the model, optimizer and counters
+/// are put back as they were, so the next run starts from the same weights.
 public struct Tuner {
     public let trainer: Trainer
 
