@@ -164,7 +164,6 @@ open class BatchSizeFinder: Callback {
         var low = 1
         var high: Int?
         var count = 0
-        var lastSuccessful = size
         while true {
             if size >= maxVal {
                 trainer.print("Reached the maximum batch size limit of \(maxVal). Stopping search.")
@@ -172,12 +171,8 @@ open class BatchSizeFinder: Callback {
             }
             do {
                 try loop.runTrial()
-                lastSuccessful = size
                 count += 1
-                if count >= maxTrials {
-                    size = lastSuccessful
-                    break
-                }
+                if count >= maxTrials { break }
                 low = size
                 let changed: Bool
                 if let high {

@@ -47,7 +47,7 @@ public struct LRFinder: Sendable {
         guard kept.count >= 2 else { return nil }
         let gradients = Self.gradient(kept.map { Float(losses[$0]) }, coordinates: kept.map { Float(lrs[$0]) })
         // `torch.argmin`: the first minimum, and a NaN counts as the minimum.
-        let best = gradients.firstIndex(where: \.isNaN) ?? gradients.indices.min { gradients[$0] < gradients[$1] || (gradients[$0] == gradients[$1] && $0 < $1) }!
+        let best = gradients.firstIndex(where: \.isNaN) ?? gradients.indices.min { gradients[$0] < gradients[$1] }!  // the first of equal minima, as numpy's argmin
         return kept[best]
     }
 
@@ -103,7 +103,6 @@ final class LRRangeScheduler: LRScheduler {
 /// Records the rate before and the smoothed loss after each optimizer step, and stops the run when
 /// the loss diverges (Lightning's `_LRCallback`).
 final class LRFinderRecorder: Callback {
-    let numTraining: Int
     let earlyStopThreshold: Double?
     let beta = 0.98
     private(set) var lrs: [Double] = []
@@ -111,8 +110,7 @@ final class LRFinderRecorder: Callback {
     private var averageLoss = 0.0
     private var bestLoss = 0.0
 
-    init(numTraining: Int, earlyStopThreshold: Double?) {
-        self.numTraining = numTraining
+    init(earlyStopThreshold: Double?) {
         self.earlyStopThreshold = earlyStopThreshold
     }
 

@@ -79,7 +79,7 @@ open class LearningRateFinder: Callback {
         let startSteps = trainer.globalStep
         let optimizers = trainer.optimizers
         let schedulers = trainer.lrSchedulerConfigs
-        let recorder = LRFinderRecorder(numTraining: numTrainingSteps, earlyStopThreshold: earlyStopThreshold)
+        let recorder = LRFinderRecorder(earlyStopThreshold: earlyStopThreshold)
         var finder = LRFinder(mode: mode, minLR: minLR, maxLR: maxLR, numTraining: numTrainingSteps)
         do {
             defer {
