@@ -44,38 +44,28 @@ open class DeviceStatsMonitor: Callback {
         try trainer.logMetricsDirectly(stats.map { (prefix + $0.name, $0.value) }, step: trainer.batchesThatStepped)
     }
 
-    private func trainingDue(_ trainer: Trainer) -> Bool {
-        let every = trainer.configuration.logEveryNSteps
-        return every > 0 && ((trainer.batchesThatStepped + 1) % every == 0 || trainer.shouldStop)
-    }
-
-    private func evaluationDue(_ trainer: Trainer) -> Bool {
-        let every = trainer.configuration.logEveryNSteps
-        return every > 0 && (trainer.evaluationBatchesReady % every == 0 || trainer.shouldStop)
-    }
-
     open func onTrainBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int) throws {
-        try logStats(trainer, "on_train_batch_start", due: trainingDue(trainer))
+        try logStats(trainer, "on_train_batch_start", due: trainer.shouldUpdateLogs)
     }
 
     open func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws {
-        try logStats(trainer, "on_train_batch_end", due: trainingDue(trainer))
+        try logStats(trainer, "on_train_batch_end", due: trainer.shouldUpdateLogs)
     }
 
     open func onValidationBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {
-        try logStats(trainer, "on_validation_batch_start", due: evaluationDue(trainer))
+        try logStats(trainer, "on_validation_batch_start", due: trainer.shouldUpdateLogs)
     }
 
     open func onValidationBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {
-        try logStats(trainer, "on_validation_batch_end", due: evaluationDue(trainer))
+        try logStats(trainer, "on_validation_batch_end", due: trainer.shouldUpdateLogs)
     }
 
     open func onTestBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {
-        try logStats(trainer, "on_test_batch_start", due: evaluationDue(trainer))
+        try logStats(trainer, "on_test_batch_start", due: trainer.shouldUpdateLogs)
     }
 
     open func onTestBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {
-        try logStats(trainer, "on_test_batch_end", due: evaluationDue(trainer))
+        try logStats(trainer, "on_test_batch_end", due: trainer.shouldUpdateLogs)
     }
 }
 

@@ -63,7 +63,7 @@ open class LearningRateMonitor: Callback {
     }
 
     open func onTrainBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int) throws {
-        guard shouldUpdateLogs(trainer), loggingInterval != .epoch else { return }
+        guard trainer.shouldUpdateLogs, loggingInterval != .epoch else { return }
         try log(trainer, interval: loggingInterval == nil ? "step" : "any")
     }
 
@@ -74,12 +74,6 @@ open class LearningRateMonitor: Callback {
 
     /// Lightning's `should_update_logs` at a training batch: every `logEveryNSteps` optimizer steps,
     /// or when training is about to stop.
-    private func shouldUpdateLogs(_ trainer: Trainer) -> Bool {
-        let every = trainer.configuration.logEveryNSteps
-        guard every > 0 else { return false }
-        return (trainer.batchesThatStepped + 1) % every == 0 || trainer.shouldStop
-    }
-
     private func log(_ trainer: Trainer, interval: String) throws {
         let stats = try extractStats(trainer, interval: interval)
         guard !stats.isEmpty, trainer.isGlobalZero else { return }

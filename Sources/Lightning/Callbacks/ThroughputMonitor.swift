@@ -78,12 +78,6 @@ open class ThroughputMonitor: Callback {
         try trainer.logMetricsDirectly(metrics, step: step)
     }
 
-    /// Lightning's `should_update_logs` for an evaluation or prediction batch.
-    private func evaluationDue(_ trainer: Trainer) -> Bool {
-        let every = trainer.configuration.logEveryNSteps
-        return every > 0 && (trainer.evaluationBatchesReady % every == 0 || trainer.shouldStop)
-    }
-
     // MARK: Hooks
 
     open func onTrainStart(_ trainer: Trainer, _ module: any LightningModule) throws { try start(trainer, .training) }
@@ -91,8 +85,7 @@ open class ThroughputMonitor: Callback {
     open func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws {
         try update(trainer, module, .training, batch: batch)
         guard !trainer.batchAccumulates else { return }
-        let every = trainer.configuration.logEveryNSteps
-        try compute(trainer, .training, step: nil, due: every > 0 && ((trainer.batchesThatStepped + 1) % every == 0 || trainer.shouldStop))
+        try compute(trainer, .training, step: nil, due: trainer.shouldUpdateLogs)
     }
 
     open func onValidationStart(_ trainer: Trainer, _ module: any LightningModule) throws {
@@ -103,7 +96,7 @@ open class ThroughputMonitor: Callback {
     open func onValidationBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {
         guard trainer.stage != .sanityChecking else { return }
         try update(trainer, module, .validating, batch: batch)
-        try compute(trainer, .validating, step: trainer.evaluationBatchesReady, due: evaluationDue(trainer))
+        try compute(trainer, .validating, step: trainer.evaluationBatchesReady, due: trainer.shouldUpdateLogs)
     }
 
     /// Moves the training clock past the validation, so training rates leave it out.
@@ -120,13 +113,13 @@ open class ThroughputMonitor: Callback {
 
     open func onTestBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {
         try update(trainer, module, .testing, batch: batch)
-        try compute(trainer, .testing, step: trainer.evaluationBatchesReady, due: evaluationDue(trainer))
+        try compute(trainer, .testing, step: trainer.evaluationBatchesReady, due: trainer.shouldUpdateLogs)
     }
 
     open func onPredictStart(_ trainer: Trainer, _ module: any LightningModule) throws { try start(trainer, .predicting) }
 
     open func onPredictBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {
         try update(trainer, module, .predicting, batch: batch)
-        try compute(trainer, .predicting, step: trainer.evaluationBatchesReady, due: evaluationDue(trainer))
+        try compute(trainer, .predicting, step: trainer.evaluationBatchesReady, due: trainer.shouldUpdateLogs)
     }
 }

@@ -204,6 +204,16 @@ extension Trainer {
         }
     }
 
+    /// Whether a callback that logs by itself logs now (Lightning's `logger_connector.should_update_logs`):
+    /// every `logEveryNSteps` of the running loop's counter (the optimizer step being taken in
+    /// training, the batches read in evaluation and prediction), and when the run is stopping.
+    var shouldUpdateLogs: Bool {
+        let every = configuration.logEveryNSteps
+        guard every > 0 else { return false }
+        let counter = stage == .training ? batchesThatStepped + 1 : evaluationBatchesReady
+        return counter % every == 0 || shouldStop
+    }
+
     /// Sends metrics straight to the loggers (Lightning's `logger_connector.log_metrics`): without a
     /// step they go at the optimizer steps taken so far, with the current epoch added.
     func logMetricsDirectly(_ metrics: [(name: String, value: Double)], step: Int? = nil) throws {
