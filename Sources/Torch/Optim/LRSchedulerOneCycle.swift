@@ -15,9 +15,7 @@ import Foundation
 /// into each parameter group, as PyTorch does.
 public final class OneCycleLR: LRScheduler {
     /// How the rate moves between two values within a phase.
-    public enum AnnealStrategy: String, Sendable {
-        case cos, linear
-    }
+    public typealias AnnealStrategy = Torch.AnnealStrategy
 
     /// One phase: from step `start` (the previous phase's end) to `endStep`, between the group
     /// options named by the other fields.
@@ -138,16 +136,6 @@ public final class OneCycleLR: LRScheduler {
         return values
     }
 
-    func anneal(_ start: Double, _ end: Double, _ pct: Double) -> Double {
-        switch annealStrategy {
-        case .cos:
-            let cosOut = cos(.pi * pct) + 1
-            return end + (start - end) / 2.0 * cosOut
-        case .linear:
-            return (end - start) * pct + start
-        }
-    }
-
     public override func getLR() throws(TorchError) -> [Double] {
         let stepNumber = lastEpoch
         if stepNumber > totalSteps {
@@ -161,9 +149,9 @@ public final class OneCycleLR: LRScheduler {
             for (phaseIndex, phase) in phases.enumerated() {
                 if Double(stepNumber) <= phase.endStep || phaseIndex == phases.count - 1 {
                     let pct = (Double(stepNumber) - startStep) / (phase.endStep - startStep)
-                    rate = anneal(try group.double(phase.startLR), try group.double(phase.endLR), pct)
+                    rate = annealStrategy.interpolate(from: try group.double(phase.startLR), to: try group.double(phase.endLR), pct)
                     if cycleMomentum {
-                        momentum = anneal(try group.double(phase.startMomentum), try group.double(phase.endMomentum), pct)
+                        momentum = annealStrategy.interpolate(from: try group.double(phase.startMomentum), to: try group.double(phase.endMomentum), pct)
                     }
                     break
                 }

@@ -10,17 +10,7 @@ import Foundation
 /// ```
 public final class SWALR: LRScheduler {
     /// The curve from the current rate to the SWA rate.
-    public enum AnnealStrategy: String, Sendable {
-        case cos
-        case linear
-
-        func callAsFunction(_ t: Double) -> Double {
-            switch self {
-            case .cos: (1 - Foundation.cos(Double.pi * t)) / 2
-            case .linear: t
-            }
-        }
-    }
+    public typealias AnnealStrategy = Torch.AnnealStrategy
 
     public var annealEpochs: Int
     public var annealStrategy: AnnealStrategy
@@ -49,8 +39,8 @@ public final class SWALR: LRScheduler {
         var step = stepCount - 1
         if annealEpochs == 0 { step = Swift.max(1, step) }
         let span = Double(Swift.max(1, annealEpochs))
-        let previousAlpha = annealStrategy(Swift.max(0, Swift.min(1, Double(step - 1) / span)))
-        let alpha = annealStrategy(Swift.max(0, Swift.min(1, Double(step) / span)))
+        let previousAlpha = annealStrategy.fraction(Swift.max(0, Swift.min(1, Double(step - 1) / span)))
+        let alpha = annealStrategy.fraction(Swift.max(0, Swift.min(1, Double(step) / span)))
         return try optimizer.paramGroups.map { (group: ParamGroup) throws(TorchError) -> Double in
             let swaLR = try group.double("swa_lr")
             // The rate before annealing began, recovered from the current one (PyTorch's `_get_initial_lr`).
