@@ -151,7 +151,7 @@ do {
                               defaultRootDir: folder)
     // Rank 1's Timer clock runs 4× fast: its `maxTime` runs out first.
     let started = ProcessInfo.processInfo.systemUptime
-    try Lightning.Timer.$monotonicClock.withValue({ rank == 1 ? started + 4 * (ProcessInfo.processInfo.systemUptime - started) : ProcessInfo.processInfo.systemUptime }) {
+    try Trainer.$monotonicClock.withValue({ rank == 1 ? started + 4 * (ProcessInfo.processInfo.systemUptime - started) : ProcessInfo.processInfo.systemUptime }) {
         try trainer.fit(model, trainDataloaders: loader, valDataloaders: validationSeconds == nil ? nil : [validation])
     }
     let (interrupted, sigterm, stopped) = (trainer.interrupted, trainer.receivedSigterm, trainer.shouldStop)

@@ -199,7 +199,7 @@ struct LoopTests {
         let module = try LoopModule(settings: expected.object("module"), data: Self.fixture.object("data"))
         let trainer = try Trainer(Self.configuration(expected.object("trainer")))
         do {
-            try Lightning.Timer.$monotonicClock.withValue({ [clock = module.clock] in clock.now }) { try trainer.fit(module) }
+            try Trainer.$monotonicClock.withValue({ [clock = module.clock] in clock.now }) { try trainer.fit(module) }
         } catch {
             guard let failure = expected["error"] as? [String: Any] else {
                 Issue.record("\(id): fit threw \(error) but Lightning did not")

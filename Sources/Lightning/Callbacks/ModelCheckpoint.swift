@@ -179,7 +179,7 @@ open class ModelCheckpoint: CheckpointingCallback {
     }
 
     open func onTrainStart(_ trainer: Trainer, _ module: any LightningModule) throws {
-        lastTimeChecked = Self.now
+        lastTimeChecked = Trainer.now
     }
 
     open func onValidationStart(_ trainer: Trainer, _ module: any LightningModule) throws {
@@ -201,7 +201,7 @@ open class ModelCheckpoint: CheckpointingCallback {
         let skipDueToState = shouldSkipSaving(trainer)
         let skipBatch = everyNTrainSteps < 1 || trainer.globalStep % everyNTrainSteps != 0
         var skipTime = true
-        let now = Self.now
+        let now = Trainer.now
         if let trainTimeInterval {
             skipTime = lastTimeChecked.map { now - $0 < trainTimeInterval } ?? true
         }
@@ -245,7 +245,7 @@ open class ModelCheckpoint: CheckpointingCallback {
         }
         try saveTopKCheckpoint(trainer, &candidates)
         try saveLastCheckpoint(trainer, &candidates)
-        lastTimeChecked = Self.now
+        lastTimeChecked = Trainer.now
     }
 
     /// Saves at the end of the training epoch when that is where epoch saves happen.
@@ -589,8 +589,6 @@ open class ModelCheckpoint: CheckpointingCallback {
     }
 
     // MARK: Helpers
-
-    private static var now: TimeInterval { ProcessInfo.processInfo.systemUptime }
 
     private func epochText(_ candidates: [String: PythonNumber]) -> String {
         if case .int(let v)? = candidates["epoch"] { return "\(v)" }

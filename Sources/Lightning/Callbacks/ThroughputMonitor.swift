@@ -47,7 +47,6 @@ open class ThroughputMonitor: Callback {
         self.separator = separator
     }
 
-    private static var now: Double { ProcessInfo.processInfo.systemUptime }
 
     private func start(_ trainer: Trainer, _ stage: RunningStage) throws {
         guard trainer.isGlobalZero else { return }
@@ -57,13 +56,13 @@ open class ThroughputMonitor: Callback {
             samples[stage] = 0
             batches[stage] = 0
         }
-        starts[stage] = Self.now
+        starts[stage] = Trainer.now
     }
 
     private func update(_ trainer: Trainer, _ module: any LightningModule, _ stage: RunningStage, batch: Any) throws {
         guard trainer.isGlobalZero, throughputs[stage] != nil, let start = starts[stage] else { return }
         if case .cuda(let index) = trainer.device { try CUDA.synchronize(device: index) }
-        let elapsed = Self.now - start
+        let elapsed = Trainer.now - start
         if let length { lengths[stage, default: 0] += try length(batch) }
         samples[stage, default: 0] += try batchSize(batch)
         batches[stage, default: 0] += 1

@@ -45,14 +45,6 @@ open class Timer: Callback {
         self.init(duration: TimeInterval(((days * 24 + hours) * 60 + minutes) * 60 + seconds), interval: interval, verbose: verbose)
     }
 
-    /// The monotonic clock timers (and so `maxTime`) read. A test can run a fit on a fake clock of
-    /// its own, for its task only (Lightning's tests patch `time.monotonic` instead):
-    ///
-    /// ```swift
-    /// try Lightning.Timer.$monotonicClock.withValue({ fake.now }) { try trainer.fit(model) }
-    /// ```
-    @TaskLocal public static var monotonicClock: @Sendable () -> TimeInterval = { ProcessInfo.processInfo.systemUptime }
-    private static var now: TimeInterval { monotonicClock() }
 
     /// When `stage` last started (seconds on a monotonic clock), or nil.
     public func startTime(_ stage: RunningStage = .training) -> TimeInterval? { startTimes[stage] }
@@ -63,7 +55,7 @@ open class Timer: Callback {
     public func timeElapsed(_ stage: RunningStage = .training) -> TimeInterval {
         let offset = stage == .training ? self.offset : 0
         guard let start = startTimes[stage] else { return offset }
-        guard let end = endTimes[stage] else { return Self.now - start + offset }
+        guard let end = endTimes[stage] else { return Trainer.now - start + offset }
         return end - start + offset
     }
 
@@ -74,12 +66,12 @@ open class Timer: Callback {
 
     // MARK: Hooks
 
-    open func onTrainStart(_ trainer: Trainer, _ module: any LightningModule) throws { startTimes[.training] = Self.now }
-    open func onTrainEnd(_ trainer: Trainer, _ module: any LightningModule) throws { endTimes[.training] = Self.now }
-    open func onValidationStart(_ trainer: Trainer, _ module: any LightningModule) throws { startTimes[.validating] = Self.now }
-    open func onValidationEnd(_ trainer: Trainer, _ module: any LightningModule) throws { endTimes[.validating] = Self.now }
-    open func onTestStart(_ trainer: Trainer, _ module: any LightningModule) throws { startTimes[.testing] = Self.now }
-    open func onTestEnd(_ trainer: Trainer, _ module: any LightningModule) throws { endTimes[.testing] = Self.now }
+    open func onTrainStart(_ trainer: Trainer, _ module: any LightningModule) throws { startTimes[.training] = Trainer.now }
+    open func onTrainEnd(_ trainer: Trainer, _ module: any LightningModule) throws { endTimes[.training] = Trainer.now }
+    open func onValidationStart(_ trainer: Trainer, _ module: any LightningModule) throws { startTimes[.validating] = Trainer.now }
+    open func onValidationEnd(_ trainer: Trainer, _ module: any LightningModule) throws { endTimes[.validating] = Trainer.now }
+    open func onTestStart(_ trainer: Trainer, _ module: any LightningModule) throws { startTimes[.testing] = Trainer.now }
+    open func onTestEnd(_ trainer: Trainer, _ module: any LightningModule) throws { endTimes[.testing] = Trainer.now }
 
     /// Checks after a restore, so a checkpoint whose time is used up stops at once.
     open func onFitStart(_ trainer: Trainer, _ module: any LightningModule) throws {

@@ -159,7 +159,7 @@ final class EvaluationLoop<M: LightningModule> {
             try t.callModule(.named("on_validation_end")) { try module.onValidationEnd() }
             try t.callModule(.named("on_validation_model_train")) { try module.onValidationModelTrain() }
         }
-        t.lastValidationTime = Date()
+        t.lastValidationTime = Trainer.now
         try t.actOnSignalsAfterEvaluation()
         return Array(repeating: results, count: Swift.max(loaders.count, 1))
     }

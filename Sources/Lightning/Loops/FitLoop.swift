@@ -249,7 +249,7 @@ final class FitLoop<M: LightningModule> {
         var batches = TrainingBatches(try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: skipping),
                                       length: t.numTrainingBatches, trainer: t)
         resumeBatchIndex = 0
-        let epochStart = Date()
+        let epochStart = Trainer.now
         while let raw = try batches.next(batchIndex: batchIndex) {
             // Until this batch is counted it is pending too: a checkpoint saved while it runs (an
             // OnExceptionCheckpoint after its training step failed) resumes with this same batch.
@@ -347,7 +347,7 @@ final class FitLoop<M: LightningModule> {
         return !((batchIndex + 1) % k == 0 || trainer.isLastBatch)
     }
 
-    private func shouldValidate(batchIndex: Int, epochStart: Date) throws -> Bool {
+    private func shouldValidate(batchIndex: Int, epochStart: TimeInterval) throws -> Bool {
         guard evaluation.isEnabled else { return false }
         if let every = configuration.checkValEveryNEpoch, (trainer.currentEpoch + 1) % every != 0 { return false }
         if trainer.shouldStop && canStopEarly { return true }
@@ -363,9 +363,9 @@ final class FitLoop<M: LightningModule> {
     }
 
     /// Whether `valCheckInterval: .seconds(s)` has passed on this process's clock.
-    private func timeBasedValidationDue(epochStart: Date) -> Bool {
+    private func timeBasedValidationDue(epochStart: TimeInterval) -> Bool {
         guard case .seconds(let seconds) = configuration.valCheckInterval else { return false }
-        return Date().timeIntervalSince(trainer.lastValidationTime ?? epochStart) >= seconds
+        return Trainer.now - (trainer.lastValidationTime ?? epochStart) >= seconds
     }
 
     // MARK: Optimization

@@ -212,7 +212,7 @@ struct StepDecisions {
 struct StepAgreement {
     private var interval = 1
     private var remaining = 1
-    private var since = Date()
+    private var since = Trainer.now
     static let period = 0.1
 
     /// After a training batch, before its `onTrainBatchEnd` hooks: nil with one process (decide
@@ -244,10 +244,10 @@ struct StepAgreement {
 
     /// The collective: signals and `extra` agreed, and the next interval.
     private mutating func agree(_ trainer: Trainer, extra: [Bool]) throws -> (signals: ReceivedSignals, extra: [Bool]) {
-        let perBatch = Swift.max(Date().timeIntervalSince(since) / Double(interval), 1e-6)
+        let perBatch = Swift.max((Trainer.now - since) / Double(interval), 1e-6)
         let wanted = Swift.max(1, Swift.min(10_000, Int(Self.period / perBatch)))
         let (signals, agreedExtra, agreedInterval) = try trainer.agreedSignals(with: extra, count: wanted)
-        (interval, remaining, since) = (agreedInterval, agreedInterval, Date())
+        (interval, remaining, since) = (agreedInterval, agreedInterval, Trainer.now)
         return (signals, agreedExtra)
     }
 }

@@ -136,7 +136,7 @@ public final class Trainer {
     /// process); see ``StepAgreement``.
     var stepDecisions: StepDecisions?
     /// When the last validation ended (for time-based validation intervals).
-    var lastValidationTime: Date?
+    var lastValidationTime: TimeInterval?
     /// The precision's conversions and autocast region.
     var precisionPlugin = PrecisionPlugin(setting: .float32, device: .cpu)
     /// A plugin to use instead of the one `precision` selects (Lightning's `plugins=[MixedPrecision(…)]`).
