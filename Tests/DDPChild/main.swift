@@ -2,14 +2,17 @@
 // cross-entropy) on deterministic data, trained with the Trainer on 1 or more processes.
 //
 //   LightningDDPChild <folder> <steps> <devices> <numNodes> <batchSize> [--sleep-ms N] [--timeout-s N]
-//                     [--max-time S] [--val-every-s S] [--validate-sleep-ms N] [--rank1-extra-sync] [--uneven]
+//                     [--max-time S] [--val-every-s S] [--checkpoint-every-s S] [--validate-sleep-ms N]
+//                     [--rank1-extra-sync] [--uneven]
 //
 // Each rank writes <folder>/rank<r>.json: the final weights (flattened, in parameter order), the
 // sum of all weights after every step, and the logged train_loss values (steps and epoch) as the
 // callbacks see them. The devices and the environment decide how many processes run.
 // `--max-time S` sets `maxTime`, with rank 1's Timer clock running 4× fast (so only an agreement
 // across the ranks stops rank 0 in time); `--val-every-s S` validates every S seconds
-// (`valCheckInterval: .seconds(S)`) on 16 samples, logging `val_loss` with `syncDist`.
+// (`valCheckInterval: .seconds(S)`) on 16 samples, logging `val_loss` with `syncDist`;
+// `--checkpoint-every-s S` saves a checkpoint every S seconds (`trainTimeInterval`) into <folder>/ckpts,
+// on the same clock.
 // `--validate-sleep-ms N` runs `validate` after fit over 512 samples, N ms a batch, writing
 // <folder>/vpid-rank<r> as it starts; a SIGTERM there is recorded (the batches run) instead of failing.
 // `--rank1-extra-sync`: rank 1 alone also logs `extra` with syncDist, reduced at the epoch's end.
@@ -68,6 +71,17 @@ final class IndexWriter: BasePredictionWriter<Tensor> {
     }
 }
 
+/// A ModelCheckpoint that records the global steps at which it saved (on every rank; rank 0 writes).
+final class RecordingCheckpoint: ModelCheckpoint {
+    var savedSteps: [Int] = []
+    override func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any,
+                                  batchIndex: Int) throws {
+        let before = bestModelPath
+        try super.onTrainBatchEnd(trainer, module, outputs: outputs, batch: batch, batchIndex: batchIndex)
+        if bestModelPath != before { savedSteps.append(trainer.globalStep) }
+    }
+}
+
 /// Records the weights' sum after each step and the synchronised step loss.
 final class Recorder: Callback {
     var sums: [Double] = []
@@ -116,6 +130,7 @@ let sleepMs = arguments.firstIndex(of: "--sleep-ms").flatMap { Int(arguments[$0 
 let timeoutSeconds = arguments.firstIndex(of: "--timeout-s").flatMap { Int(arguments[$0 + 1]) } ?? 1800
 let maxTime = arguments.firstIndex(of: "--max-time").flatMap { Double(arguments[$0 + 1]) }
 let validationSeconds = arguments.firstIndex(of: "--val-every-s").flatMap { Double(arguments[$0 + 1]) }
+let checkpointSeconds = arguments.firstIndex(of: "--checkpoint-every-s").flatMap { Double(arguments[$0 + 1]) }
 let validateSleepMs = arguments.firstIndex(of: "--validate-sleep-ms").flatMap { Int(arguments[$0 + 1]) }
 
 // A child started from a thread that blocks signals (a test runner's worker) inherits the mask:
@@ -142,14 +157,15 @@ do {
     model.rank1ExtraSync = arguments.contains("--rank1-extra-sync")
     let recorder = Recorder(pidFile: sleepMs > 0 ? folder + "/pid-rank" : nil)
     let writer = IndexWriter()
+    let checkpoint = try checkpointSeconds.map { try RecordingCheckpoint(dirpath: folder + "/ckpts", saveTopK: -1, trainTimeInterval: $0) }
     let validation = try DataLoader(TensorDataset(x.slice(dim: 0, start: 0, end: 16), y.slice(dim: 0, start: 0, end: 16)), batchSize: 8)
     let trainer = try Trainer(accelerator: "cpu", strategy: .ddp(DDPStrategy(timeout: .seconds(timeoutSeconds))),
                               devices: .count(devices), numNodes: numNodes, logger: [],
-                              callbacks: [recorder, writer], maxEpochs: 1, maxSteps: steps, maxTime: maxTime,
+                              callbacks: [recorder, writer] + (checkpoint.map { [$0] } ?? []), maxEpochs: 1, maxSteps: steps, maxTime: maxTime,
                               valCheckInterval: validationSeconds.map { .seconds($0) }, numSanityValSteps: 0,
-                              enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false,
+                              enableCheckpointing: checkpoint != nil, enableProgressBar: false, enableModelSummary: false,
                               defaultRootDir: folder)
-    // Rank 1's Timer clock runs 4× fast: its `maxTime` runs out first.
+    // Rank 1's clock runs 4× fast: its `maxTime` runs out first, and its checkpoints would be due sooner.
     let started = ProcessInfo.processInfo.systemUptime
     try Trainer.$monotonicClock.withValue({ rank == 1 ? started + 4 * (ProcessInfo.processInfo.systemUptime - started) : ProcessInfo.processInfo.systemUptime }) {
         try trainer.fit(model, trainDataloaders: loader, valDataloaders: validationSeconds == nil ? nil : [validation])
@@ -180,6 +196,7 @@ do {
         "predicted_count": try predictions[0].reduce(0) { $0 + (try $1.size(0)) },
         "validations": recorder.validations, "should_stop": stopped,
         "validate_stopped": validateStopped, "validate_batches": recorder.validationBatches,
+        "checkpoint_steps": checkpoint?.savedSteps ?? [],
         "time_elapsed": (trainer.callbacks.first { $0 is Lightning.Timer } as? Lightning.Timer)?.timeElapsed(.training) ?? -1,
     ]
     let data = try JSONSerialization.data(withJSONObject: result)

@@ -70,6 +70,8 @@ private enum DDPChild {
         var shouldStop: Bool
         /// The `maxTime` Timer's training time on this rank's clock (-1 without one).
         var timeElapsed: Double
+        /// The global steps at which `--checkpoint-every-s`'s ModelCheckpoint saved.
+        var checkpointSteps: [Int]
         /// Whether the standalone `validate` ended by SIGTERM, and the validation batches it ran.
         var validateStopped: Bool
         var validateBatches: Int
@@ -83,7 +85,7 @@ private enum DDPChild {
                       interrupted: json["interrupted"] as! Bool, sigterm: json["sigterm"] as! Bool,
                       predictedIndices: json["predicted_indices"] as! [Int], predictedCount: json["predicted_count"] as! Int,
                       validations: json["validations"] as! [Int], shouldStop: json["should_stop"] as! Bool,
-                      timeElapsed: (json["time_elapsed"] as! NSNumber).doubleValue,
+                      timeElapsed: (json["time_elapsed"] as! NSNumber).doubleValue, checkpointSteps: json["checkpoint_steps"] as! [Int],
                       validateStopped: json["validate_stopped"] as! Bool, validateBatches: json["validate_batches"] as! Int)
     }
 
@@ -210,9 +212,10 @@ struct DDPTests {
     @Test func maxTimeAndTimedValidationAreAgreedAcrossRanks() throws {
         let folder = try DDPChild.folder("maxtime")
         // 400 steps of 20 ms; maxTime 2 s, but rank 1's Timer clock runs 4× fast, so its time is up
-        // after about 0.5 s; validation every 0.15 s (logging val_loss with syncDist).
+        // after about 0.5 s; validation every 0.15 s (logging val_loss with syncDist); a checkpoint
+        // every 0.3 s of training (`trainTimeInterval`, due 4× sooner on rank 1's clock).
         let run = try DDPChild.start(folder, steps: 400, devices: 2, batchSize: 8, sleepMs: 20,
-                                     options: ["--max-time", "2", "--val-every-s", "0.15"])
+                                     options: ["--max-time", "2", "--val-every-s", "0.15", "--checkpoint-every-s", "0.3"])
         #expect(DDPChild.finish(run, seconds: 60), "the run did not stop: \(run.text)")
         #expect(run.process.terminationStatus == 0, "\(run.text)")
         let ranks = [try DDPChild.result(folder, rank: 0), try DDPChild.result(folder, rank: 1)]
@@ -226,6 +229,11 @@ struct DDPTests {
         // The time-based validations ran at the same steps on both ranks, the last one at the stop.
         #expect(ranks[0].validations == ranks[1].validations)
         #expect(ranks[0].validations.count >= 2 && ranks[0].validations.last == ranks[0].sums.count, "\(ranks[0].validations)")
+        // The time-based checkpoints too (rank 0's clock decides, as in Lightning), all written by rank 0.
+        #expect(ranks[0].checkpointSteps == ranks[1].checkpointSteps && !ranks[0].checkpointSteps.isEmpty,
+                "\(ranks.map(\.checkpointSteps))")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/ckpts").filter { $0.hasSuffix(".ckpt") }
+        #expect(files.count == ranks[0].checkpointSteps.count, "\(files.sorted())")
     }
 
     @Test func sigtermToOneRankDuringValidateStopsEveryRankAfterTheSameBatch() throws {

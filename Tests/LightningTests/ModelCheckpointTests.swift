@@ -5,7 +5,7 @@ import Torch
 
 /// ModelCheckpoint against Lightning 2.6.6 (Tests/LightningTests/Fixtures/checkpoint.json, made by
 /// Tools/lightning-reference/checkpoint_layout.py): 6-epoch runs with a scripted val_loss and
-/// val/acc; after every epoch (and batch, for step triggers) the bookkeeping and the files on disk.
+/// val/acc; after every epoch (and batch, for step and time triggers) the bookkeeping and the files on disk.
 @Suite("ModelCheckpoint matches Lightning 2.6.6")
 struct ModelCheckpointTests {
     nonisolated(unsafe) static let fixture = try! ReferenceFixtures.load("checkpoint")
@@ -28,7 +28,8 @@ struct ModelCheckpointTests {
             saveLast: saveLast, saveTopK: kwargs["save_top_k"] as? Int ?? 1,
             mode: (kwargs["mode"] as? String).flatMap(MonitorMode.init(rawValue:)) ?? .min,
             autoInsertMetricName: kwargs["auto_insert_metric_name"] as? Bool ?? true,
-            everyNTrainSteps: kwargs["every_n_train_steps"] as? Int, everyNEpochs: kwargs["every_n_epochs"] as? Int,
+            everyNTrainSteps: kwargs["every_n_train_steps"] as? Int,
+            trainTimeInterval: kwargs["train_time_interval"].flatMap(fixtureDouble), everyNEpochs: kwargs["every_n_epochs"] as? Int,
             enableVersionCounter: kwargs["enable_version_counter"] as? Bool ?? true)
     }
 
@@ -107,6 +108,13 @@ struct ModelCheckpointTests {
         }
     }
 
+    /// The FakeClock of checkpoint_layout.py.
+    final class FakeClock: @unchecked Sendable {
+        var now = 1000.0
+        let tick: Double
+        init(tick: Double) { self.tick = tick }
+    }
+
     @Test("scripted case", arguments: caseIDs)
     func scriptedCase(_ id: String) throws {
         let c = Self.fixtureCase(id)
@@ -122,6 +130,9 @@ struct ModelCheckpointTests {
         let losses = Self.scripted.exactNumbers("val_loss_per_epoch").map(Float.init)
         let accuracies = Self.scripted.exactNumbers("val_acc_per_epoch").map(Float.init)
         let module = try ScriptedModule(data: data)
+        // The train_time_interval cases: a fake clock that every training step advances.
+        let clock = FakeClock(tick: fixtureDouble(c["clock_seconds_per_training_step"]) ?? 0)
+        module.onTrainingStep = { clock.now += clock.tick }
         module.logInValidationStep = { m in
             try m.log("val_loss", losses[m.currentEpoch])
             try m.log("val/acc", accuracies[m.currentEpoch])
@@ -137,7 +148,9 @@ struct ModelCheckpointTests {
         configuration.defaultRootDir = root
         configuration.checkpointIO = MarkerCheckpointIO()
         let trainer = try Trainer(configuration)
-        try trainer.fit(module, trainDataloaders: BatchList(train), valDataloaders: [BatchList(val)])
+        try Trainer.$monotonicClock.withValue({ clock.now }) {
+            try trainer.fit(module, trainDataloaders: BatchList(train), valDataloaders: [BatchList(val)])
+        }
 
         #expect(checkpoint.stateKey == c["state_key"] as! String)
         let expectedRows = c["after_each"] as! [[String: Any]]

@@ -8,10 +8,12 @@ Variants: save_weights_only=True, and a datamodule with saved hyperparameters an
 Part 2 ("filenames" and "top_k"): runs of 6 epochs that log a scripted val_loss per epoch; for each
 ModelCheckpoint configuration, the state after each epoch (best_k_models, kth_best_model_path,
 kth_value, best_model_path, best_model_score, last_model_path, current_score) and the files on disk.
+The train_time_interval cases run on a fake clock that every training step advances by 1 s.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 
 import common
@@ -19,6 +21,21 @@ import torch
 import torch.nn.functional as F
 import lightning as L
 from lightning.pytorch.callbacks import Checkpoint, EarlyStopping, ModelCheckpoint
+import lightning.pytorch.callbacks.model_checkpoint as model_checkpoint_module
+
+
+class FakeClock:
+    """Stands in for the `time` module of Lightning's ModelCheckpoint (train_time_interval): the
+    training steps of the clock cases advance it, so when a checkpoint is due does not depend on the
+    machine."""
+    now = 1000.0
+
+    @staticmethod
+    def monotonic():
+        return FakeClock.now
+
+
+model_checkpoint_module.time = FakeClock
 
 # ---------------------------------------------------------------------------------------------
 # Recursive description
@@ -171,14 +188,16 @@ class ScriptedModule(L.LightningModule):
     """Logs val_loss = VAL_LOSSES[epoch] and val/acc = VAL_ACC[epoch] in every validation_step (the epoch
     mean is then exactly that float32 value)."""
 
-    def __init__(self):
+    def __init__(self, clock_tick=0.0):
         super().__init__()
         self.layer = common.fixed_linear()
+        self.clock_tick = clock_tick
 
     def forward(self, x):
         return self.layer(x)
 
     def training_step(self, batch, batch_idx):
+        FakeClock.now += self.clock_tick
         x, y = batch
         return F.mse_loss(self(x), y)
 
@@ -266,6 +285,8 @@ CASES = [
     ("every_n_epochs_2", {"monitor": "val_loss", "save_top_k": -1, "every_n_epochs": 2}, {}, False),
     ("every_n_train_steps_3", {"save_top_k": -1, "every_n_train_steps": 3}, {}, True),
     ("every_n_train_steps_3_monitor_top1", {"monitor": "val_loss", "every_n_train_steps": 3}, {}, True),
+    ("train_time_interval_2_5s", {"save_top_k": -1, "train_time_interval": 2.5}, {}, True),
+    ("train_time_interval_2_5s_monitor_top1", {"monitor": "val_loss", "train_time_interval": 2.5}, {}, True),
     ("fixed_name_no_monitor", {"filename": "fixed", "save_top_k": -1}, {}, False),
     ("version_counter", {"monitor": "val_loss", "filename": "fixed", "save_top_k": -1}, {}, False),
     ("no_version_counter", {"monitor": "val_loss", "filename": "fixed", "save_top_k": -1,
@@ -282,15 +303,20 @@ def topk_part(root):
         common.seed_all(0)
         d = os.path.join(root, cid)
         ckdir = os.path.join(d, "ckpts")
-        ck = ModelCheckpoint(dirpath=ckdir, **kwargs)
+        FakeClock.now = 1000.0
+        interval = kwargs.get("train_time_interval")
+        ck = ModelCheckpoint(dirpath=ckdir, **{**kwargs, **({"train_time_interval": datetime.timedelta(seconds=interval)}
+                                                           if interval else {})})
         rec = Recorder(ck, ckdir, per_batch)
         settings = dict(max_epochs=len(VAL_LOSSES), num_sanity_val_steps=0, **extra)
         t = L.Trainer(default_root_dir=d, logger=False, callbacks=[ck, rec], **common.QUIET, **settings)
-        err = common.error_of(lambda: t.fit(ScriptedModule(), common.loader(common.train_set()),
+        module = ScriptedModule(clock_tick=1.0 if interval else 0.0)
+        err = common.error_of(lambda: t.fit(module, common.loader(common.train_set()),
                                             common.loader(common.val_set())))
         results.append({
             "id": cid,
             "model_checkpoint": {k: v for k, v in kwargs.items()},
+            "clock_seconds_per_training_step": module.clock_tick,
             "trainer": settings,
             "state_key": ck.state_key,
             "after_each": rec.rows,

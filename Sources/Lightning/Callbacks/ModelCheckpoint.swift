@@ -204,6 +204,8 @@ open class ModelCheckpoint: CheckpointingCallback {
         let now = Trainer.now
         if let trainTimeInterval {
             skipTime = lastTimeChecked.map { now - $0 < trainTimeInterval } ?? true
+            // The ranks' clocks differ: rank 0's decides, so that every rank saves (a collective) or none.
+            skipTime = try trainer.broadcast(skipTime)
         }
         if skipBatch && skipTime { return }
         if !skipTime { lastTimeChecked = now }

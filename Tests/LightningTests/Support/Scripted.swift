@@ -54,6 +54,8 @@ final class ScriptedModule: Module, LightningModule {
     /// Called in every validation step and at every training epoch end.
     var logInValidationStep: (ScriptedModule) throws -> Void = { _ in }
     var logAtTrainEpochEnd: (ScriptedModule) throws -> Void = { _ in }
+    /// Called at the start of every training step.
+    var onTrainingStep: () -> Void = {}
     /// Validation runs finished (sanity checks included, as the reference counts them).
     var validationRuns = 0
 
@@ -64,7 +66,10 @@ final class ScriptedModule: Module, LightningModule {
     }
 
     func forward(_ x: Tensor) throws -> Tensor { try x.linear(weight: weight, bias: bias) }
-    func trainingStep(_ batch: Pair, batchIndex: Int) throws -> Tensor { try forward(batch.0).mseLoss(target: batch.1) }
+    func trainingStep(_ batch: Pair, batchIndex: Int) throws -> Tensor {
+        onTrainingStep()
+        return try forward(batch.0).mseLoss(target: batch.1)
+    }
     func validationStep(_ batch: Pair, batchIndex: Int) throws -> Tensor {
         try logInValidationStep(self)
         return try forward(batch.0).mseLoss(target: batch.1)
