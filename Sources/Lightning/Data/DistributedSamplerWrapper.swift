@@ -102,9 +102,7 @@ public final class UnrepeatedDistributedSampler: Sampler {
     }
 
     public func epochIndices() throws -> [Int] {
-        let order = shuffle
-            ? try indexList(Tensor.randperm(n: datasetCount, generator: Generator(seed: UInt64(bitPattern: Int64(seed + epoch)))))
-            : Array(0..<datasetCount)
+        let order = try DistributedSampler.epochOrder(count: datasetCount, shuffle: shuffle, seed: seed, epoch: epoch)
         return Array(stride(from: rank, to: datasetCount, by: numReplicas).map { order[$0] })
     }
 
@@ -119,9 +117,4 @@ public final class UnrepeatedDistributedSampler: Sampler {
     public func loadStateDict(_ state: SamplerState) {
         if let epoch = state.epoch { self.epoch = epoch }
     }
-}
-
-/// The values of an integer tensor.
-private func indexList(_ tensor: Tensor) throws -> [Int] {
-    try tensor.toArray(of: Int64.self).map { Int($0) }
 }

@@ -50,14 +50,17 @@ public final class DistributedSampler: Sampler {
         self.epoch = epoch
     }
 
+    /// The order of `0..<count` that every rank splits in `epoch`, before padding: a permutation
+    /// drawn from a generator seeded with `seed + epoch` when shuffling, else `0..<count`.
+    /// Lightning's `UnrepeatedDistributedSampler` splits the same order.
+    public static func epochOrder(count: Int, shuffle: Bool, seed: Int, epoch: Int) throws(TorchError) -> [Int] {
+        guard shuffle else { return Array(0..<count) }
+        let generator = try Generator(seed: UInt64(bitPattern: Int64(seed + epoch)))
+        return try indexArray(Tensor.randperm(n: count, generator: generator))
+    }
+
     public func epochIndices() throws(TorchError) -> [Int] {
-        var indices: [Int]
-        if shuffle {
-            let generator = try Generator(seed: UInt64(bitPattern: Int64(seed + epoch)))
-            indices = try indexArray(Tensor.randperm(n: datasetCount, generator: generator))
-        } else {
-            indices = Array(0..<datasetCount)
-        }
+        var indices = try Self.epochOrder(count: datasetCount, shuffle: shuffle, seed: seed, epoch: epoch)
         if !dropLast {
             let padding = totalSize - indices.count
             if padding > 0 {
