@@ -129,8 +129,9 @@ public struct SLURMEnvironment: ClusterEnvironment {
     /// The job `scontrol requeue` names: `<array job>_<task>` in a job array, else `SLURM_JOB_ID`.
     public let requeueJobID: String?
 
-    /// SLURM is in charge when `SLURM_NTASKS` is set and the job is not an interactive shell.
-    public static func detect(_ environment: EnvironmentVariables) -> Bool {
+    /// SLURM is in charge when `SLURM_NTASKS` is set and the job is not an interactive shell (by
+    /// default, in this process's environment).
+    public static func detect(_ environment: EnvironmentVariables = ProcessInfo.processInfo.environment) -> Bool {
         guard environment["SLURM_NTASKS"] != nil else { return false }
         return !["bash", "interactive"].contains(environment["SLURM_JOB_NAME"] ?? "")
     }

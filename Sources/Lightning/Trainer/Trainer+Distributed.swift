@@ -18,7 +18,7 @@ extension Trainer {
         }
         // One process still runs in a cluster environment (SLURM's requeue applies to it).
         clusterEnvironment = runtime?.environment ?? configuration.clusterEnvironment
-            ?? (SLURMEnvironment.detect(ProcessInfo.processInfo.environment) ? SLURMEnvironment() : nil)
+            ?? (SLURMEnvironment.detect() ? SLURMEnvironment() : nil)
         armRequeueSignal()
         device = selection.device(localRank: localRank)
         // `syncDist` values reduce through the process group (set once, not per `log` call).

@@ -99,7 +99,7 @@ extension Trainer {
         do {
             try runEntryPoint(model, data: data, stage: .fit) {
                 // On SLURM, a requeued job resumes from its newest HPC checkpoint (as Lightning).
-                let requested = ckptPath ?? (SLURMEnvironment.detect(ProcessInfo.processInfo.environment)
+                let requested = ckptPath ?? (SLURMEnvironment.detect()
                     && HPCCheckpoint.latestPath(in: defaultRootDir) != nil ? "hpc" : nil)
                 let resolved = try requested.flatMap { try resolveCheckpointPath($0) }
                 self.ckptPath = resolved
