@@ -141,9 +141,9 @@ public final class ProcessGroup {
 
     /// Whether every rank passed the same `text` (one all-reduce of a 62-bit FNV-1a hash of it).
     public func allRanksAgree(on text: String) throws(TorchError) -> Bool {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let range = try extremes([Int64(bitPattern: hash & 0x3fff_ffff_ffff_ffff)])[0]
+        var hash = FNV1aHash()
+        hash.combine(text.utf8)
+        let range = try extremes([Int64(bitPattern: hash.value & 0x3fff_ffff_ffff_ffff)])[0]
         return range.lowerBound == range.upperBound
     }
 

@@ -35,20 +35,18 @@ struct ZipWriter {
     /// Forty decimal digits that depend only on the records written so far (their names and CRCs),
     /// for PyTorch's `.data/serialization_id` record.
     var serializationID: String {
-        var nameHash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var contentHash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var nameHash = FNV1aHash()
+        var contentHash = FNV1aHash()
         for record in records {
-            for byte in record.name { nameHash = (nameHash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            nameHash = (nameHash ^ 0xFF) &* 0x100_0000_01b3
-            for shift in stride(from: 0, to: 32, by: 8) {
-                contentHash = (contentHash ^ UInt64((record.crc32 >> UInt32(shift)) & 0xFF)) &* 0x100_0000_01b3
-            }
+            nameHash.combine(record.name)
+            nameHash.combine(CollectionOfOne(0xFF))
+            contentHash.combine(stride(from: 0, to: 32, by: 8).map { UInt8(truncatingIfNeeded: record.crc32 >> UInt32($0)) })
         }
         func digits(_ value: UInt64) -> String {
             let text = String(value)
             return String(repeating: "0", count: 20 - text.count) + text
         }
-        return digits(nameHash) + digits(contentHash)
+        return digits(nameHash.value) + digits(contentHash.value)
     }
 
     /// Appends a stored entry.
