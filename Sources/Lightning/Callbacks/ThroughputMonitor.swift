@@ -47,7 +47,6 @@ open class ThroughputMonitor: Callback {
         self.separator = separator
     }
 
-
     private func start(_ trainer: Trainer, _ stage: RunningStage) throws {
         guard trainer.isGlobalZero else { return }
         if trainer.entryPoint == .fit || samples[stage] == nil {

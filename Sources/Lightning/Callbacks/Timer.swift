@@ -45,8 +45,7 @@ open class Timer: Callback {
         self.init(duration: TimeInterval(((days * 24 + hours) * 60 + minutes) * 60 + seconds), interval: interval, verbose: verbose)
     }
 
-
-    /// When `stage` last started (seconds on a monotonic clock), or nil.
+    /// When `stage` last started (seconds on ``Trainer/monotonicClock``), or nil.
     public func startTime(_ stage: RunningStage = .training) -> TimeInterval? { startTimes[stage] }
     /// When `stage` last ended, or nil.
     public func endTime(_ stage: RunningStage = .training) -> TimeInterval? { endTimes[stage] }
