@@ -420,6 +420,12 @@ ts_error ts_cuda_manual_seed_all(uint64_t seed) {
     })
 }
 
+// What ts_cuda_memory_stats writes, checked when this file compiles (a libtorch with more pool
+// types would otherwise write past the caller's buffer): 9 stat arrays of 4 values per pool, 2
+// single stats of 4 values, 6 counters.
+static_assert(9 * 4 * std::tuple_size<c10::CachingAllocator::StatArray>::value + 2 * 4 + 6 == TS_CUDA_MEMORY_STAT_COUNT,
+              "TS_CUDA_MEMORY_STAT_COUNT no longer matches c10's DeviceStats; update it and CUDA.memoryStats");
+
 ts_error ts_cuda_memory_stats(int32_t device_index, int64_t *out, bool *initialized) {
     CTORCH_GUARD({
         auto *allocator = c10::getDeviceAllocator(c10::DeviceType::CUDA);
@@ -444,7 +450,6 @@ ts_error ts_cuda_memory_stats(int32_t device_index, int64_t *out, bool *initiali
                               stats.num_device_alloc, stats.num_device_free, stats.max_split_size}) {
             out[i++] = value;
         }
-        TORCH_INTERNAL_ASSERT(i == TS_CUDA_MEMORY_STAT_COUNT, "CUDA memory statistics: wrote ", i, " values");
     })
 }
 
