@@ -43,7 +43,6 @@ open class StochasticWeightAveraging: Callback {
     /// The averaged model's state: parameters averaged, buffers as they were at setup (Lightning
     /// keeps a deep copy of the module).
     private var averageState: [(name: String, tensor: Tensor)] = []
-    private var parameterNames: Set<String> = []
     private var initialized = false
     private var scheduler: SWALR?
     private var restoredSchedulerState: StateMap?
@@ -106,7 +105,6 @@ open class StochasticWeightAveraging: Callback {
         guard stage == .fit else { return }
         // A copy of the model before it moves to the accelerator (Lightning's deepcopy).
         averageState = try module.stateDict().map { ($0.key, try $0.value.detach().clone()) }
-        parameterNames = Set(module.namedParameters().map(\.0))
     }
 
     open func onFitStart(_ trainer: Trainer, _ module: any LightningModule) throws {
@@ -203,7 +201,8 @@ open class StochasticWeightAveraging: Callback {
         let count = numAveraged ?? 0
         let current = Dictionary(module.namedParameters(), uniquingKeysWith: { a, _ in a })
         try noGrad {
-            for index in averageState.indices where parameterNames.contains(averageState[index].name) {
+            for index in averageState.indices {
+                // Only parameters are averaged (the batch-norm epoch recomputes the buffers).
                 guard let parameter = current[averageState[index].name] else { continue }
                 let average = averageState[index].tensor
                 let target = try average.to(device ?? parameter.device)
