@@ -180,7 +180,12 @@ struct LoopTests {
             case "overfit_batches": c.overfitBatches = isInt(value) ? .count(value as! Int) : limit(value)
             case "num_sanity_val_steps": c.numSanityValSteps = value as! Int
             case "fast_dev_run": c.fastDevRun = (value as? Bool) == true ? 1 : (value as? Int ?? 0)
-            case "val_check_interval": c.valCheckInterval = isInt(value) ? .batches(value as! Int) : .fraction((value as! NSNumber).doubleValue)
+            case "val_check_interval":
+                if let duration = value as? [String: Any] {  // a timedelta's keyword arguments
+                    c.valCheckInterval = .seconds((duration["seconds"] as! NSNumber).doubleValue)
+                } else {
+                    c.valCheckInterval = isInt(value) ? .batches(value as! Int) : .fraction((value as! NSNumber).doubleValue)
+                }
             case "check_val_every_n_epoch": c.checkValEveryNEpoch = value as? Int
             case "accumulate_grad_batches": c.accumulateGradBatches = value as! Int
             case "gradient_clip_val": c.gradientClipVal = (value as! NSNumber).doubleValue

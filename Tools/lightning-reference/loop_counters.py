@@ -15,6 +15,9 @@ import torch
 import torch.nn.functional as F
 import lightning as L
 import lightning.pytorch.callbacks.timer as timer_module
+import lightning.pytorch.loops.evaluation_loop as evaluation_loop_module
+import lightning.pytorch.loops.fit_loop as fit_loop_module
+import lightning.pytorch.loops.training_epoch_loop as training_epoch_loop_module
 
 
 class FakeClock:
@@ -27,7 +30,9 @@ class FakeClock:
         return FakeClock.now
 
 
-timer_module.time = FakeClock
+# The Timer (max_time) and the loops' time-based validation (val_check_interval as a duration).
+for module in (timer_module, evaluation_loop_module, fit_loop_module, training_epoch_loop_module):
+    module.time = FakeClock
 
 
 class CountingSamples(torch.utils.data.Dataset):
@@ -100,7 +105,8 @@ class LoopModule(L.LightningModule):
             "accumulate_grad_batches": t.accumulate_grad_batches,
             "limit_train_batches": t.limit_train_batches, "limit_val_batches": t.limit_val_batches,
             "check_val_every_n_epoch": t.check_val_every_n_epoch,
-            "val_check_interval": t.val_check_interval,
+            # None when the interval is a duration (Lightning then keeps it in `_val_check_time_interval`)
+            "val_check_interval": getattr(t, "val_check_interval", None),
             "fast_dev_run": t.fast_dev_run,
         }
 
@@ -226,6 +232,13 @@ CASES = [
      {"train_tick": 1.0}, "time is up in epoch 0 but min_epochs=2 keeps training to the end of epoch 1"),
     ("max_time_with_min_steps", {"max_epochs": 4, "min_steps": 6, "max_time": {"seconds": 1.5}},
      {"train_tick": 1.0}, ""),
+    ("val_every_2_5_s", {"max_epochs": 3, "val_check_interval": {"seconds": 2.5}},
+     {"train_tick": 1.0, "val_tick": 0.3},
+     "time-based validation: after the step that finds 2.5 s passed since training started or the last validation "
+     "ended, and not at epoch ends"),
+    ("val_every_2_5_s_check_val_2", {"max_epochs": 4, "val_check_interval": {"seconds": 2.5},
+                                     "check_val_every_n_epoch": 2}, {"train_tick": 1.0},
+     "only in every second epoch; time that passed in between validates after that epoch's first step"),
     ("unsized_train_loader", {"max_epochs": 2}, {"unsized": True},
      "an iterable without a length: Lightning reads one batch ahead to see the last one coming"),
     ("unsized_limit_3_accumulate_2", {"max_epochs": 2, "limit_train_batches": 3, "accumulate_grad_batches": 2,

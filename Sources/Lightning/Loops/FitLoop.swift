@@ -204,6 +204,7 @@ final class FitLoop<M: LightningModule> {
         // first validation), as in Lightning.
         if evaluation.isEnabled, try evaluation.hasData() { t.numValBatches = try evaluation.batchCounts() }
         if t.numSanityValBatches.isEmpty { t.numSanityValBatches = t.numValBatches.map { _ in 0 } }
+        startValidationInterval()
         try t.callCallbacks(.onTrainStart) { try $0.onTrainStart(t, module) }
         try t.callModule(.onTrainStart) { try module.onTrainStart() }
         module.train()
@@ -224,6 +225,7 @@ final class FitLoop<M: LightningModule> {
         if shouldReloadTrainLoader(epoch: t.currentEpoch) {
             trainLoader = try t.loadTrainData(data)
             t.numTrainingBatches = try trainLimit.resolve(trainLoader?.batchCount, name: "limit_train_batches", loader: "train_dataloader")
+            startValidationInterval()
         }
         t.metrics.training.reset()
         try checkRanksHaveTheSameBatches()
@@ -249,7 +251,6 @@ final class FitLoop<M: LightningModule> {
         var batches = TrainingBatches(try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: skipping),
                                       length: t.numTrainingBatches, trainer: t)
         resumeBatchIndex = 0
-        let epochStart = Trainer.now
         while let raw = try batches.next(batchIndex: batchIndex) {
             // Until this batch is counted it is pending too: a checkpoint saved while it runs (an
             // OnExceptionCheckpoint after its training step failed) resumes with this same batch.
@@ -284,14 +285,14 @@ final class FitLoop<M: LightningModule> {
             progress.lastBatchSeen = t.isLastBatch
             // Under DDP the ranks agree on signals, Timers (`maxTime`) and time-based validation
             // here, before the hooks that act on them (paced, see StepAgreement).
-            t.stepDecisions = try stepAgreement.afterBatch(t) { timeBasedValidationDue(epochStart: epochStart) }
+            t.stepDecisions = try stepAgreement.afterBatch(t) { timeBasedValidationDue() }
             try t.callCallbacks(.onTrainBatchEnd) { try $0.onTrainBatchEnd(t, module, outputs: outputs, batch: batch, batchIndex: batchIndex) }
             try t.callModule(.onTrainBatchEnd) { try module.onTrainBatchEnd(outputs, batch: batch, batchIndex: batchIndex) }
             if !(accumulating && module.automaticOptimization) {
                 try t.logTrainingStep(force: configuration.fastDevRun > 0)
             }
 
-            if try shouldValidate(batchIndex: batchIndex, epochStart: epochStart) {
+            if try shouldValidate(batchIndex: batchIndex) {
                 if !accumulating { try t.callModule(.named("on_validation_model_zero_grad")) { try module.onValidationModelZeroGrad() } }
                 // Validation inside fit always runs under no-grad (not inference mode), as in Lightning.
                 _ = try noGrad { try evaluation.run(maxBatches: nil) }
@@ -347,25 +348,32 @@ final class FitLoop<M: LightningModule> {
         return !((batchIndex + 1) % k == 0 || trainer.isLastBatch)
     }
 
-    private func shouldValidate(batchIndex: Int, epochStart: TimeInterval) throws -> Bool {
+    private func shouldValidate(batchIndex: Int) throws -> Bool {
         guard evaluation.isEnabled else { return false }
         if let every = configuration.checkValEveryNEpoch, (trainer.currentEpoch + 1) % every != 0 { return false }
         if trainer.shouldStop && canStopEarly { return true }
         if case .seconds = configuration.valCheckInterval {
-            if trainer.isLastBatch { return true }
+            // Time alone decides, also at an epoch's end (Lightning validates at no epoch end then).
             // Under DDP the ranks agreed at the step's end (Lightning lets each rank's clock decide,
             // which can leave one rank validating while the others train).
-            return trainer.stepDecisions?.validationDue ?? timeBasedValidationDue(epochStart: epochStart)
+            return trainer.stepDecisions?.validationDue ?? timeBasedValidationDue()
         }
         guard let every = valCheckBatch else { return trainer.isLastBatch }
         let iteration = configuration.checkValEveryNEpoch == nil ? totalBatchIndex : batchIndex
         return (iteration + 1) % every == 0
     }
 
-    /// Whether `valCheckInterval: .seconds(s)` has passed on this process's clock.
-    private func timeBasedValidationDue(epochStart: TimeInterval) -> Bool {
-        guard case .seconds(let seconds) = configuration.valCheckInterval else { return false }
-        return Trainer.now - (trainer.lastValidationTime ?? epochStart) >= seconds
+    /// Whether `valCheckInterval: .seconds(s)` has passed on this process's clock since training
+    /// started (or its data was reloaded) or the last validation ended, as Lightning's `_last_val_time`.
+    private func timeBasedValidationDue() -> Bool {
+        guard case .seconds(let seconds) = configuration.valCheckInterval, let last = trainer.lastValidationTime else { return false }
+        return Trainer.now - last >= seconds
+    }
+
+    /// Starts the time-based validation interval, where Lightning's `_FitLoop.setup_data` does: when
+    /// the training data is set up, and again when it is reloaded.
+    private func startValidationInterval() {
+        if case .seconds = configuration.valCheckInterval { trainer.lastValidationTime = Trainer.now }
     }
 
     // MARK: Optimization

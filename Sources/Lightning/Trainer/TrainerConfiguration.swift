@@ -38,7 +38,11 @@ public enum ValidationInterval: Equatable, Sendable, ExpressibleByFloatLiteral, 
     case fraction(Double)
     /// Every N training batches.
     case batches(Int)
-    /// Every so many seconds of training (Lightning 2.6's time-based validation).
+    /// Every so many seconds (Lightning 2.6's time-based validation): after the first training
+    /// batch that ends this long after training started or the last validation ended, on
+    /// ``Trainer/monotonicClock``. Time alone decides: there is no extra validation at an epoch's
+    /// end; with `checkValEveryNEpoch` only those epochs validate (time that passed before one
+    /// validates after its first batch).
     case seconds(Double)
 
     public init(floatLiteral value: Double) { self = .fraction(value) }
