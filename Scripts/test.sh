@@ -15,8 +15,9 @@ trap 'rm -f "$log"' EXIT
 swift test --skip-build "$@" 2>&1 | tee "$log"
 
 echo "== a separate package that depends on SwiftLightning by path"
-# Runs with a clean loader environment: the binary must find libtorch on its own.
-( cd Tests/Fixtures/ConsumerPackage && swift build -q && env -u LD_LIBRARY_PATH .build/debug/Consumer ) | tee /tmp/swiftlightning-consumer.txt
+# Runs with a clean loader environment: the binary must find libtorch on its own. Without build
+# manifest caching: a cached plan misses source files added to the dependency since the last build.
+( cd Tests/Fixtures/ConsumerPackage && swift build -q --disable-build-manifest-caching && env -u LD_LIBRARY_PATH .build/debug/Consumer ) | tee /tmp/swiftlightning-consumer.txt
 grep -q "consumer: sum=12.0 grad=\[2.0, 2.0, 2.0\]" /tmp/swiftlightning-consumer.txt \
     || { echo "the consumer package printed the wrong result"; exit 1; }
 echo "consumer package: ok"
