@@ -18,12 +18,6 @@ struct LoopTests {
         (fixture["cases"] as! [[String: Any]]).first { $0["id"] as! String == id }!
     }
 
-    /// The fake monotonic clock of the maxTime cases (FakeClock of loop_counters.py): training and
-    /// validation steps advance it, so where the time runs out does not depend on the machine.
-    final class FakeClock: @unchecked Sendable {
-        var now = 1000.0
-    }
-
     /// Training batches that count the samples read (Lightning reads one batch ahead only when the
     /// epoch's length is unknown); `sized: false` hides the length, as an iterable dataset does.
     struct CountingBatches: BatchLoader {

@@ -108,13 +108,6 @@ struct ModelCheckpointTests {
         }
     }
 
-    /// The FakeClock of checkpoint_layout.py.
-    final class FakeClock: @unchecked Sendable {
-        var now = 1000.0
-        let tick: Double
-        init(tick: Double) { self.tick = tick }
-    }
-
     @Test("scripted case", arguments: caseIDs)
     func scriptedCase(_ id: String) throws {
         let c = Self.fixtureCase(id)
@@ -131,8 +124,9 @@ struct ModelCheckpointTests {
         let accuracies = Self.scripted.exactNumbers("val_acc_per_epoch").map(Float.init)
         let module = try ScriptedModule(data: data)
         // The train_time_interval cases: a fake clock that every training step advances.
-        let clock = FakeClock(tick: fixtureDouble(c["clock_seconds_per_training_step"]) ?? 0)
-        module.onTrainingStep = { clock.now += clock.tick }
+        let clock = FakeClock()
+        let tick = fixtureDouble(c["clock_seconds_per_training_step"]) ?? 0
+        module.onTrainingStep = { clock.now += tick }
         module.logInValidationStep = { m in
             try m.log("val_loss", losses[m.currentEpoch])
             try m.log("val/acc", accuracies[m.currentEpoch])

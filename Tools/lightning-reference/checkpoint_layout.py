@@ -22,20 +22,9 @@ import torch.nn.functional as F
 import lightning as L
 from lightning.pytorch.callbacks import Checkpoint, EarlyStopping, ModelCheckpoint
 import lightning.pytorch.callbacks.model_checkpoint as model_checkpoint_module
+from common import FakeClock
 
-
-class FakeClock:
-    """Stands in for the `time` module of Lightning's ModelCheckpoint (train_time_interval): the
-    training steps of the clock cases advance it, so when a checkpoint is due does not depend on the
-    machine."""
-    now = 1000.0
-
-    @staticmethod
-    def monotonic():
-        return FakeClock.now
-
-
-model_checkpoint_module.time = FakeClock
+common.use_fake_clock(model_checkpoint_module)  # train_time_interval
 
 # ---------------------------------------------------------------------------------------------
 # Recursive description

@@ -100,6 +100,23 @@ def fixed_linear() -> torch.nn.Linear:
     return layer
 
 
+class FakeClock:
+    """Stands in for the `time` module of the Lightning modules given to `use_fake_clock`: the
+    scripts' steps advance `FakeClock.now`, so where time runs out, or when a timed validation or
+    checkpoint falls, does not depend on the machine (Swift: the tests' FakeClock)."""
+    now = 1000.0
+
+    @staticmethod
+    def monotonic():
+        return FakeClock.now
+
+
+def use_fake_clock(*modules) -> None:
+    """Makes `modules` (Lightning modules that `import time`) read `FakeClock`."""
+    for module in modules:
+        module.time = FakeClock
+
+
 # ---------------------------------------------------------------------------------------------
 # Trainer defaults and temporary directories
 # ---------------------------------------------------------------------------------------------

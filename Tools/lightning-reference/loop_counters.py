@@ -18,21 +18,10 @@ import lightning.pytorch.callbacks.timer as timer_module
 import lightning.pytorch.loops.evaluation_loop as evaluation_loop_module
 import lightning.pytorch.loops.fit_loop as fit_loop_module
 import lightning.pytorch.loops.training_epoch_loop as training_epoch_loop_module
-
-
-class FakeClock:
-    """Stands in for the `time` module of Lightning's Timer (the callback behind `max_time`): the
-    module's steps advance it, so where the time runs out does not depend on the machine."""
-    now = 1000.0
-
-    @staticmethod
-    def monotonic():
-        return FakeClock.now
-
+from common import FakeClock
 
 # The Timer (max_time) and the loops' time-based validation (val_check_interval as a duration).
-for module in (timer_module, evaluation_loop_module, fit_loop_module, training_epoch_loop_module):
-    module.time = FakeClock
+common.use_fake_clock(timer_module, evaluation_loop_module, fit_loop_module, training_epoch_loop_module)
 
 
 class CountingSamples(torch.utils.data.Dataset):

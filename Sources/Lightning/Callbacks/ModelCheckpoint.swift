@@ -201,14 +201,14 @@ open class ModelCheckpoint: CheckpointingCallback {
         let skipDueToState = shouldSkipSaving(trainer)
         let skipBatch = everyNTrainSteps < 1 || trainer.globalStep % everyNTrainSteps != 0
         var skipTime = true
-        let now = Trainer.now
-        if let trainTimeInterval {
-            skipTime = lastTimeChecked.map { now - $0 < trainTimeInterval } ?? true
-            // The ranks' clocks differ: rank 0's decides, so that every rank saves (a collective) or none.
-            skipTime = try trainer.broadcast(skipTime)
+        if decidesAfterTrainingBatches {
+            // Under DDP the ranks agreed at the fit loop's paced step agreement (due on any rank):
+            // a rank saving alone would wait in the save's barrier. Lightning broadcasts rank 0's
+            // decision instead, a collective every step.
+            skipTime = !(trainer.stepDecisions.map { $0.callbacksDue.contains(ObjectIdentifier(self)) } ?? isDueOnThisRank)
         }
         if skipBatch && skipTime { return }
-        if !skipTime { lastTimeChecked = now }
+        if !skipTime { lastTimeChecked = Trainer.now }
 
         var candidates = monitorCandidates(trainer)
         // A metric that only validation logs: save once validation has produced it.
@@ -623,5 +623,14 @@ open class ModelCheckpoint: CheckpointingCallback {
         while common < target.count, common < base.count, target[common] == base[common] { common += 1 }
         let parts = Array(repeating: "..", count: base.count - common) + target[common...]
         return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+}
+
+extension ModelCheckpoint: ClockDecidingCallback {
+    var decidesAfterTrainingBatches: Bool { trainTimeInterval != nil }
+    /// `trainTimeInterval` has passed since training started or the last timed save.
+    var isDueOnThisRank: Bool {
+        guard let trainTimeInterval, let lastTimeChecked else { return false }
+        return Trainer.now - lastTimeChecked >= trainTimeInterval
     }
 }

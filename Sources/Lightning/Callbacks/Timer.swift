@@ -82,7 +82,7 @@ open class Timer: Callback {
         if let agreed = trainer.stepDecisions {
             // Under DDP the fit loop agrees every step-interval Timer's decision with the other
             // ranks at its paced step agreement, instead of a collective per step.
-            stop(trainer, if: agreed.timersOutOfTime.contains(ObjectIdentifier(self)))
+            stop(trainer, if: agreed.callbacksDue.contains(ObjectIdentifier(self)))
         } else {
             try checkTimeRemaining(trainer)
         }
@@ -131,3 +131,8 @@ open class Timer: Callback {
 
 /// Lightning's `Timer` under a name that does not clash with Foundation's.
 public typealias TrainingTimer = Timer
+
+extension Timer: ClockDecidingCallback {
+    var decidesAfterTrainingBatches: Bool { interval == .step && duration != nil }
+    var isDueOnThisRank: Bool { isOutOfTime }
+}

@@ -97,15 +97,6 @@ extension Trainer {
         return try runtime.guarding { try runtime.processGroup.broadcast(value, from: root) }
     }
 
-    /// Rank `root`'s `decision` on every rank (Lightning's `strategy.broadcast` for a bool): one
-    /// small collective, so that every rank acts on one rank's clock or view.
-    public func broadcast(_ decision: Bool, from root: Int = 0) throws -> Bool {
-        guard let runtime else { return decision }
-        let flag = try Tensor([decision ? Int32(1) : 0])
-        try runtime.guarding { try runtime.processGroup.broadcast(flag, from: root) }
-        return try flag.item(Int32.self) == 1
-    }
-
     /// Combines `tensor` across the ranks into a new tensor (Lightning's `strategy.reduce`; mean by
     /// default). Every rank passes the same shape and dtype (checked first: a mismatch is an error
     /// on every rank, where Gloo would abort the process).

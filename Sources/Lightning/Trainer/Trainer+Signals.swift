@@ -192,17 +192,29 @@ extension Trainer {
     }
 }
 
+/// A callback that decides something from this rank's clock after every training batch: a
+/// step-interval ``Timer`` (`maxTime`) whether time is up, a ``ModelCheckpoint`` with
+/// `trainTimeInterval` whether a save is due. Under DDP the ranks' clocks differ, so the fit loop
+/// agrees these decisions at ``StepAgreement``'s paced points and the callback reads
+/// ``StepDecisions/callbacksDue`` instead of its own clock.
+protocol ClockDecidingCallback: AnyObject {
+    /// Whether this callback decides after training batches in this run.
+    var decidesAfterTrainingBatches: Bool { get }
+    /// This rank's decision, on ``Trainer/monotonicClock``.
+    var isDueOnThisRank: Bool { get }
+}
+
 /// What the ranks agreed at the end of a training step under DDP (see ``StepAgreement``).
 struct StepDecisions {
     var signals = ReceivedSignals()
-    /// The step-interval ``Timer``s (`maxTime` is one) out of time on some rank.
-    var timersOutOfTime: Set<ObjectIdentifier> = []
+    /// The ``ClockDecidingCallback``s due on some rank.
+    var callbacksDue: Set<ObjectIdentifier> = []
     /// Whether a time-based validation (`valCheckInterval: .seconds`) is due on some rank.
     var validationDue = false
 }
 
 /// When the ranks agree on what each decides from its own clock or signals: Ctrl-C and SIGTERM,
-/// step-interval ``Timer``s (`maxTime`) and time-based validation. With one process nothing needs
+/// step-interval ``Timer``s (`maxTime`), `trainTimeInterval` checkpoints and time-based validation. With one process nothing needs
 /// agreeing: each is decided where Lightning decides it, after every step. Under DDP the ranks must
 /// agree, which takes a collective; one per step would cost as much as a small step (+40% on W1
 /// with 2 CPU processes), so the ranks agree every `interval` batches, re-deciding the interval at
@@ -221,11 +233,11 @@ struct StepAgreement {
     mutating func afterBatch(_ trainer: Trainer, validationDue: () -> Bool) throws -> StepDecisions? {
         guard trainer.worldSize > 1 else { return nil }
         guard isDue() else { return StepDecisions() }
-        // Every rank runs the same program, so the Timers line up across the ranks.
-        let timers = trainer.callbacks.compactMap { $0 as? Timer }.filter { $0.interval == .step && $0.duration != nil }
-        let (signals, extra) = try agree(trainer, extra: [validationDue()] + timers.map(\.isOutOfTime))
-        let outOfTime = zip(timers, extra.dropFirst()).filter { $0.1 }.map { ObjectIdentifier($0.0) }
-        return StepDecisions(signals: signals, timersOutOfTime: Set(outOfTime), validationDue: extra[0])
+        // Every rank runs the same program, so the callbacks line up across the ranks.
+        let deciders = trainer.callbacks.compactMap { $0 as? any ClockDecidingCallback }.filter(\.decidesAfterTrainingBatches)
+        let (signals, extra) = try agree(trainer, extra: [validationDue()] + deciders.map(\.isDueOnThisRank))
+        let due = zip(deciders, extra.dropFirst()).filter { $0.1 }.map { ObjectIdentifier($0.0) }
+        return StepDecisions(signals: signals, callbacksDue: Set(due), validationDue: extra[0])
     }
 
     /// Before an evaluation or prediction batch under DDP: the signals agreed (none between
