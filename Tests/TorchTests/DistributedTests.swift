@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Torch
 
@@ -28,6 +29,20 @@ func runRanks<T: Sendable>(_ size: Int, _ body: @escaping @Sendable (Int) throws
 final class RankResults<T>: @unchecked Sendable {
     let lock = NSLock()
     var values: [Int: Result<T, any Error>] = [:]
+}
+
+/// Lets threads go on only once all `count` have arrived, released together (they spin, so that none
+/// lags behind a wake-up): for tests whose calls must meet.
+final class StartingLine: Sendable {
+    private let arrived = Atomic<Int>(0)
+    private let count: Int
+
+    init(_ count: Int) { self.count = count }
+
+    func arrive() {
+        arrived.add(1, ordering: .sequentiallyConsistent)
+        while arrived.load(ordering: .sequentiallyConsistent) < count {}
+    }
 }
 
 /// A store and Gloo group for `rank` of `size` on a port shared by the ranks.
@@ -195,6 +210,26 @@ struct DistributedTests {
         }
         #expect(messages[0].contains("the model differs across ranks (rank 1 differs from rank 0)"), "\(messages[0])")
         #expect(messages[1].contains("rank 1 has 0.weight:[5, 4]"), "\(messages[1])")
+    }
+
+    /// libtorch 2.11's flight recorder adds a group to a shared map at the group's first collective
+    /// without holding its lock; two groups of one process whose first collectives met corrupted the
+    /// map and crashed the process (a segfault in `_Rb_tree_insert_and_rebalance`, seen in CI). Without
+    /// the fix (`ProcessGroup.gloo` makes the first collective itself, serialized) this crashed within
+    /// a few rounds.
+    @Test func groupsWhoseFirstCollectivesMeetInOneProcess() throws {
+        for _ in 0..<30 {
+            let port = try findFreePort()
+            let line = StartingLine(2)
+            let sums = try runRanks(2) { rank -> [Float] in
+                let group = try makeGroup(rank: rank, size: 2, port: port)
+                let value = try Tensor([Float(rank + 1)])
+                line.arrive()
+                try group.allReduce(value)
+                return try value.toArray()
+            }
+            #expect(sums == [[3], [3]])
+        }
     }
 
     @Test func aPeerThatNeverArrivesTimesOut() throws {

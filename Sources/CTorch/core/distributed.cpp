@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #endif
 #include <cstring>
+#include <mutex>
 
 #include "ctorch_distributed.h"
 #include "internal.h"
@@ -46,6 +47,23 @@ c10d::ReduceOp reduce_op(int32_t op) {
 void wait(const c10::intrusive_ptr<c10d::Work> &work) {
     // Throws the collective's error (a peer that left, a timeout) as a C++ exception.
     work->wait();
+}
+
+// libtorch 2.11's flight recorder (on unless TORCH_FR_BUFFER_SIZE=0) adds each group to a std::map the
+// first time the group enqueues a collective, before it takes its own lock
+// (FlightRecorder::recordWithResetEnabled). Two groups of one process whose first collectives meet
+// (ranks run as threads, several groups) corrupt the map and crash in _Rb_tree_insert_and_rebalance.
+// So a new group makes its first collective here, a barrier, with the enqueue (which records) serialized
+// process-wide; the barrier's wait, which needs the other ranks, runs outside the lock. The enqueue
+// records before it queues the work, so no rank passes this barrier before every rank's group is in the map.
+void make_first_collective(const GroupPtr &made) {
+    static std::mutex enqueue_mutex;
+    c10::intrusive_ptr<c10d::Work> first;
+    {
+        std::lock_guard<std::mutex> lock(enqueue_mutex);
+        first = made->barrier();
+    }
+    wait(first);
 }
 
 }  // namespace
@@ -128,6 +146,7 @@ ts_error ts_process_group_gloo_new(ts_store s, int32_t rank, int32_t size, int64
         auto made = c10::make_intrusive<c10d::ProcessGroup>(prefixed, rank, size);
         made->setBackend(c10::DeviceType::CPU, c10d::ProcessGroup::BackendType::GLOO, gloo);
         made->setDefaultBackend(c10d::ProcessGroup::BackendType::GLOO);
+        make_first_collective(made);
         *out = reinterpret_cast<ts_process_group>(new GroupPtr(std::move(made)));
     })
 }
