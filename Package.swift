@@ -65,6 +65,7 @@ let package = Package(
         .executableTarget(name: "LightningDDPChild", dependencies: ["Lightning", "Torch"], path: "Tests/DDPChild"),
         .executableTarget(name: "OpOverheadBenchmark", dependencies: ["Torch"], path: "Benchmarks/OpOverhead/Swift"),
         .executableTarget(name: "DataLoaderBenchmark", dependencies: ["Torch"], path: "Benchmarks/DataLoader/Swift"),
+        .executableTarget(name: "ModuleTreeBenchmark", dependencies: ["Torch"], path: "Benchmarks/ModuleTree/Swift"),
         .executableTarget(name: "TrainerBenchmark", dependencies: ["Lightning", "Torch"], path: "Benchmarks/Trainer/Swift"),
     ],
     cxxLanguageStandard: .cxx17
