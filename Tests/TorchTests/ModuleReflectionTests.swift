@@ -34,6 +34,38 @@ private final class Block: Module {
     }
 }
 
+/// An intermediate class with its own fields, then a subclass with fields reflection must read
+/// (an existential holding a module, an optional array, a lazy submodule) or pass over (numbers, a
+/// string, a closure, a weak reference, a plain tensor, a tuple).
+private class Base: Module {
+    @Parameter var scale: Tensor
+    let width = 3
+
+    init(scale: Float) throws {
+        self.scale = try Tensor([scale])
+        super.init()
+    }
+}
+
+private final class Mixed: Base {
+    let name = "mixed"
+    let activation: (Tensor) throws -> Tensor = { try $0.relu() }
+    weak var parent: Module?
+    let plain: Tensor
+    let pair: (Int, Double) = (1, 2)
+    let anyLayer: any UnaryLayer
+    let extras: [Affine]?
+    lazy var later: Affine = try! Affine(4)
+
+    init(parent: Module) throws {
+        plain = try Tensor([Float(0)])
+        anyLayer = try Linear(2, 1)
+        extras = [try Affine(1)]
+        self.parent = parent
+        try super.init(scale: 2)
+    }
+}
+
 @Suite("Module reflection and state dicts")
 struct ModuleReflectionTests {
     @Test func keysFollowPyTorchNaming() throws {
@@ -111,6 +143,22 @@ struct ModuleReflectionTests {
         #expect(affine.weight.isSame(as: weight))
         #expect(weight.dtype == .float64)
         #expect(affine.runningMean.dtype == .float64)
+    }
+
+    @Test func fieldsOfEveryKindAreReadOrPassedOver() throws {
+        let owner = try Affine(1)
+        let mixed = try Mixed(parent: owner)
+        // Superclass fields first; the weak parent is no child; the lazy submodule appears once used.
+        #expect(mixed.stateDict().keys == ["scale", "any_layer.weight", "any_layer.bias", "extras.0.weight",
+                                           "extras.0.bias", "extras.0.running_mean"])
+        _ = mixed.later
+        #expect(mixed.namedChildren().map(\.0) == ["any_layer", "extras.0", "$__lazy_storage_$_later"])
+        #expect(mixed.namedModules().count == 4)
+        #expect(mixed.parameters().count == 1 + 2 + 2 + 2)
+        // Reflection reads the current values: a replaced parameter and a freed weak parent.
+        mixed.scale = try Tensor([Float(5)])
+        #expect(try mixed.parameters()[0].toArray(of: Float.self) == [5])
+        #expect(mixed.parent === owner)
     }
 
     @Test func snakeCaseNames() {

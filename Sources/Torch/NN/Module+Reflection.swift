@@ -11,32 +11,23 @@ extension Module {
     /// Reflects this module's own stored properties (superclass properties first).
     func contents() -> ModuleContents {
         var contents = ModuleContents()
-        var mirrors: [Mirror] = []
-        var mirror: Mirror? = Mirror(reflecting: self)
-        while let current = mirror, current.subjectType != Module.self {
-            mirrors.append(current)
-            mirror = current.superclassMirror
-        }
-        for mirror in mirrors.reversed() {
-            for child in mirror.children {
-                guard let label = child.label else { continue }
-                collect(child.value, name: propertyName(label), into: &contents)
+        for field in ModuleFields.fields(of: type(of: self)) {
+            let value = ModuleFields.value(of: field, in: self)
+            if field.role == .module {
+                contents.children.append((field.key, value as! Module))  // its static type is a Module
+            } else {
+                collect(value, key: field.key, into: &contents)
             }
         }
         return contents
     }
 
-    private func propertyName(_ label: String) -> String {
-        // Property wrappers store their value in `_name`.
-        label.hasPrefix("_") ? String(label.dropFirst()) : label
-    }
-
-    private func collect(_ value: Any, name: String, into contents: inout ModuleContents) {
+    private func collect(_ value: Any, key: String, into contents: inout ModuleContents) {
         switch value {
         case let parameter as any ParameterStorage:
-            contents.parameters.append((parameter.explicitKey ?? snakeCase(name), parameter.storedTensor))
+            contents.parameters.append((parameter.explicitKey ?? key, parameter.storedTensor))
         case let buffer as any BufferStorage:
-            contents.buffers.append((buffer.explicitKey ?? snakeCase(name), buffer.storedTensor, buffer.isPersistent))
+            contents.buffers.append((buffer.explicitKey ?? key, buffer.storedTensor, buffer.isPersistent))
         case let keyed as any KeyedStorage:
             collectModules(keyed.storedValue, key: keyed.explicitKey, into: &contents)
         case let table as ParameterTable:
@@ -45,7 +36,7 @@ extension Module {
         case let table as any ModuleTableStorage:
             for (key, module) in table.storedModules { contents.children.append((key, module)) }
         default:
-            collectModules(value, key: snakeCase(name), into: &contents)
+            collectModules(value, key: key, into: &contents)
         }
     }
 
