@@ -7,54 +7,46 @@ struct ModuleContents {
     var children: [(key: String, module: Module)] = []
 }
 
-extension Module {
-    /// Reflects this module's own stored properties (superclass properties first).
-    func contents() -> ModuleContents {
-        var contents = ModuleContents()
-        for field in ModuleFields.fields(of: type(of: self)) {
-            let value = ModuleFields.value(of: field, in: self)
-            if field.role == .module {
-                contents.children.append((field.key, value as! Module))  // its static type is a Module
-            } else {
-                collect(value, key: field.key, into: &contents)
-            }
-        }
-        return contents
-    }
-
-    private func collect(_ value: Any, key: String, into contents: inout ModuleContents) {
-        switch value {
-        case let parameter as any ParameterStorage:
-            contents.parameters.append((parameter.explicitKey ?? key, parameter.storedTensor))
-        case let buffer as any BufferStorage:
-            contents.buffers.append((buffer.explicitKey ?? key, buffer.storedTensor, buffer.isPersistent))
-        case let keyed as any KeyedStorage:
-            collectModules(keyed.storedValue, key: keyed.explicitKey, into: &contents)
-        case let table as ParameterTable:
-            // Parameters registered by name: their keys are used as given.
-            for (key, tensor) in table.entries { contents.parameters.append((key, tensor)) }
-        case let table as any ModuleTableStorage:
-            for (key, module) in table.storedModules { contents.children.append((key, module)) }
-        default:
-            collectModules(value, key: key, into: &contents)
-        }
-    }
-
-    private func collectModules(_ value: Any, key: String, into contents: inout ModuleContents) {
+extension ModuleContents {
+    /// Adds the submodules `value` holds: a module, an array or a dictionary of modules, or an
+    /// optional of one of these; anything else holds none.
+    mutating func collectModules(_ value: Any, key: String) {
         switch value {
         case let module as Module:
-            contents.children.append((key, module))
+            children.append((key, module))
         case let modules as [Module]:
-            for (index, module) in modules.enumerated() { contents.children.append(("\(key).\(index)", module)) }
+            for (index, module) in modules.enumerated() { children.append(("\(key).\(index)", module)) }
         case let modules as [String: Module]:
-            for name in modules.keys.sorted() { contents.children.append(("\(key).\(name)", modules[name]!)) }
+            for name in modules.keys.sorted() { children.append(("\(key).\(name)", modules[name]!)) }
         default:
             // Optional submodules: unwrap one level.
             let mirror = Mirror(reflecting: value)
             if mirror.displayStyle == .optional, let wrapped = mirror.children.first?.value {
-                collectModules(wrapped, key: key, into: &contents)
+                collectModules(wrapped, key: key)
             }
         }
+    }
+}
+
+extension Module {
+    /// Reflects this module's own stored properties (superclass properties first).
+    func contents() -> ModuleContents {
+        var contents = ModuleContents()
+        for field in ModuleFields.fields(of: type(of: self)) { field.read(self, &contents) }
+        return contents
+    }
+
+    /// Visits this module and every submodule once, depth first, with its dotted name ("" for
+    /// self, else `prefix`) and what reflection found in it: one reflection per module.
+    func visitModules(prefix: String = "", _ body: (String, Module, ModuleContents) -> Void) {
+        var seen = Set<ObjectIdentifier>()
+        func visit(_ module: Module, _ name: String) {
+            guard seen.insert(ObjectIdentifier(module)).inserted else { return }
+            let contents = module.contents()
+            body(name, module, contents)
+            for (key, child) in contents.children { visit(child, name.isEmpty ? key : "\(name).\(key)") }
+        }
+        visit(self, prefix)
     }
 
     /// The direct submodules with their keys (PyTorch's `named_children()`).
@@ -70,14 +62,8 @@ extension Module {
     /// This module and every submodule, depth first, with dotted names ("" for self); a module
     /// reachable twice is listed once (PyTorch's `named_modules()`).
     public func namedModules(prefix: String = "") -> [(String, Module)] {
-        var seen = Set<ObjectIdentifier>()
         var result: [(String, Module)] = []
-        func visit(_ module: Module, _ name: String) {
-            guard seen.insert(ObjectIdentifier(module)).inserted else { return }
-            result.append((name, module))
-            for (key, child) in module.namedChildren() { visit(child, name.isEmpty ? key : "\(name).\(key)") }
-        }
-        visit(self, prefix)
+        visitModules(prefix: prefix) { name, module, _ in result.append((name, module)) }
         return result
     }
 
@@ -88,9 +74,8 @@ extension Module {
     public func namedParameters(recurse: Bool = true) -> [(String, Tensor)] {
         var seen = Set<ObjectIdentifier>()
         var result: [(String, Tensor)] = []
-        let owners = recurse ? namedModules() : [("", self)]
-        for (prefix, module) in owners {
-            for (key, tensor) in module.contents().parameters {
+        visitOwners(recurse: recurse) { prefix, contents in
+            for (key, tensor) in contents.parameters {
                 guard let tensor, seen.insert(ObjectIdentifier(tensor)).inserted else { continue }
                 result.append((prefix.isEmpty ? key : "\(prefix).\(key)", tensor))
             }
@@ -104,14 +89,22 @@ extension Module {
     /// Every buffer with its dotted name (PyTorch's `named_buffers()`).
     public func namedBuffers(recurse: Bool = true) -> [(String, Tensor)] {
         var result: [(String, Tensor)] = []
-        let owners = recurse ? namedModules() : [("", self)]
-        for (prefix, module) in owners {
-            for (key, tensor, _) in module.contents().buffers {
+        visitOwners(recurse: recurse) { prefix, contents in
+            for (key, tensor, _) in contents.buffers {
                 guard let tensor else { continue }
                 result.append((prefix.isEmpty ? key : "\(prefix).\(key)", tensor))
             }
         }
         return result
+    }
+
+    /// Every module (with `recurse`) or this one alone, with its prefix and contents.
+    private func visitOwners(recurse: Bool, _ body: (String, ModuleContents) -> Void) {
+        if recurse {
+            visitModules { prefix, _, contents in body(prefix, contents) }
+        } else {
+            body("", contents())
+        }
     }
 
     /// Every buffer.

@@ -17,22 +17,13 @@ private func recursiveFieldOffset(_ type: Any.Type, index: Int) -> Int
 @_silgen_name("swift_getMetadataKind")
 private func metadataKind(_ type: Any.Type) -> UInt
 
-/// One stored property of a `Module` subclass that can hold parameters, buffers or submodules.
-struct ModuleField {
-    enum Role {
-        /// A ``Parameter``, ``Buffer`` or ``Key`` wrapper, a ``ParameterTable`` or a ``ModuleTable``.
-        case storage
-        /// A property whose static type is a `Module` subclass.
-        case module
-        /// An optional, an array, a dictionary or an existential: what it holds decides.
-        case container
-    }
+/// One stored property of a `Module` subclass that can hold parameters, buffers or submodules,
+/// with the code that reads it, typed for the property's static type (made once per class).
+struct ModuleField: Sendable {
+    typealias Reader = @Sendable (_ module: Module, _ contents: inout ModuleContents) -> Void
 
-    /// The state-dict key derived from the property's name (`runningMean` → `running_mean`).
-    let key: String
-    let offset: Int
-    let type: Any.Type
-    let role: Role
+    /// Adds what the property of `module` holds to `contents`.
+    let read: Reader
 }
 
 /// Arrays and dictionaries, which may hold submodules (`[Linear]`, `[String: Module]`).
@@ -55,14 +46,11 @@ enum ModuleFields {
         return plan
     }
 
-    /// The value of `field` in `module`, as its static type boxed in `Any`.
-    static func value(of field: ModuleField, in module: Module) -> Any {
-        func load<T>(_: T.Type) -> Any {
-            withExtendedLifetime(module) {
-                UnsafeRawPointer(Unmanaged.passUnretained(module).toOpaque()).load(fromByteOffset: field.offset, as: T.self)
-            }
+    /// The property of `module` at `offset`, whose static type is `T`.
+    private static func load<T>(_: T.Type, at offset: Int, in module: Module) -> T {
+        withExtendedLifetime(module) {
+            UnsafeRawPointer(Unmanaged.passUnretained(module).toOpaque()).load(fromByteOffset: offset, as: T.self)
         }
-        return _openExistential(field.type, do: load)
     }
 
     /// The stored fields of `type`, superclass fields first (the runtime's recursive order): name,
@@ -82,21 +70,56 @@ enum ModuleFields {
     private static func makePlan(_ moduleType: Module.Type) -> [ModuleField] {
         storedFields(of: moduleType).compactMap { field in
             // A weak or unowned reference does not own a submodule (and its storage is no strong reference).
-            guard field.isStrong, !baseOffsets.contains(field.offset), let role = role(of: field.type) else { return nil }
+            guard field.isStrong, !baseOffsets.contains(field.offset) else { return nil }
             var label = field.name
             if label.hasPrefix("_") { label.removeFirst() }  // a property wrapper's storage: `_weight`
-            return ModuleField(key: snakeCase(label), offset: field.offset, type: field.type, role: role)
+            return reader(for: field.type, offset: field.offset, key: snakeCase(label)).map(ModuleField.init)
         }
     }
 
-    private static func role(of type: Any.Type) -> ModuleField.Role? {
-        if type is any ParameterStorage.Type || type is any BufferStorage.Type || type is any KeyedStorage.Type
-            || type is any ModuleTableStorage.Type || type == ParameterTable.self {
-            return .storage
+    /// The reader of a property of static type `type`, or nil for a type that cannot hold a
+    /// parameter, a buffer or a module.
+    private static func reader(for type: Any.Type, offset: Int, key: String) -> ModuleField.Reader? {
+        func parameter<P: ParameterStorage>(_: P.Type) -> ModuleField.Reader {
+            { module, contents in
+                let parameter = load(P.self, at: offset, in: module)
+                contents.parameters.append((parameter.explicitKey ?? key, parameter.storedTensor))
+            }
         }
-        if type is Module.Type { return .module }
+        func buffer<B: BufferStorage>(_: B.Type) -> ModuleField.Reader {
+            { module, contents in
+                let buffer = load(B.self, at: offset, in: module)
+                contents.buffers.append((buffer.explicitKey ?? key, buffer.storedTensor, buffer.isPersistent))
+            }
+        }
+        func keyed<K: KeyedStorage>(_: K.Type) -> ModuleField.Reader {
+            { module, contents in
+                let keyed = load(K.self, at: offset, in: module)
+                contents.collectModules(keyed.storedValue, key: keyed.explicitKey)
+            }
+        }
+        func table<T: ModuleTableStorage>(_: T.Type) -> ModuleField.Reader {
+            { module, contents in
+                for (key, child) in load(T.self, at: offset, in: module).storedModules { contents.children.append((key, child)) }
+            }
+        }
+        func container<T>(_: T.Type) -> ModuleField.Reader {
+            { module, contents in contents.collectModules(load(T.self, at: offset, in: module), key: key) }
+        }
+        if let type = type as? any ParameterStorage.Type { return parameter(type) }
+        if let type = type as? any BufferStorage.Type { return buffer(type) }
+        if let type = type as? any KeyedStorage.Type { return keyed(type) }
+        if let type = type as? any ModuleTableStorage.Type { return table(type) }
+        if type == ParameterTable.self {
+            // Parameters registered by name: their keys are used as given.
+            return { module, contents in
+                for (key, tensor) in load(ParameterTable.self, at: offset, in: module).entries { contents.parameters.append((key, tensor)) }
+            }
+        }
+        // Any subclass of Module is stored as a reference to a Module.
+        if type is Module.Type { return { module, contents in contents.children.append((key, load(Module.self, at: offset, in: module))) } }
         let kind = _MetadataKind(rawValue: metadataKind(type))
-        if kind == .optional || kind == .existential || type is any ReflectedCollection.Type { return .container }
+        if kind == .optional || kind == .existential || type is any ReflectedCollection.Type { return _openExistential(type, do: container) }
         return nil
     }
 }
