@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Torch
 
@@ -107,6 +108,32 @@ struct DataResumeTests {
         var replayed: [[Int]] = []
         try resumed.forEach { replayed.append(try $0[0].toArray(of: Int.self)) }
         #expect(replayed == rest)
+    }
+
+    /// The saved state and the epoch's draw used to be two reads of the global generator: a thread
+    /// drawing from it in between (a worker's random transform, another test) made the resumed epoch
+    /// replay another order. Without the snapshot, most of these rounds replayed a different order.
+    @Test func resumeWithoutAGeneratorWhileAnotherThreadDraws() throws {
+        let data = try TensorDataset(Tensor.arange(end: 30))
+        let stop = Atomic<Bool>(false)
+        let drawer = Thread {
+            while !stop.load(ordering: .relaxed) { _ = try? Tensor.rand([64]) }
+        }
+        drawer.start()
+        defer { stop.store(true, ordering: .relaxed) }
+        for _ in 0..<30 {
+            let loader = try DataLoader(data, batchSize: 4, shuffle: true)
+            let iterator = try loader.makeIterator()
+            _ = try iterator.next()
+            let saved = try loader.stateDict()
+            var rest: [[Int]] = []
+            while let batch = try iterator.next() { rest.append(try batch[0].toArray(of: Int.self)) }
+            let resumed = try DataLoader(data, batchSize: 4, shuffle: true)
+            try resumed.loadStateDict(saved)
+            var replayed: [[Int]] = []
+            try resumed.forEach { replayed.append(try $0[0].toArray(of: Int.self)) }
+            #expect(replayed == rest)
+        }
     }
 
     @Test func resumeWithADistributedSampler() throws {

@@ -63,10 +63,16 @@ public struct SamplerState: Codable, Equatable, Sendable {
 /// Where a random sampler draws from: its own generator, or PyTorch's global one when it has none.
 ///
 /// For a sampler without a generator, a loaded state is replayed once on a private generator, so a
-/// resumed epoch draws the same numbers without rewinding the global generator.
+/// resumed epoch draws the same numbers without rewinding the global generator. The state saved
+/// before an epoch is a snapshot of the global generator, and the epoch then draws from that
+/// snapshot and hands its end state back to the global generator: another thread that draws from
+/// the global generator in between cannot make the epoch differ from the state that was saved.
 final class RandomSource {
     let generator: Generator?
+    /// The private generator the next draw uses instead of the global one.
     private var replay: Generator?
+    /// Whether `replay` is a snapshot of the global generator, which the draw then advances.
+    private var replayIsSnapshot = false
 
     init(_ generator: Generator?) {
         self.generator = generator
@@ -82,12 +88,24 @@ final class RandomSource {
     /// Runs one epoch's draws.
     func draw<R>(_ body: (Generator) throws(TorchError) -> R) throws(TorchError) -> R {
         let source = try current()
-        defer { replay = nil }
-        return try body(source)
+        let advancesGlobal = replayIsSnapshot
+        defer {
+            replay = nil
+            replayIsSnapshot = false
+        }
+        let result = try body(source)
+        if advancesGlobal { try Generator.default(for: .cpu).setState(source.state()) }
+        return result
     }
 
     func state() throws(TorchError) -> [UInt8] {
-        try current().state().bytes()
+        if generator == nil, replay == nil {
+            let snapshot = try Generator(seed: 0)
+            try snapshot.setState(Generator.default(for: .cpu).state())
+            replay = snapshot
+            replayIsSnapshot = true
+        }
+        return try current().state().bytes()
     }
 
     func load(_ bytes: [UInt8]?) throws(TorchError) {
@@ -98,6 +116,7 @@ final class RandomSource {
         } else {
             target = try Generator(seed: 0)
             replay = target
+            replayIsSnapshot = false
         }
         try target.setState(generatorStateTensor(bytes))
     }
