@@ -90,7 +90,7 @@ struct PrecisionPlugin {
     /// Returns false when the scaler skipped the step.
     @discardableResult
     func optimizerStep(_ optimizer: Optimizer, closure: () throws -> Tensor?) throws -> Bool {
-        guard let scaler else {
+        guard scaler != nil else {
             try optimizer.step(closure: closure)
             return true
         }
