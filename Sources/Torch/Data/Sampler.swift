@@ -65,14 +65,16 @@ public struct SamplerState: Codable, Equatable, Sendable {
 /// For a sampler without a generator, a loaded state is replayed once on a private generator, so a
 /// resumed epoch draws the same numbers without rewinding the global generator. The state saved
 /// before an epoch is a snapshot of the global generator, and the epoch then draws from that
-/// snapshot and hands its end state back to the global generator: another thread that draws from
-/// the global generator in between cannot make the epoch differ from the state that was saved.
+/// snapshot: another thread that draws from the global generator in between cannot make the epoch
+/// differ from the state that was saved. If nobody drew in between, the global generator is then
+/// left where drawing from it directly would have left it; if somebody did, it is left alone (its
+/// draws are not rewound).
 final class RandomSource {
     let generator: Generator?
     /// The private generator the next draw uses instead of the global one.
     private var replay: Generator?
-    /// Whether `replay` is a snapshot of the global generator, which the draw then advances.
-    private var replayIsSnapshot = false
+    /// When `replay` is a snapshot of the global generator: the global state it was taken from.
+    private var snapshotOrigin: [UInt8]?
 
     init(_ generator: Generator?) {
         self.generator = generator
@@ -88,22 +90,26 @@ final class RandomSource {
     /// Runs one epoch's draws.
     func draw<R>(_ body: (Generator) throws(TorchError) -> R) throws(TorchError) -> R {
         let source = try current()
-        let advancesGlobal = replayIsSnapshot
+        let origin = snapshotOrigin
         defer {
             replay = nil
-            replayIsSnapshot = false
+            snapshotOrigin = nil
         }
         let result = try body(source)
-        if advancesGlobal { try Generator.default(for: .cpu).setState(source.state()) }
+        if let origin {
+            let global = try Generator.default(for: .cpu)
+            if try global.state().bytes() == origin { try global.setState(source.state()) }
+        }
         return result
     }
 
     func state() throws(TorchError) -> [UInt8] {
         if generator == nil, replay == nil {
+            let globalState = try Generator.default(for: .cpu).state()
             let snapshot = try Generator(seed: 0)
-            try snapshot.setState(Generator.default(for: .cpu).state())
+            try snapshot.setState(globalState)
             replay = snapshot
-            replayIsSnapshot = true
+            snapshotOrigin = try globalState.bytes()
         }
         return try current().state().bytes()
     }
@@ -116,7 +122,7 @@ final class RandomSource {
         } else {
             target = try Generator(seed: 0)
             replay = target
-            replayIsSnapshot = false
+            snapshotOrigin = nil
         }
         try target.setState(generatorStateTensor(bytes))
     }
