@@ -7,6 +7,9 @@
 // Usage: TrainerBenchmark W1|W2|W3|W4|W5 trainer|raw [work directory for W4's logs and checkpoints]
 //        TrainerBenchmark W1|…|W5 paired [pairs (11)]: both sides in this process, alternating (for
 //        Benchmarks/run-trainer-paired.sh)
+//        TrainerBenchmark W0|…|W5 interleaved [fits (5)] [block (20)]: two raw loops' steps run in blocks
+//        between the Trainer's steps, in one fit (for Benchmarks/run-trainer-interleaved.sh); W0 is a
+//        model so small that a step is almost all fixed cost
 // BENCH_STEPS=N stops after N training steps (for profiling under callgrind, where a whole epoch is slow);
 // BENCH_LOSSES=path writes the raw loop's loss at every step there.
 import Foundation
@@ -14,14 +17,14 @@ import Lightning
 import Torch
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 3, ["trainer", "raw", "paired"].contains(arguments[2]) else {
-    FileHandle.standardError.write(Data("usage: TrainerBenchmark W1|W2|W3|W4|W5 trainer|raw [workdir] | paired [pairs]\n".utf8))
+guard arguments.count >= 3, ["trainer", "raw", "paired", "interleaved"].contains(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: TrainerBenchmark W1|W2|W3|W4|W5 trainer|raw [workdir] | paired [pairs] | interleaved [fits] [block]\n".utf8))
     exit(2)
 }
 let workload = arguments[1]
 let mode = arguments[2]
 let pairCount = mode == "paired" ? (arguments.count > 3 ? Int(arguments[3]) ?? 11 : 11) : 0
-let workDirectory = mode != "paired" && arguments.count > 3 ? arguments[3] : NSTemporaryDirectory() + "trainer-bench-\(getpid())"
+let workDirectory = !["paired", "interleaved"].contains(mode) && arguments.count > 3 ? arguments[3] : NSTemporaryDirectory() + "trainer-bench-\(getpid())"
 
 // MARK: - Clocks and memory (the same method as the Python side)
 
@@ -89,6 +92,17 @@ final class MLP: Module, BenchModel {
     func loss(_ batch: [Tensor]) throws -> Tensor { try F.crossEntropy(try net(batch[0]), batch[1]) }
 }
 
+/// W0, not a workload of benchmarks.md: a model so small that a step is almost all fixed cost (the
+/// dispatch of a few dozen ops and, through the Trainer, its hooks), to show that cost per step.
+final class Tiny: Module, BenchModel {
+    let net: Linear
+    init() throws {
+        net = try Linear(8, 2)
+        super.init()
+    }
+    func loss(_ batch: [Tensor]) throws -> Tensor { try F.crossEntropy(try net(batch[0]), batch[1]) }
+}
+
 final class CNN: Module, BenchModel {
     let net: Sequential
     init() throws {
@@ -146,6 +160,12 @@ func makeWorkload(_ id: String) throws -> Workload {
     // Python side does the same, so data, initial weights and batch order agree.
     manualSeed(0)
     switch id {
+    case "W0":
+        let x = try Tensor.randn([20_000, 8]), y = try Tensor.randint(high: 2, size: [20_000])
+        manualSeed(0)
+        let model = try Tiny()
+        let train = try DataLoader(TensorDataset(x, y), batchSize: 4, shuffle: true, generator: Generator(seed: 1))
+        return Workload(model: model, train: train, val: nil, epochs: 1, lr: 1e-3)
     case "W1", "W4":
         let x = try Tensor.randn([60_000, 784]), y = try Tensor.randint(high: 10, size: [60_000])
         var val: DataLoader<[Tensor]>? = nil
@@ -178,7 +198,7 @@ func makeWorkload(_ id: String) throws -> Workload {
         let train = try DataLoader(TensorDataset(x, y), batchSize: 30)
         return Workload(model: model, train: train, val: nil, epochs: 4, lr: 0.02)
     default:
-        throw TorchError("unknown workload \(id); use W1…W5")
+        throw TorchError("unknown workload \(id); use W1…W5 (or W0)")
     }
 }
 
@@ -203,9 +223,11 @@ final class BenchModule: Module, LightningModule {
     }
 
     func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
-        markStep()
+        // Interleaved, the step's time comes from the interleaver's one clock reading, as the raw
+        // side's does; the marks (a clock reading each, and a getrusage call) would be the Trainer's alone.
+        if let interleaver { try interleaver.trainerStepStarts() } else { markStep() }
         let loss = try model.loss(batch)
-        markForward()
+        if interleaver == nil { markForward() }
         if logs { try log("train_loss", loss, progressBar: true) }
         lastLoss = loss
         return loss
@@ -261,6 +283,94 @@ func rawFit(_ w: Workload) throws -> (steps: Int, loss: Tensor?) {
     return (steps, last)
 }
 
+// MARK: - Interleaved: raw loops in blocks between the Trainer's steps
+
+/// The raw loop of `rawFit`, one step at a time: next batch, zero grad, forward, backward,
+/// optimizer step; a new epoch when the loader runs out. `zeroGradAfterForward` moves zero grad to
+/// where Lightning's closure has it (after the training step, before backward), so that this loop
+/// does exactly the Trainer's tensor work in the Trainer's order.
+final class RawStepper {
+    let w: Workload
+    let optimizer: Adam
+    let zeroGradAfterForward: Bool
+    var batches: DataLoader<[Tensor]>.Iterator
+    var lastLoss: Tensor?
+
+    init(_ w: Workload, zeroGradAfterForward: Bool) throws {
+        self.w = w
+        self.zeroGradAfterForward = zeroGradAfterForward
+        optimizer = try Adam(w.model.parameters(), lr: w.lr)
+        _ = w.model.train()
+        batches = try w.train.makeIterator()
+    }
+
+    func step() throws {
+        guard let batch = try batches.next() else {
+            batches.close()
+            batches = try w.train.makeIterator()
+            return try step()
+        }
+        if !zeroGradAfterForward { try optimizer.zeroGrad() }
+        let loss = try w.model.loss(batch)
+        if zeroGradAfterForward { try optimizer.zeroGrad() }
+        try loss.backward()
+        try optimizer.step()
+        lastLoss = loss
+    }
+}
+
+/// Times the Trainer's steps and two raw loops' steps in one fit: every `block` Trainer steps, the
+/// next Trainer step waits while each raw loop makes `block` steps (on its own model, optimizer and
+/// loader, made with the same seeds; which raw loop goes first alternates). All sides then meet the
+/// machine's load within milliseconds of each other, so a shared machine's slow phases, which last
+/// from tens of milliseconds to seconds, fall on all alike; alternating whole fits (`paired`) leaves
+/// a second or more between the sides. A Trainer step lasts from one `trainingStep` call to the next,
+/// less the raw blocks between them; a raw step, from its start to the next one's (or to its block's
+/// end): each covers a whole step.
+final class Interleaver {
+    /// The conventional raw loop (zero grad first) and the one in Lightning's order.
+    let raws: [RawStepper]
+    let block: Int
+    /// Per block: the Trainer's step durations since the previous raw blocks, then each raw loop's.
+    var blocks: [[[Double]]]
+    private var trainerStepStart: Double?
+    private var trainerSteps = 0
+
+    init(raws: [RawStepper], block: Int) {
+        self.raws = raws
+        self.block = block
+        blocks = [Array(repeating: [], count: 1 + raws.count)]
+    }
+
+    func trainerStepStarts() throws {
+        var excluded = 0.0
+        if trainerSteps > 0, trainerSteps % block == 0 {
+            let blocksStart = bootSeconds()
+            let order = blocks.count % 2 == 0 ? Array(raws.indices) : raws.indices.reversed()
+            for index in order {
+                var stepStart = bootSeconds()
+                for _ in 0..<block {
+                    try raws[index].step()
+                    let now = bootSeconds()
+                    blocks[blocks.count - 1][1 + index].append(now - stepStart)
+                    stepStart = now
+                }
+            }
+            excluded = bootSeconds() - blocksStart
+            blocks.append(Array(repeating: [], count: 1 + raws.count))
+        }
+        let now = bootSeconds()
+        if let trainerStepStart {
+            // The step that ran before the raw blocks belongs with them.
+            blocks[excluded > 0 ? blocks.count - 2 : blocks.count - 1][0].append(now - trainerStepStart - excluded)
+        }
+        trainerStepStart = now
+        trainerSteps += 1
+    }
+}
+
+nonisolated(unsafe) var interleaver: Interleaver?
+
 // MARK: - Run
 
 // BENCH_DEVICES=N (Benchmarks/run-ddp.sh): the Trainer runs N CPU processes with DDP, sharing the
@@ -274,13 +384,13 @@ let started = processStartSeconds()
 
 /// One timed run of `workload` through the Trainer (`trainer`) or the raw loop (`raw`), on freshly
 /// made data and model (the same seeds every time), as the JSON object the runners read.
-func run(_ mode: String) throws -> [String: Any] {
+func run(_ mode: String, on made: Workload? = nil) throws -> [String: Any] {
     (firstStepAt, lastStepAt, firstStepCPU, lastStepCPU) = (nil, nil, nil, nil)
     stepDurations = []
     forwardDurations = []
     stepDurations.reserveCapacity(10_000)
     forwardDurations.reserveCapacity(10_000)
-    let w = try makeWorkload(workload)
+    let w = try made ?? makeWorkload(workload)
     var steps = 0
     var finalLoss = Double.nan
     let fitStart: Double
@@ -353,6 +463,29 @@ if mode == "paired" {
             result["pair"] = pair
             try printJSON(result)
         }
+    }
+} else if mode == "interleaved" {
+    // Benchmarks/run-trainer-interleaved.sh: one line per fit, with every complete block's step times.
+    let fits = arguments.count > 3 ? Int(arguments[3]) ?? 5 : 5
+    let block = arguments.count > 4 ? Int(arguments[4]) ?? 20 : 20
+    for fit in 0..<fits {
+        // Whose data and model are made first rotates, so that no side always gets the same place in memory.
+        var made = try (0..<3).map { _ in try makeWorkload(workload) }
+        made = Array(made[(fit % 3)...] + made[..<(fit % 3)])
+        let raws = [try RawStepper(made[1], zeroGradAfterForward: false), try RawStepper(made[2], zeroGradAfterForward: true)]
+        interleaver = Interleaver(raws: raws, block: block)
+        // Without the marks there are no loop times: only the fit's, and the interleaver's step times.
+        var result = try run("trainer", on: made[0]).filter { !(($0.value as? Double)?.isNaN ?? false) }
+        made = []
+        let complete = interleaver!.blocks.filter { $0.allSatisfy { $0.count == block } }
+        result["fit"] = fit
+        result["block"] = block
+        result["trainer_steps_s"] = complete.map { $0[0] }
+        result["raw_steps_s"] = complete.map { $0[1] }
+        result["raw_lightning_order_steps_s"] = complete.map { $0[2] }
+        result["raw_final_loss"] = try raws[0].lastLoss!.item(Double.self)
+        try printJSON(result)
+        interleaver = nil
     }
 } else {
     try printJSON(try run(mode))

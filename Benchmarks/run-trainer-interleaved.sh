@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The Trainer's per-step overhead over the raw Swift loop, measured so that a shared machine's load
+# falls on every side alike: in one fit through the Trainer, every BLOCK Trainer steps two raw loops
+# make BLOCK steps each (each on its own model, optimizer and loader, made with the same seeds), so
+# the sides alternate every few milliseconds instead of every run (`run-trainer-paired.sh` alternates
+# whole fits, a second or more apart, and a load change inside a pair shows as overhead).
+#   raw:             the conventional loop: zero grad, forward, backward, optimizer step.
+#   raw, L. order:   the same loop with zero grad where Lightning's closure has it, after the forward
+#                    and before backward: exactly the Trainer's tensor work, in the Trainer's order.
+# Trainer / raw is the overhead a user sees; Trainer / raw-in-Lightning's-order is what the Trainer's
+# own code costs; raw-in-Lightning's-order / raw is what that order of zero grad costs.
+# A step lasts from its start to the next step's start, data loading and every hook included. Each
+# ratio is of the mean step (total time over steps), with a 95% confidence interval (bootstrap over
+# the blocks), and per fit. The set-up and teardown of `fit` (outside the steps) are not in these
+# numbers; `run-trainer-paired.sh` gives the whole fit.
+#
+# Usage: Benchmarks/run-trainer-interleaved.sh [workload (W1); W0 is a model so small that a step is
+#        almost all fixed cost] [fits (5)] [block (20)]
+#        BENCH_THREADS=n sets the intra-op threads (default 2); SKIP_BUILD=1 skips the build;
+#        KEEP_RESULTS=file keeps the raw JSON lines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Benchmarks/common.sh
+WORKLOAD="${1:-W1}"
+FITS="${2:-5}"
+BLOCK="${3:-20}"
+[[ "${SKIP_BUILD:-0}" == 1 ]] || swift build -c release --product TrainerBenchmark > /dev/null
+RESULTS="$(mktemp)"
+trap 'rm -f "$RESULTS"' EXIT
+echo "  $WORKLOAD: $FITS fits plus one warm-up, raw blocks of $BLOCK steps (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+.build/release/TrainerBenchmark "$WORKLOAD" interleaved "$((FITS + 1))" "$BLOCK" 2>/dev/null | grep '^{' > "$RESULTS"
+echo "  done (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+[[ -n "${KEEP_RESULTS:-}" ]] && cp "$RESULTS" "$KEEP_RESULTS"
+"$PY" - "$RESULTS" "$(nproc)" "${BENCH_THREADS:-2}" <<'PYEOF'
+import json, random, statistics, sys
+fits = [json.loads(line) for line in open(sys.argv[1])][1:]  # the first fit warms up
+SIDES = ("trainer_steps_s", "raw_steps_s", "raw_lightning_order_steps_s")
+def blocks_of(fit):
+    return list(zip(*(fit[side] for side in SIDES)))
+blocks = [b for fit in fits for b in blocks_of(fit)]
+print(f"{fits[0]['workload']}: {len(fits)} fits in one process ({sys.argv[2]} CPU cores, {sys.argv[3]} intra-op threads), "
+      f"{len(blocks)} blocks of {fits[0]['block']} steps per side")
+print(f"final losses: Trainer {sorted({f['final_loss'] for f in fits})}, raw {sorted({f['raw_final_loss'] for f in fits})}")
+for i, name in enumerate(("Trainer", "raw", "raw, L. order")):
+    steps = [x for b in blocks for x in b[i]]
+    print(f"  {name:<14} mean step {1e6 * statistics.mean(steps):7.1f} µs   median step {1e6 * statistics.median(steps):7.1f} µs")
+
+def ratio(bs, a, b):
+    return sum(sum(x[a]) for x in bs) / sum(sum(x[b]) for x in bs)
+
+random.seed(0)
+for label, a, b in (("Trainer / raw", 0, 1), ("Trainer / raw, L. order", 0, 2), ("raw, L. order / raw", 2, 1)):
+    boots = sorted(ratio(random.choices(blocks, k=len(blocks)), a, b) for _ in range(2_000))
+    slower = sum(sum(x[a]) > sum(x[b]) for x in blocks)
+    per_fit = "  ".join(f"{100 * (ratio(blocks_of(f), a, b) - 1):+.2f}%" for f in fits)
+    print(f"{label:<24} {100 * (ratio(blocks, a, b) - 1):+5.2f}%  95% CI [{100 * (boots[50] - 1):+5.2f}%, {100 * (boots[1_949] - 1):+5.2f}%]  "
+          f"blocks slower: {slower}/{len(blocks)}  per fit: {per_fit}")
+PYEOF
