@@ -45,6 +45,21 @@ struct TensorDataTests {
         #expect(try x.to(dtype: .bfloat16).to(dtype: .float32).toArray(of: Float.self) == [1.703125, -2.203125])
     }
 
+    /// As libtorch's `to`: the tensor itself when nothing changes (no new handle), a new tensor
+    /// when the dtype changes or a copy is asked for.
+    @Test func toReturnsTheTensorItselfWhenNothingChanges() throws {
+        let x = try Tensor([1.5, -2] as [Float])
+        #expect(try x.to(.cpu) === x)
+        #expect(try x.to(dtype: .float32) === x)
+        #expect(try x.to(.cpu, dtype: .float32, nonBlocking: true) === x)
+        #expect(try x.to() === x)
+        let copied = try x.to(.cpu, copy: true)
+        #expect(copied !== x && !copied.isSame(as: x))
+        #expect(try copied.toArray(of: Float.self) == [1.5, -2])
+        let widened = try x.to(dtype: .float64)
+        #expect(widened !== x && widened.dtype == .float64)
+    }
+
     @Test func rawBytesRoundTrip() throws {
         let values: [Float] = [1, 2, 3, 4]
         let x = try values.withUnsafeBytes { try Tensor(bytes: $0, shape: [2, 2], dtype: .float32) }

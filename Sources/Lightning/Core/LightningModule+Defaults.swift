@@ -128,3 +128,12 @@ extension LightningModule {
         }
     }
 }
+
+extension LightningModule where Batch: DeviceTransferable {
+    /// Moves the batch with its own `to(_:)`, picked when the module is compiled: the general
+    /// default has to find out at run time, on every batch, what the batch can do.
+    @inlinable
+    public func transferBatchToDevice(_ batch: Batch, device: Device, dataloaderIndex: Int) throws -> Batch {
+        try batch.to(device)
+    }
+}

@@ -15,22 +15,28 @@ public protocol DeviceTransferable {
     func to(_ device: Device) throws -> Self
 }
 
+// Inlinable, so that a module's batch transfer (generic code) specializes for its batch type.
+
 extension Tensor: DeviceTransferable {
-    public func to(_ device: Device) throws -> Self {
+    @inlinable
+    public func to(_ device: Device) throws -> Tensor {
         // `to(_:dtype:nonBlocking:copy:)` returns `self` when nothing changes.
-        try self.to(device, dtype: nil, nonBlocking: true) as! Self
+        try self.to(device, dtype: nil, nonBlocking: true)
     }
 }
 
 extension Array: DeviceTransferable where Element: DeviceTransferable {
+    @inlinable
     public func to(_ device: Device) throws -> [Element] { try map { try $0.to(device) } }
 }
 
 extension Dictionary: DeviceTransferable where Value: DeviceTransferable {
+    @inlinable
     public func to(_ device: Device) throws -> [Key: Value] { try mapValues { try $0.to(device) } }
 }
 
 extension Optional: DeviceTransferable where Wrapped: DeviceTransferable {
+    @inlinable
     public func to(_ device: Device) throws -> Wrapped? { try map { try $0.to(device) } }
 }
 

@@ -134,6 +134,7 @@ final class EvaluationLoop<M: LightningModule> {
                 } else {
                     t.metrics.evaluation.endStep()
                 }
+                t.endBatch()
                 batchIndex += 1
             }
         }

@@ -251,47 +251,7 @@ final class FitLoop<M: LightningModule> {
         var batches = TrainingBatches(try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: skipping),
                                       length: t.numTrainingBatches, trainer: t)
         resumeBatchIndex = 0
-        while let raw = try batches.next(batchIndex: batchIndex) {
-            // Until this batch is counted it is pending too: a checkpoint saved while it runs (an
-            // OnExceptionCheckpoint after its training step failed) resumes with this same batch.
-            prefetchedBatches = batches.readAhead ? 2 : 1
-            t.isLastBatch = batches.isLast
-            let batch = try t.prepare(raw, module, data, dataloaderIndex: 0)
-
-            try t.callCallbacks(.onTrainBatchStart) { try $0.onTrainBatchStart(t, module, batch: batch, batchIndex: batchIndex) }
-            let response = try t.callModule(.onTrainBatchStart) { try module.onTrainBatchStart(batch, batchIndex: batchIndex) }
-            if response == -1 { break }
-
-            let accumulating = isAccumulating(batchIndex)
-            t.batchAccumulates = accumulating
-            t.scalerSkippedStep = false
-            let outputs = try t.profiled("run_training_batch") {
-                try module.automaticOptimization
-                    ? automaticStep(batch, batchIndex: batchIndex, accumulating: accumulating)
-                    : manualStep(batch, batchIndex: batchIndex)
-            }
-            // Non-plateau schedulers: step ones after a real step; epoch ones on the epoch's last batch.
-            // Unlike Lightning (its issue #5558), a step the loss scaler skipped (inf or NaN
-            // gradients under "16-mixed") steps no step-interval scheduler: the schedule follows
-            // the optimizer steps taken, without PyTorch's "lr_scheduler.step() before
-            // optimizer.step()" warning.
-            let stepped = !accumulating && !t.scalerSkippedStep
-            if stepped { try stepSchedulers(.step, plateau: false, index: batchIndex + 1) }
-            if t.isLastBatch { try stepSchedulers(.epoch, plateau: false, index: t.currentEpoch + 1) }
-
-            progress.batchesTotal += 1
-            progress.batchesThisEpoch += 1
-            prefetchedBatches -= 1
-            progress.lastBatchSeen = t.isLastBatch
-            // Under DDP the ranks agree on signals, Timers (`maxTime`) and time-based validation
-            // here, before the hooks that act on them (paced, see StepAgreement).
-            t.stepDecisions = try stepAgreement.afterBatch(t) { timeBasedValidationDue() }
-            try t.callCallbacks(.onTrainBatchEnd) { try $0.onTrainBatchEnd(t, module, outputs: outputs, batch: batch, batchIndex: batchIndex) }
-            try t.callModule(.onTrainBatchEnd) { try module.onTrainBatchEnd(outputs, batch: batch, batchIndex: batchIndex) }
-            if !(accumulating && module.automaticOptimization) {
-                try t.logTrainingStep(force: configuration.fastDevRun > 0)
-            }
-
+        while let (accumulating, stepped) = try trainBatch(&batches, batchIndex: batchIndex) {
             if try shouldValidate(batchIndex: batchIndex) {
                 if !accumulating { try t.callModule(.named("on_validation_model_zero_grad")) { try module.onValidationModelZeroGrad() } }
                 // Validation inside fit always runs under no-grad (not inference mode), as in Lightning.
@@ -329,6 +289,55 @@ final class FitLoop<M: LightningModule> {
         t.currentEpoch += 1
         progress.epochsCompleted = t.currentEpoch
         if !done { try t.act(on: t.agreedSignals().signals) }
+    }
+
+    /// One training batch, from loading it to its logging (Lightning's `_TrainingEpochLoop.advance`);
+    /// nil when the epoch has no batch left or `onTrainBatchStart` returned -1. The batch lives only
+    /// here: validation and what follows a batch run without it, as in Lightning.
+    private func trainBatch(_ batches: inout TrainingBatches<M.Batch>, batchIndex: Int) throws -> (accumulating: Bool, stepped: Bool)? {
+        let t = trainer
+        guard let raw = try batches.next(batchIndex: batchIndex) else { return nil }
+        // Until this batch is counted it is pending too: a checkpoint saved while it runs (an
+        // OnExceptionCheckpoint after its training step failed) resumes with this same batch.
+        prefetchedBatches = batches.readAhead ? 2 : 1
+        t.isLastBatch = batches.isLast
+        let batch = try t.prepare(raw, module, data, dataloaderIndex: 0)
+
+        try t.callCallbacks(.onTrainBatchStart) { try $0.onTrainBatchStart(t, module, batch: batch, batchIndex: batchIndex) }
+        let response = try t.callModule(.onTrainBatchStart) { try module.onTrainBatchStart(batch, batchIndex: batchIndex) }
+        if response == -1 { return nil }
+
+        let accumulating = isAccumulating(batchIndex)
+        t.batchAccumulates = accumulating
+        t.scalerSkippedStep = false
+        let outputs = try t.profiled("run_training_batch") {
+            try module.automaticOptimization
+                ? automaticStep(batch, batchIndex: batchIndex, accumulating: accumulating)
+                : manualStep(batch, batchIndex: batchIndex)
+        }
+        // Non-plateau schedulers: step ones after a real step; epoch ones on the epoch's last batch.
+        // Unlike Lightning (its issue #5558), a step the loss scaler skipped (inf or NaN
+        // gradients under "16-mixed") steps no step-interval scheduler: the schedule follows
+        // the optimizer steps taken, without PyTorch's "lr_scheduler.step() before
+        // optimizer.step()" warning.
+        let stepped = !accumulating && !t.scalerSkippedStep
+        if stepped { try stepSchedulers(.step, plateau: false, index: batchIndex + 1) }
+        if t.isLastBatch { try stepSchedulers(.epoch, plateau: false, index: t.currentEpoch + 1) }
+
+        progress.batchesTotal += 1
+        progress.batchesThisEpoch += 1
+        prefetchedBatches -= 1
+        progress.lastBatchSeen = t.isLastBatch
+        // Under DDP the ranks agree on signals, Timers (`maxTime`) and time-based validation
+        // here, before the hooks that act on them (paced, see StepAgreement).
+        t.stepDecisions = try stepAgreement.afterBatch(t) { timeBasedValidationDue() }
+        try t.callCallbacks(.onTrainBatchEnd) { try $0.onTrainBatchEnd(t, module, outputs: outputs, batch: batch, batchIndex: batchIndex) }
+        try t.callModule(.onTrainBatchEnd) { try module.onTrainBatchEnd(outputs, batch: batch, batchIndex: batchIndex) }
+        if !(accumulating && module.automaticOptimization) {
+            try t.logTrainingStep(force: configuration.fastDevRun > 0)
+        }
+        t.endBatch()
+        return (accumulating, stepped)
     }
 
     /// Under DDP, at each epoch's start: every rank must run the same number of training
@@ -377,13 +386,6 @@ final class FitLoop<M: LightningModule> {
     }
 
     // MARK: Optimization
-
-    /// What the closures of one optimization step record.
-    private final class StepRecord {
-        var outputs = StepOutputs(loss: nil)
-        var closureCalls = 0
-        var skipped = false
-    }
 
     /// Training step, zero-grad (on the first batch of an accumulation window) and backward: the
     /// closure of Lightning's automatic optimization.
@@ -505,4 +507,12 @@ final class FitLoop<M: LightningModule> {
             progress.schedulerStepsThisEpoch += 1
         }
     }
+}
+
+/// What the closures of one optimization step record. Outside `FitLoop`, which is generic: a type
+/// nested there has its metadata looked up at run time, on every step.
+private final class StepRecord {
+    var outputs = StepOutputs(loss: nil)
+    var closureCalls = 0
+    var skipped = false
 }

@@ -86,6 +86,7 @@ final class PredictionLoop<M: LightningModule> {
                 if keepOutputs { loaderOutputs.append(output) }
                 try t.callCallbacks(.predictStep) { try $0.onPredictBatchEnd(t, module, outputs: output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 try t.callModule(.predictStep) { try module.onPredictBatchEnd(output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+                t.endBatch()
                 batchIndex += 1
             }
             outputs.append(loaderOutputs)

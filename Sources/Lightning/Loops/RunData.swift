@@ -66,6 +66,13 @@ extension Trainer {
         return batch
     }
 
+    /// Lets go of the batch once its hooks and logging are done (Lightning's logger connector
+    /// `on_batch_end`): a `log` between batches weights by 1, and the batch's memory is free before
+    /// the next one is loaded, as in a hand-written loop.
+    func endBatch() {
+        currentBatch = nil
+    }
+
     /// The first dimension of the first tensor in a batch, for weighting logged means.
     func batchSize(of batch: Any) -> Int? {
         if let tensor = batch as? Tensor { return tensor.shape.first ?? 1 }

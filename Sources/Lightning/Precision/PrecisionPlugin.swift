@@ -1,8 +1,10 @@
 import Torch
 
 /// How a precision setting changes a run (Lightning's precision plugins): the module's dtype, the
-/// inputs' dtype, and the autocast region around the steps.
-struct PrecisionPlugin {
+/// inputs' dtype, and the autocast region around the steps. A class, though it never changes: the
+/// loops reach it on every step, and a reference is one load where a struct in a class property
+/// is a copy of every field.
+final class PrecisionPlugin {
     let setting: PrecisionSetting
     let device: Device
     /// The loss scaler of "16-mixed" (Lightning's `MixedPrecision.scaler`), nil otherwise.

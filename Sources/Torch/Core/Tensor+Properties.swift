@@ -65,7 +65,10 @@ extension Tensor {
     /// let x = try Tensor.randn([2, 2]).to(.cuda(0), dtype: .bfloat16)
     /// ```
     public func to(_ device: Device? = nil, dtype: DType? = nil, nonBlocking: Bool = false, copy: Bool = false) throws(TorchError) -> Tensor {
-        try Tensor.make { ts_tensor_to(handle, device.cValue, dtype.code, nonBlocking, copy, $0) }
+        // What libtorch would answer, without its dispatch and a new handle (the Trainer moves
+        // every batch to its device, where it usually is already).
+        if !copy, device.map({ $0 == self.device }) ?? true, dtype.map({ $0 == self.dtype }) ?? true { return self }
+        return try Tensor.make { ts_tensor_to(handle, device.cValue, dtype.code, nonBlocking, copy, $0) }
     }
 
     /// A tensor with `dtype` (PyTorch's `x.to(dtype)`).
