@@ -28,8 +28,10 @@ extension LightningModule {
     /// progress bar and the loggers.
     ///
     /// Defaults follow the hook: in `trainingStep` a value is logged per step; in
-    /// `validationStep`/`testStep` it is reduced over the epoch (mean weighted by batch size). With
-    /// both `onStep` and `onEpoch`, two series appear: `name_step` and `name_epoch`.
+    /// `validationStep`/`testStep` it is reduced over the epoch (mean weighted by batch size: the
+    /// `batchSize` given, else the first dimension of the batch's first tensor, or 1 in a hook that
+    /// runs between batches, as in Lightning). With both `onStep` and `onEpoch`, two series appear:
+    /// `name_step` and `name_epoch`.
     ///
     /// ```swift
     /// try log("train_loss", loss, progressBar: true)
