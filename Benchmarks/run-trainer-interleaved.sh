@@ -24,13 +24,10 @@ source Benchmarks/common.sh
 WORKLOAD="${1:-W1}"
 FITS="${2:-5}"
 BLOCK="${3:-20}"
-[[ "${SKIP_BUILD:-0}" == 1 ]] || swift build -c release --product TrainerBenchmark > /dev/null
 RESULTS="$(mktemp)"
 trap 'rm -f "$RESULTS"' EXIT
-echo "  $WORKLOAD: $FITS fits plus one warm-up, raw blocks of $BLOCK steps (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-.build/release/TrainerBenchmark "$WORKLOAD" interleaved "$((FITS + 1))" "$BLOCK" 2>/dev/null | grep '^{' > "$RESULTS"
-echo "  done (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-[[ -n "${KEEP_RESULTS:-}" ]] && cp "$RESULTS" "$KEEP_RESULTS"
+run_trainer_benchmark "$RESULTS" "$WORKLOAD: $FITS fits plus one warm-up, raw blocks of $BLOCK steps" \
+    "$WORKLOAD" interleaved "$((FITS + 1))" "$BLOCK"
 "$PY" - "$RESULTS" "$(nproc)" "${BENCH_THREADS:-2}" <<'PYEOF'
 import json, random, statistics, sys
 fits = [json.loads(line) for line in open(sys.argv[1])][1:]  # the first fit warms up

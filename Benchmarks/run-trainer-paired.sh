@@ -14,13 +14,9 @@ cd "$(dirname "$0")/.."
 source Benchmarks/common.sh
 WORKLOAD="${1:-W1}"
 PAIRS="${2:-21}"
-[[ "${SKIP_BUILD:-0}" == 1 ]] || swift build -c release --product TrainerBenchmark > /dev/null
 RESULTS="$(mktemp)"
 trap 'rm -f "$RESULTS"' EXIT
-echo "  $WORKLOAD: $PAIRS pairs plus one warm-up pair (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-.build/release/TrainerBenchmark "$WORKLOAD" paired "$((PAIRS + 1))" 2>/dev/null | grep '^{' > "$RESULTS"
-echo "  done (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-[[ -n "${KEEP_RESULTS:-}" ]] && cp "$RESULTS" "$KEEP_RESULTS"
+run_trainer_benchmark "$RESULTS" "$WORKLOAD: $PAIRS pairs plus one warm-up pair" "$WORKLOAD" paired "$((PAIRS + 1))"
 "$PY" - "$RESULTS" "$(nproc)" "${BENCH_THREADS:-2}" <<'PYEOF'
 import json, random, statistics, sys
 runs = [json.loads(line) for line in open(sys.argv[1])]
