@@ -3,8 +3,8 @@ import Testing
 import Torch
 
 /// The Trainer lets go of a batch once its hooks and logging are done, as Lightning's logger
-/// connector does at batch end: its memory is free before the next batch is loaded, as in a loop
-/// written by hand, and a `log` between batches is weighted by 1 (Lightning's `results.batch = None`).
+/// connector does at batch end (`results.batch = None`): its memory is free before the next batch
+/// (training or validation) is loaded, as in a loop written by hand.
 @Suite("Batch lifetime")
 struct BatchLifetimeTests {
     /// What the samples see as the loader reads them: whether the last batch a step got still lives.
@@ -46,11 +46,7 @@ struct BatchLifetimeTests {
             watch.lastInput = batch[0]
             return try (batch[0].matmul(weight) - batch[1]).pow(2).mean()
         }
-        func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor {
-            let loss = try loss(batch)
-            try log("train_loss", loss, onEpoch: true)
-            return loss
-        }
+        func trainingStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor { try loss(batch) }
         func validationStep(_ batch: [Tensor], batchIndex: Int) throws -> Tensor { try loss(batch) }
         func configureOptimizers() throws -> SGD { try SGD([weight], lr: 0.1) }
         func trainDataloader() throws -> (any BatchLoader<[Tensor]>)? { train }
