@@ -18,7 +18,7 @@ import Torch
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, ["trainer", "raw", "paired", "interleaved"].contains(arguments[2]) else {
-    FileHandle.standardError.write(Data("usage: TrainerBenchmark W1|W2|W3|W4|W5 trainer|raw [workdir] | paired [pairs] | interleaved [fits] [block]\n".utf8))
+    FileHandle.standardError.write(Data("usage: TrainerBenchmark W0|W1|W2|W3|W4|W5 trainer|raw [workdir] | paired [pairs] | interleaved [fits] [block]\n".utf8))
     exit(2)
 }
 let workload = arguments[1]
@@ -242,6 +242,21 @@ final class BenchModule: Module, LightningModule {
     func valDataloader() throws -> (any BatchLoader<[Tensor]>)? { val }
 }
 
+/// One step of the raw loop: zero grad, forward, backward, optimizer step. `zeroGradAfterForward`
+/// moves zero grad where Lightning's closure has it (after the training step, before backward);
+/// `marked` times the step and its forward pass as the Trainer's module does (zero grad before the
+/// mark, so that the forward interval is the forward alone).
+func rawStep(_ model: any BenchModel, _ optimizer: Adam, _ batch: [Tensor], zeroGradAfterForward: Bool, marked: Bool) throws -> Tensor {
+    if !zeroGradAfterForward { try optimizer.zeroGrad() }
+    if marked { markStep() }
+    let loss = try model.loss(batch)
+    if marked { markForward() }
+    if zeroGradAfterForward { try optimizer.zeroGrad() }
+    try loss.backward()
+    try optimizer.step()
+    return loss
+}
+
 /// The raw loop: what the Trainer does for these workloads, written by hand. Its own function so
 /// that a profiler can single it out (`valgrind --tool=callgrind --toggle-collect='*rawFit*'`).
 @inline(never)
@@ -255,12 +270,7 @@ func rawFit(_ w: Workload) throws -> (steps: Int, loss: Tensor?) {
         let batches = try w.train.makeIterator()
         defer { batches.close() }
         while steps != stepLimit, let batch = try batches.next() {
-            try optimizer.zeroGrad()  // before the mark, so that the forward interval is the forward alone, as in the Trainer
-            markStep()
-            let loss = try w.model.loss(batch)
-            markForward()
-            try loss.backward()
-            try optimizer.step()
+            let loss = try rawStep(w.model, optimizer, batch, zeroGradAfterForward: false, marked: true)
             last = loss
             steps += 1
             if lossesPath != nil { losses.append(try loss.item(Double.self)) }
@@ -285,10 +295,9 @@ func rawFit(_ w: Workload) throws -> (steps: Int, loss: Tensor?) {
 
 // MARK: - Interleaved: raw loops in blocks between the Trainer's steps
 
-/// The raw loop of `rawFit`, one step at a time: next batch, zero grad, forward, backward,
-/// optimizer step; a new epoch when the loader runs out. `zeroGradAfterForward` moves zero grad to
-/// where Lightning's closure has it (after the training step, before backward), so that this loop
-/// does exactly the Trainer's tensor work in the Trainer's order.
+/// The raw loop of `rawFit`, one step at a time (`rawStep` after the next batch; a new epoch when
+/// the loader runs out). With `zeroGradAfterForward` it does exactly the Trainer's tensor work in
+/// the Trainer's order.
 final class RawStepper {
     let w: Workload
     let optimizer: Adam
@@ -310,12 +319,7 @@ final class RawStepper {
             batches = try w.train.makeIterator()
             return try step()
         }
-        if !zeroGradAfterForward { try optimizer.zeroGrad() }
-        let loss = try w.model.loss(batch)
-        if zeroGradAfterForward { try optimizer.zeroGrad() }
-        try loss.backward()
-        try optimizer.step()
-        lastLoss = loss
+        lastLoss = try rawStep(w.model, optimizer, batch, zeroGradAfterForward: zeroGradAfterForward, marked: false)
     }
 }
 
