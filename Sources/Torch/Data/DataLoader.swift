@@ -71,7 +71,7 @@ public final class DataLoader<Batch> {
     /// iterable dataset.
     public let datasetCount: Int?
 
-    private let source: Source
+    private var source: Source
     private var nextEpoch = 0
     private var active: EpochRecord?
     private var pendingResume: DataLoaderState?
@@ -272,20 +272,48 @@ public final class DataLoader<Batch> {
     private static func finish<Sample>(
         _ samples: [Sample], collate: ([Sample]) throws -> Batch, pin: Bool, context: BatchContext, indices: [Int]
     ) throws(DataLoaderError) -> Batch {
-        var batch: Batch
+        let batch: Batch
         do {
             batch = try collate(samples)
         } catch {
             throw DataLoaderError(stage: .collate, batchIndex: context.batchIndex, indices: indices, worker: context.worker, underlying: error)
         }
-        if pin {
-            do {
-                batch = try pinIfPossible(batch)
-            } catch {
-                throw DataLoaderError(stage: .pinMemory, batchIndex: context.batchIndex, indices: indices, worker: context.worker, underlying: error)
-            }
+        return try pinned(batch, pin: pin, context: context, indices: indices)
+    }
+
+    private static func pinned(_ batch: Batch, pin: Bool, context: BatchContext, indices: [Int]) throws(DataLoaderError) -> Batch {
+        guard pin else { return batch }
+        do {
+            return try pinIfPossible(batch)
+        } catch {
+            throw DataLoaderError(stage: .pinMemory, batchIndex: context.batchIndex, indices: indices, worker: context.worker, underlying: error)
         }
-        return batch
+    }
+
+    /// Reads map-style batches with `read` (a ``BatchReadableDataset``'s `batch(at:)`), sample by
+    /// sample only when an index is outside `0..<count` or `read` throws (so that an error names its
+    /// sample, as without batched reads).
+    private func readingWholeBatches(_ read: @escaping ([Int]) throws -> Batch, count: Int) {
+        guard case .map(let sampleBySample) = source else { return }
+        let pin = pinMemory && CUDA.isAvailable
+        source = .map { (indices, context) throws(DataLoaderError) -> Batch in
+            guard indices.allSatisfy({ $0 >= 0 && $0 < count }),
+                  let batch = try? WorkerInfo.$storage.withValue(context.workerInfo(sample: 0), operation: { try read(indices) })
+            else { return try sampleBySample(indices, context) }
+            return try Self.pinned(batch, pin: pin, context: context, indices: indices)
+        }
+    }
+
+    /// `dataset.batch(at:)` when the dataset is a ``BatchReadableDataset`` whose batches are this
+    /// loader's.
+    private static func batchReader<D: Dataset>(of dataset: D) -> (([Int]) throws -> Batch)? {
+        guard let readable = dataset as? any BatchReadableDataset else { return nil }
+        return batchReader(opening: readable)
+    }
+
+    private static func batchReader<R: BatchReadableDataset>(opening dataset: R) -> (([Int]) throws -> Batch)? {
+        let read: ([Int]) throws -> R.Element.Batch = { try dataset.batch(at: $0) }
+        return read as? ([Int]) throws -> Batch
     }
 
     deinit {
@@ -327,7 +355,8 @@ public final class DataLoader<Batch> {
 extension DataLoader {
     /// A loader whose batches are collated by the sample type's ``Collatable`` rule (PyTorch's
     /// `default_collate`): `TensorDataset` gives `[Tensor]` batches, a dataset of `Tensor` gives
-    /// `Tensor`, of `[String: Tensor]` gives `[String: Tensor]`.
+    /// `Tensor`, of `[String: Tensor]` gives `[String: Tensor]`. A ``BatchReadableDataset`` (such as
+    /// `TensorDataset`, or a `Subset` of one) is read a whole batch at a time.
     public convenience init<D: Dataset>(
         _ dataset: D,
         batchSize: Int = 1,
@@ -346,6 +375,7 @@ extension DataLoader {
             dataset, batchSize: batchSize, shuffle: shuffle, sampler: sampler, batchSampler: batchSampler, numWorkers: numWorkers,
             collate: { try D.Element.collate($0) }, pinMemory: pinMemory, dropLast: dropLast, timeout: timeout,
             prefetchFactor: prefetchFactor, persistentWorkers: persistentWorkers, generator: generator)
+        if let read = Self.batchReader(of: dataset) { readingWholeBatches(read, count: dataset.count) }
     }
 
     /// A loader over a dataset of pairs, collated element by element: `(Tensor, Int)` samples give
