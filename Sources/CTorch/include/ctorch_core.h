@@ -204,6 +204,22 @@ const char *ts_torch_version(void);
 char *ts_show_config(void);
 void ts_string_free(char *string);
 
+// MARK: CPU memory cache (core/cpu_memory.cpp)
+
+/// The number of values ts_cpu_memory_cache_stats writes.
+#define TS_CPU_MEMORY_CACHE_STAT_COUNT 5
+/// The CPU caching allocator's state: enabled (0/1), limit on idle bytes, idle bytes now, hits
+/// (allocations served from the cache), misses (allocations of a cached size it could not serve).
+void ts_cpu_memory_cache_stats(int64_t *out);
+/// Turns caching on or off (off frees the idle blocks; blocks in use are freed when released).
+void ts_cpu_memory_cache_set_enabled(bool enabled);
+/// Sets the limit on idle cached bytes, freeing the largest idle blocks down to it.
+void ts_cpu_memory_cache_set_limit(int64_t bytes);
+/// Frees every idle block.
+void ts_cpu_memory_cache_empty(void);
+/// The idle blocks that a request of `bytes` could reuse (for tests).
+int64_t ts_cpu_memory_cache_idle_blocks(int64_t bytes);
+
 // MARK: CUDA (loaded at run time)
 
 /// Loads libtorch_cuda.so (and libc10_cuda.so) with global symbol visibility from the folder that
