@@ -105,6 +105,12 @@ struct BatchReadTests {
         #expect(data.reads.batches.isEmpty)
     }
 
+    @Test func aSubsetBatchOutsideItsRangeThrowsInsteadOfTrapping() throws {
+        let subset = Subset(try CountingRows(count: 10), indices: [1, 2])
+        #expect(throws: TorchError.self) { try subset.batch(at: [0, 2]) }
+        #expect(throws: TorchError.self) { try subset.batch(at: [-1]) }
+    }
+
     @Test func aFailingBatchReadIsReadAgainSampleBySample() throws {
         let data = try CountingRows(count: 5, failBatchReads: true)
         let loader = try DataLoader(data, batchSize: 2)

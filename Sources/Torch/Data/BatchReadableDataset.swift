@@ -37,9 +37,13 @@ extension TensorDataset: BatchReadableDataset {
 }
 
 extension Subset: BatchReadableDataset where Base: BatchReadableDataset {
-    /// The base dataset's batch at the subset's indices; throws when one of them is outside the
-    /// base dataset's `0..<count` (a ``DataLoader`` then reads the batch sample by sample).
+    /// The base dataset's batch at the subset's indices; throws when an index is outside the
+    /// subset's `0..<count` or maps outside the base dataset's (a ``DataLoader`` then reads the
+    /// batch sample by sample).
     public func batch(at indices: [Int]) throws -> Base.Element.Batch {
+        guard indices.allSatisfy({ self.indices.indices.contains($0) }) else {
+            throw TorchError("an index is outside this Subset's 0..<\(count); read it sample by sample")
+        }
         let baseIndices = indices.map { self.indices[$0] }
         guard baseIndices.allSatisfy({ $0 >= 0 && $0 < dataset.count }) else {
             throw TorchError("a Subset index is outside its dataset's 0..<\(dataset.count); read it sample by sample")
