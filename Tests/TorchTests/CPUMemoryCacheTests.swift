@@ -38,8 +38,10 @@ struct CPUMemoryCacheTests {
             #expect(CPUMemoryCache.idleBlocks(forSize: size) == 0)
             tensor = nil
             #expect(CPUMemoryCache.idleBlocks(forSize: size) == 1)
+            let hitsBefore = CPUMemoryCache.statistics.hits
             tensor = try Tensor.ones([1_234_567])
             #expect(CPUMemoryCache.idleBlocks(forSize: size) == 0)
+            #expect(CPUMemoryCache.statistics.hits > hitsBefore)
             // The reused block holds the new tensor's values.
             #expect(try tensor!.sum().item(Double.self) == 1_234_567)
         }

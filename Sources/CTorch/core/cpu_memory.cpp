@@ -53,13 +53,14 @@ public:
                     found->second.pop_back();
                     idle_bytes_ -= size;
                     hits_ += 1;
+                    live_[data] = size;
                 } else {
                     misses_ += 1;
                 }
             }
         }
-        if (!data) data = base()->raw_allocate(size);
-        {
+        if (!data) {
+            data = base()->raw_allocate(size);  // outside the lock: it may take a system call
             std::lock_guard<std::mutex> lock(mutex_);
             live_[data] = size;
         }

@@ -18,7 +18,8 @@
 ///
 /// The loader calls ``batch(at:)`` only with indices in `0..<count`; a batch with any other index,
 /// and a batch whose read throws, is read again sample by sample through the subscript, so that
-/// negative indices keep the subscript's meaning and an error names the sample that failed.
+/// negative indices keep the subscript's meaning and an error names the sample that failed. In a
+/// worker, ``WorkerInfo/current`` during `batch(at:)` is that of the batch's first sample.
 public protocol BatchReadableDataset<Element>: Dataset where Element: Collatable {
     /// The samples at `indices` (each in `0..<count`, in this order), collated: equal to
     /// `Element.collate(indices.map { self[$0] })`.
