@@ -1,4 +1,4 @@
-import Lightning
+@testable import Lightning
 import Testing
 import Torch
 
@@ -9,6 +9,71 @@ struct DefaultHookTests {
         typealias Batch = Tensor
         func trainingStep(_ batch: Tensor, batchIndex: Int) throws -> Tensor { try batch.sum() }
         func predictStep(_ batch: Tensor, batchIndex: Int) throws -> Tensor { try batch * 2 }
+    }
+
+    /// Uses every per-batch hook's default.
+    final class Plain: Module, LightningModule {
+        typealias Batch = Tensor
+        @Parameter var weight = try! Tensor([0.5] as [Float])
+        func trainingStep(_ batch: Tensor, batchIndex: Int) throws -> Tensor { try (batch * weight).sum() }
+        func validationStep(_ batch: Tensor, batchIndex: Int) throws -> Tensor { try (batch * weight).sum() }
+        func configureOptimizers() throws -> SGD { try SGD(parameters(), lr: 0.1) }
+    }
+
+    /// Overrides some per-batch hooks and counts their calls.
+    final class Counting: Module, LightningModule {
+        typealias Batch = Tensor
+        @Parameter var weight = try! Tensor([0.5] as [Float])
+        var calls: [String: Int] = [:]
+        func trainingStep(_ batch: Tensor, batchIndex: Int) throws -> Tensor { try (batch * weight).sum() }
+        func validationStep(_ batch: Tensor, batchIndex: Int) throws -> Tensor { try (batch * weight).sum() }
+        func configureOptimizers() throws -> SGD { try SGD(parameters(), lr: 0.1) }
+        func onAfterBackward() throws { calls["on_after_backward", default: 0] += 1 }
+        func onTrainBatchEnd(_ outputs: StepOutputs, batch: Tensor, batchIndex: Int) throws {
+            // The loss handed to the hook is detached from its graph, as Lightning's.
+            #expect(outputs.loss?.requiresGrad == false)
+            #expect(outputs.loss?.isSame(as: outputs.loss!) == true)
+            calls["on_train_batch_end", default: 0] += 1
+        }
+        func onValidationBatchEnd(_ outputs: Tensor, batch: Tensor, batchIndex: Int, dataloaderIndex: Int) throws {
+            calls["on_validation_batch_end", default: 0] += 1
+        }
+        func onBeforeBatchTransfer(_ batch: Tensor, dataloaderIndex: Int) throws -> Tensor {
+            calls["on_before_batch_transfer", default: 0] += 1
+            return batch
+        }
+    }
+
+    static func batches() -> BatchList<Tensor> { BatchList((0..<4).map { try! Tensor([Float($0)]) }) }
+
+    /// The loops stop calling a per-batch hook once they see it is the default that does nothing;
+    /// a module's own hooks run on every batch, also when the same trainer ran a module with the
+    /// defaults before.
+    @Test func theLoopsSkipDefaultsThatDoNothingButCallOverridesOnEveryBatch() throws {
+        let trainer = try Trainer(logger: [], maxEpochs: 1, numSanityValSteps: 0, enableCheckpointing: false,
+                                  enableProgressBar: false, enableModelSummary: false)
+        try trainer.fit(Plain(), trainDataloaders: Self.batches(), valDataloaders: [Self.batches()])
+        for hook in [Hook.onTrainBatchStart, .onTrainBatchEnd, .onBeforeZeroGrad, .onBeforeBackward, .onAfterBackward,
+                     .onBeforeOptimizerStep, .configureGradientClipping, .onBeforeBatchTransfer, .onAfterBatchTransfer,
+                     .onValidationBatchStart, .onValidationBatchEnd] {
+            #expect(trainer.context.skips(hook), "\(hook.rawValue)")
+        }
+
+        let counting = Counting()
+        try trainer.fit(counting, trainDataloaders: Self.batches(), valDataloaders: [Self.batches()])
+        #expect(counting.calls == ["on_after_backward": 4, "on_train_batch_end": 4, "on_validation_batch_end": 4,
+                                   "on_before_batch_transfer": 8])
+        #expect(!trainer.context.skips(.onAfterBackward) && !trainer.context.skips(.onTrainBatchEnd))
+        #expect(trainer.context.skips(.onBeforeBackward))
+    }
+
+    /// With a gradient clip value the default `configureGradientClipping` clips on every step.
+    @Test func theDefaultClippingIsNotSkippedWhenItClips() throws {
+        let trainer = try Trainer(logger: [], maxEpochs: 1, numSanityValSteps: 0, enableCheckpointing: false,
+                                  enableProgressBar: false, enableModelSummary: false, gradientClipVal: 0.01)
+        try trainer.fit(Plain(), trainDataloaders: Self.batches())
+        #expect(!trainer.context.skips(.configureGradientClipping))
+        #expect(trainer.context.skips(.onAfterBackward))
     }
 
     @Test func aModuleWithOnlyStepsPredicts() throws {

@@ -40,6 +40,10 @@ struct ProfilerTests {
         #expect(calls["[Strategy]SingleDeviceStrategy.backward"] == 6)
         #expect(calls["[LightningModule]TinyModule.optimizer_step"] == 6)
         #expect(calls["[LightningModule]TinyModule.on_train_start"] == 1)
+        // With a profiler, the hooks that do nothing by default are timed on every batch too.
+        #expect(calls["[LightningModule]TinyModule.on_before_backward"] == 6)
+        #expect(calls["[LightningModule]TinyModule.on_train_batch_end"] == 6)
+        #expect(calls["[LightningModule]TinyModule.on_before_batch_transfer"] == 10)
         #expect(calls["[LightningModule]TinyModule.configure_optimizers"] == 1)
         #expect(calls["[Callback]NoteCallback.on_train_batch_end"] == 6)
         #expect(calls["[Callback]NoteCallback.on_fit_start"] == 1)

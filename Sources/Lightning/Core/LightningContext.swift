@@ -14,6 +14,11 @@ final class LightningContext {
     var hook: Hook?
     /// The train/eval mode of every submodule before an evaluation switched to eval mode.
     var savedTrainingModes: [(Module, Bool)] = []
+    /// The per-batch hooks (``Hook/noOpDefaultBit``) whose default, which does nothing, the module
+    /// of this run is seen to use: the loops skip them from then on. A module's type fixes which
+    /// implementation its hooks have (a subclass cannot replace a protocol extension's default),
+    /// so one call tells for the whole run. Cleared when an entry point starts.
+    var noOpDefaults: UInt32 = 0
 
     init(trainer: Trainer) {
         self.trainer = trainer
@@ -48,6 +53,17 @@ final class LightningContext {
         defer { pthread_setspecific(key, previous) }
         return try withExtendedLifetime(context) { try body() }
     }
+
+    /// Called by the default implementation of `hook`, which does nothing: the loops of this run
+    /// stop calling it. Not with a profiler, which times every hook call, as Lightning's does.
+    static func noteNoOpDefault(_ hook: Hook) {
+        guard let context = current, context.trainer.profiler == nil else { return }
+        context.noOpDefaults |= hook.noOpDefaultBit
+    }
+
+    /// Whether the module's `hook` is known to be the default that does nothing.
+    @inline(__always)
+    func skips(_ hook: Hook) -> Bool { noOpDefaults & hook.noOpDefaultBit != 0 }
 
     /// Marks `hook` as running while `body` runs.
     func running<R>(_ hook: Hook, _ body: () throws -> R) rethrows -> R {

@@ -48,14 +48,33 @@ extension LightningModule {
     public func onPredictEpochStart() throws {}
     public func onPredictEpochEnd() throws {}
 
-    public func onTrainBatchStart(_ batch: Batch, batchIndex: Int) throws -> Int? { nil }
-    public func onTrainBatchEnd(_ outputs: StepOutputs, batch: Batch, batchIndex: Int) throws {}
-    public func onValidationBatchStart(_ batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {}
-    public func onValidationBatchEnd(_ outputs: ValidationOutput, batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {}
-    public func onTestBatchStart(_ batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {}
-    public func onTestBatchEnd(_ outputs: TestOutput, batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {}
-    public func onPredictBatchStart(_ batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {}
-    public func onPredictBatchEnd(_ outputs: PredictOutput, batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {}
+    // The per-batch hooks that do nothing by default say so, and the loops skip them from then on
+    // (see LightningContext.noOpDefaults).
+    public func onTrainBatchStart(_ batch: Batch, batchIndex: Int) throws -> Int? {
+        LightningContext.noteNoOpDefault(.onTrainBatchStart)
+        return nil
+    }
+    public func onTrainBatchEnd(_ outputs: StepOutputs, batch: Batch, batchIndex: Int) throws {
+        LightningContext.noteNoOpDefault(.onTrainBatchEnd)
+    }
+    public func onValidationBatchStart(_ batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {
+        LightningContext.noteNoOpDefault(.onValidationBatchStart)
+    }
+    public func onValidationBatchEnd(_ outputs: ValidationOutput, batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {
+        LightningContext.noteNoOpDefault(.onValidationBatchEnd)
+    }
+    public func onTestBatchStart(_ batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {
+        LightningContext.noteNoOpDefault(.onTestBatchStart)
+    }
+    public func onTestBatchEnd(_ outputs: TestOutput, batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {
+        LightningContext.noteNoOpDefault(.onTestBatchEnd)
+    }
+    public func onPredictBatchStart(_ batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {
+        LightningContext.noteNoOpDefault(.onPredictBatchStart)
+    }
+    public func onPredictBatchEnd(_ outputs: PredictOutput, batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {
+        LightningContext.noteNoOpDefault(.onPredictBatchEnd)
+    }
 
     public func onValidationModelZeroGrad() throws { try zeroGrad(setToNone: true) }
     public func onValidationModelEval() throws { eval() }
@@ -64,10 +83,10 @@ extension LightningModule {
     public func onTestModelTrain() throws { LightningContext.current?.restoreTrainingModes() ?? { train() }() }
     public func onPredictModelEval() throws { eval() }
 
-    public func onBeforeZeroGrad(_ optimizer: Optimizer) throws {}
-    public func onBeforeBackward(_ loss: Tensor) throws {}
-    public func onAfterBackward() throws {}
-    public func onBeforeOptimizerStep(_ optimizer: Optimizer) throws {}
+    public func onBeforeZeroGrad(_ optimizer: Optimizer) throws { LightningContext.noteNoOpDefault(.onBeforeZeroGrad) }
+    public func onBeforeBackward(_ loss: Tensor) throws { LightningContext.noteNoOpDefault(.onBeforeBackward) }
+    public func onAfterBackward() throws { LightningContext.noteNoOpDefault(.onAfterBackward) }
+    public func onBeforeOptimizerStep(_ optimizer: Optimizer) throws { LightningContext.noteNoOpDefault(.onBeforeOptimizerStep) }
 
     public func backward(_ loss: Tensor) throws { try loss.backward() }
 
@@ -86,6 +105,8 @@ extension LightningModule {
     }
 
     public func configureGradientClipping(_ optimizer: Optimizer, clipValue: Double?, algorithm: GradientClipAlgorithm?) throws {
+        // Without a clip value (the Trainer's `gradientClipVal`, fixed for a run) there is nothing to do.
+        guard let clipValue, clipValue > 0 else { return LightningContext.noteNoOpDefault(.configureGradientClipping) }
         try clipGradients(optimizer, clipValue: clipValue, algorithm: algorithm)
     }
 
@@ -93,11 +114,17 @@ extension LightningModule {
         try stepScheduler(scheduler, metric: metric)
     }
 
-    public func onBeforeBatchTransfer(_ batch: Batch, dataloaderIndex: Int) throws -> Batch { batch }
+    public func onBeforeBatchTransfer(_ batch: Batch, dataloaderIndex: Int) throws -> Batch {
+        LightningContext.noteNoOpDefault(.onBeforeBatchTransfer)
+        return batch
+    }
     public func transferBatchToDevice(_ batch: Batch, device: Device, dataloaderIndex: Int) throws -> Batch {
         try moveBatch(batch, to: device)
     }
-    public func onAfterBatchTransfer(_ batch: Batch, dataloaderIndex: Int) throws -> Batch { batch }
+    public func onAfterBatchTransfer(_ batch: Batch, dataloaderIndex: Int) throws -> Batch {
+        LightningContext.noteNoOpDefault(.onAfterBatchTransfer)
+        return batch
+    }
     public func onSaveCheckpoint(_ checkpoint: inout Checkpoint) throws {}
     public func onLoadCheckpoint(_ checkpoint: Checkpoint) throws {}
 }

@@ -154,12 +154,45 @@ public protocol LightningModule: Module, DataHooks {
 /// The outputs of a training step as callbacks and `onTrainBatchEnd` see them (the loss already
 /// divided by the accumulation factor, as in Lightning).
 public struct StepOutputs {
-    public var loss: Tensor?
+    /// The step's loss, detached from its graph (Lightning's `ClosureResult.loss`).
+    public var loss: Tensor? {
+        get { storedLoss.detached }
+        set { storedLoss = DetachedOnRead(newValue, isDetached: true) }
+    }
     public var extras: [String: Tensor]
+    private var storedLoss: DetachedOnRead
 
     public init(loss: Tensor?, extras: [String: Tensor] = [:]) {
-        self.loss = loss
+        self.storedLoss = DetachedOnRead(loss, isDetached: true)
         self.extras = extras
+    }
+
+    /// The outputs of a step whose `loss` is still attached to its graph: it is detached when first
+    /// read, so a step whose hooks never read it does no detach.
+    init(attachedLoss loss: Tensor, extras: [String: Tensor]) {
+        self.storedLoss = DetachedOnRead(loss, isDetached: false)
+        self.extras = extras
+    }
+}
+
+/// A loss detached the first time it is read, the same tensor on every read after that.
+private final class DetachedOnRead {
+    private var loss: Tensor?
+    private var isDetached: Bool
+
+    init(_ loss: Tensor?, isDetached: Bool) {
+        self.loss = loss
+        self.isDetached = isDetached
+    }
+
+    var detached: Tensor? {
+        if !isDetached, let attached = loss {
+            // `detach` only fails where libtorch cannot make a tensor object at all; the attached
+            // loss then still has the values a hook reads.
+            loss = (try? attached.detach()) ?? attached
+            isDetached = true
+        }
+        return loss
     }
 }
 

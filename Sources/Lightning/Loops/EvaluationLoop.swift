@@ -170,20 +170,20 @@ final class EvaluationLoop<M: LightningModule> {
         let plugin = t.precisionPlugin
         if isTest {
             try t.callCallbacks(.onTestBatchStart) { try $0.onTestBatchStart(t, module, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
-            try t.callModule(.onTestBatchStart) { try module.onTestBatchStart(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+            try t.callModule(.onTestBatchStart, skipped: ()) { try module.onTestBatchStart(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
             let output = try plugin.forwardContext {
                 try t.callModule(.testStep) { try module.testStep(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
             }
             try t.callCallbacks(.onTestBatchEnd) { try $0.onTestBatchEnd(t, module, outputs: output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
-            try t.callModule(.onTestBatchEnd) { try module.onTestBatchEnd(output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+            try t.callModule(.onTestBatchEnd, skipped: ()) { try module.onTestBatchEnd(output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
         } else {
             try t.callCallbacks(.onValidationBatchStart) { try $0.onValidationBatchStart(t, module, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
-            try t.callModule(.onValidationBatchStart) { try module.onValidationBatchStart(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+            try t.callModule(.onValidationBatchStart, skipped: ()) { try module.onValidationBatchStart(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
             let output = try plugin.forwardContext {
                 try t.callModule(.validationStep) { try module.validationStep(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
             }
             try t.callCallbacks(.onValidationBatchEnd) { try $0.onValidationBatchEnd(t, module, outputs: output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
-            try t.callModule(.onValidationBatchEnd) { try module.onValidationBatchEnd(output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+            try t.callModule(.onValidationBatchEnd, skipped: ()) { try module.onValidationBatchEnd(output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
         }
     }
 

@@ -304,7 +304,7 @@ final class FitLoop<M: LightningModule> {
         let batch = try t.prepare(raw, module, data, dataloaderIndex: 0)
 
         try t.callCallbacks(.onTrainBatchStart) { try $0.onTrainBatchStart(t, module, batch: batch, batchIndex: batchIndex) }
-        let response = try t.callModule(.onTrainBatchStart) { try module.onTrainBatchStart(batch, batchIndex: batchIndex) }
+        let response = try t.callModule(.onTrainBatchStart, skipped: nil) { try module.onTrainBatchStart(batch, batchIndex: batchIndex) }
         if response == -1 { return nil }
 
         let accumulating = isAccumulating(batchIndex)
@@ -332,7 +332,7 @@ final class FitLoop<M: LightningModule> {
         // here, before the hooks that act on them (paced, see StepAgreement).
         t.stepDecisions = try stepAgreement.afterBatch(t) { timeBasedValidationDue() }
         try t.callCallbacks(.onTrainBatchEnd) { try $0.onTrainBatchEnd(t, module, outputs: outputs, batch: batch, batchIndex: batchIndex) }
-        try t.callModule(.onTrainBatchEnd) { try module.onTrainBatchEnd(outputs, batch: batch, batchIndex: batchIndex) }
+        try t.callModule(.onTrainBatchEnd, skipped: ()) { try module.onTrainBatchEnd(outputs, batch: batch, batchIndex: batchIndex) }
         if !(accumulating && module.automaticOptimization) {
             try t.logTrainingStep(force: configuration.fastDevRun > 0)
         }
@@ -403,12 +403,13 @@ final class FitLoop<M: LightningModule> {
         try t.ddp?.prepareForBackward([loss])
         let k = trainer.accumulateGradBatches
         if k > 1 { loss = try loss / Double(k) }
-        record.outputs = StepOutputs(loss: try loss.detach(), extras: result.extras)  // detached, as Lightning's ClosureResult
+        // Detached (as Lightning's ClosureResult) when a hook reads it.
+        record.outputs = StepOutputs(attachedLoss: loss, extras: result.extras)
         if batchIndex % k == 0, !t.loopOverrides.forwardOnly, let optimizer {
             progress.zeroGrads += 1
             progress.zeroGradsThisEpoch += 1
             try t.callCallbacks(.onBeforeZeroGrad) { try $0.onBeforeZeroGrad(t, module, optimizer: optimizer) }
-            try t.callModule(.onBeforeZeroGrad) { try module.onBeforeZeroGrad(optimizer) }
+            try t.callModule(.onBeforeZeroGrad, skipped: ()) { try module.onBeforeZeroGrad(optimizer) }
             try t.callModule(.optimizerZeroGrad) {
                 try module.optimizerZeroGrad(epoch: t.currentEpoch, batchIndex: batchIndex, optimizer: optimizer)
             }
@@ -417,10 +418,10 @@ final class FitLoop<M: LightningModule> {
         // With a loss scaler, the hooks and backward see the scaled loss (Lightning's `pre_backward`).
         let backwardLoss = try t.precisionPlugin.preBackward(loss)
         try t.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(t, module, loss: backwardLoss) }
-        try t.callModule(.onBeforeBackward) { try module.onBeforeBackward(backwardLoss) }
+        try t.callModule(.onBeforeBackward, skipped: ()) { try module.onBeforeBackward(backwardLoss) }
         try t.callModule(.backward) { try module.backward(backwardLoss) }
         try t.callCallbacks(.onAfterBackward) { try $0.onAfterBackward(t, module) }
-        try t.callModule(.onAfterBackward) { try module.onAfterBackward() }
+        try t.callModule(.onAfterBackward, skipped: ()) { try module.onAfterBackward() }
         return loss
     }
 
@@ -434,8 +435,8 @@ final class FitLoop<M: LightningModule> {
         if loss != nil { try t.precisionPlugin.afterBackward(optimizer) }
         try t.precisionPlugin.checkClipping(optimizer, clipValue: configuration.gradientClipVal)
         try t.callCallbacks(.onBeforeOptimizerStep) { try $0.onBeforeOptimizerStep(t, module, optimizer: optimizer) }
-        try t.callModule(.onBeforeOptimizerStep) { try module.onBeforeOptimizerStep(optimizer) }
-        try t.callModule(.configureGradientClipping) {
+        try t.callModule(.onBeforeOptimizerStep, skipped: ()) { try module.onBeforeOptimizerStep(optimizer) }
+        try t.callModule(.configureGradientClipping, skipped: ()) {
             try module.configureGradientClipping(optimizer, clipValue: configuration.gradientClipVal,
                                                  algorithm: configuration.gradientClipAlgorithm)
         }
@@ -481,7 +482,8 @@ final class FitLoop<M: LightningModule> {
         let result = try t.precisionPlugin.forwardContext {
             try t.callModule(.trainingStep) { try module.trainingStep(batch, batchIndex: batchIndex) }
         }
-        return StepOutputs(loss: try result.loss?.detach(), extras: result.extras)
+        guard let loss = result.loss else { return StepOutputs(loss: nil, extras: result.extras) }
+        return StepOutputs(attachedLoss: loss, extras: result.extras)
     }
 
     /// Steps the schedulers of `interval` whose kind matches `plateau` and whose frequency divides

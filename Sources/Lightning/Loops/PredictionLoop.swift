@@ -79,13 +79,13 @@ final class PredictionLoop<M: LightningModule> {
                 }
                 let batch = try t.prepare(raw, module, data, dataloaderIndex: dataloaderIndex)
                 try t.callCallbacks(.predictStep) { try $0.onPredictBatchStart(t, module, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
-                try t.callModule(.predictStep) { try module.onPredictBatchStart(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+                try t.callModule(.onPredictBatchStart, skipped: ()) { try module.onPredictBatchStart(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 let output = try t.precisionPlugin.forwardContext {
                     try t.callModule(.predictStep) { try module.predictStep(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 }
                 if keepOutputs { loaderOutputs.append(output) }
                 try t.callCallbacks(.predictStep) { try $0.onPredictBatchEnd(t, module, outputs: output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
-                try t.callModule(.predictStep) { try module.onPredictBatchEnd(output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+                try t.callModule(.onPredictBatchEnd, skipped: ()) { try module.onPredictBatchEnd(output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 t.endBatch()
                 batchIndex += 1
             }

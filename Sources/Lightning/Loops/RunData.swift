@@ -55,13 +55,13 @@ extension Trainer {
     /// the device (the data module's hook wins), on-after-transfer.
     func prepare<M: LightningModule>(_ batch: M.Batch, _ module: M, _ data: RunData<M>, dataloaderIndex: Int) throws -> M.Batch {
         var batch = try precisionPlugin.convertInput(batch)
-        batch = try callModule(.named("on_before_batch_transfer")) { try module.onBeforeBatchTransfer(batch, dataloaderIndex: dataloaderIndex) }
+        batch = try callModule(.onBeforeBatchTransfer, skipped: batch) { try module.onBeforeBatchTransfer(batch, dataloaderIndex: dataloaderIndex) }
         if let transferred = try data.transfer?(batch, device, dataloaderIndex) {
             batch = transferred
         } else {
             batch = try callModule(.named("transfer_batch_to_device")) { try module.transferBatchToDevice(batch, device: device, dataloaderIndex: dataloaderIndex) }
         }
-        batch = try callModule(.named("on_after_batch_transfer")) { try module.onAfterBatchTransfer(batch, dataloaderIndex: dataloaderIndex) }
+        batch = try callModule(.onAfterBatchTransfer, skipped: batch) { try module.onAfterBatchTransfer(batch, dataloaderIndex: dataloaderIndex) }
         currentBatch = batch
         return batch
     }
