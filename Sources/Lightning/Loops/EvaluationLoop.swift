@@ -15,11 +15,16 @@ final class EvaluationLoop<M: LightningModule> {
     /// The batch-size finder's trials (see BatchSizeTrials), while it searches.
     var trials: EvaluationTrials?
 
+    /// Whether the module implements this stage's step (fixed by its type; read after every
+    /// training batch, so found once).
+    private let implementsStep: Bool
+
     init(trainer: Trainer, module: M, data: RunData<M>, stage: Stage) {
         self.trainer = trainer
         self.module = module
         self.data = data
         self.stage = stage
+        implementsStep = stage == .test ? M.TestOutput.self != NotImplemented.self : M.ValidationOutput.self != NotImplemented.self
     }
 
     var configuration: TrainerConfiguration { trainer.configuration }
@@ -27,10 +32,7 @@ final class EvaluationLoop<M: LightningModule> {
 
     /// False when the module has no step for this stage or the limit is zero (Lightning's
     /// `enable_validation`); the loaders are fetched when the loop first runs.
-    var isEnabled: Bool {
-        let implemented = isTest ? M.TestOutput.self != NotImplemented.self : M.ValidationOutput.self != NotImplemented.self
-        return implemented && !limit.isZero
-    }
+    var isEnabled: Bool { implementsStep && !limit.isZero }
 
     var limit: BatchLimit {
         guard isTest else { return trainer.valBatchLimit }

@@ -489,8 +489,8 @@ final class FitLoop<M: LightningModule> {
     /// Steps the schedulers of `interval` whose kind matches `plateau` and whose frequency divides
     /// `index` (the 1-based batch of the epoch, or epoch), as Lightning's `_update_learning_rates`.
     private func stepSchedulers(_ interval: SchedulerInterval, plateau: Bool, index: Int) throws {
-        guard module.automaticOptimization else { return }
         let t = trainer
+        guard !t.lrSchedulerConfigs.isEmpty, module.automaticOptimization else { return }
         for config in t.lrSchedulerConfigs where config.interval == interval && config.isPlateau == plateau {
             guard index % Swift.max(config.frequency, 1) == 0 else { continue }
             var metric: Double?
