@@ -130,8 +130,8 @@ extension Trainer {
     /// Calls a per-batch module hook whose default does nothing, unless this run has seen the
     /// module use that default (see ``LightningContext/noOpDefaults``): then the call is skipped
     /// and `skipped` (what the default returns) is the result. A no-op hook call costs little,
-    /// but between libtorch's kernels its code runs cold: skipping the defaults took about 1.5%
-    /// off a W1 step (Benchmarks/README.md).
+    /// but between libtorch's kernels its code runs cold: skipping the defaults took about 1.4
+    /// points off the Trainer's overhead on W1 (Benchmarks/README.md).
     @inline(__always)
     func callModule<R>(_ hook: Hook, skipped: @autoclosure () -> R, _ body: () throws -> R) throws -> R {
         if context.skips(hook) { return skipped() }
