@@ -33,7 +33,10 @@ import Torch
 ///
 /// Hooks run in exactly Lightning's order (see `docs/lightning/hooks.md`); inside them,
 /// ``log(_:_:progressBar:logger:onStep:onEpoch:reduce:syncDist:batchSize:)`` records metrics and
-/// ``trainer`` gives the running ``Trainer``.
+/// ``trainer`` gives the running ``Trainer``. A per-batch hook you do not implement, whose default
+/// does nothing (`onTrainBatchEnd`, `onBeforeBackward`, …), is called once and then skipped for the
+/// rest of the run: its call would cost the step time and change nothing. With a profiler every
+/// call is made and timed, as in Lightning.
 public protocol LightningModule: Module, DataHooks {
     /// What `trainingStep` returns: a loss `Tensor`, `Tensor?` (nil skips the step) or ``TrainingStepResult``.
     associatedtype TrainingOutput: TrainingStepOutput
