@@ -67,6 +67,33 @@ struct DefaultHookTests {
         #expect(trainer.context.skips(.onBeforeBackward))
     }
 
+    /// Manual optimization: the module may return a loss it ran no backward on, whose graph still
+    /// holds the step's activations; the outputs a hook keeps hold a detached copy, not that loss.
+    final class ManualKeeper: Module, LightningModule {
+        typealias Batch = Tensor
+        @Parameter var weight = try! Tensor([0.5] as [Float])
+        var automaticOptimization: Bool { false }
+        weak var returned: Tensor?
+        var kept: [StepOutputs] = []
+        func trainingStep(_ batch: Tensor, batchIndex: Int) throws -> Tensor {
+            let loss = try (batch * weight).sum()
+            returned = loss
+            return loss
+        }
+        func configureOptimizers() throws -> SGD { try SGD(parameters(), lr: 0.1) }
+        func onTrainBatchEnd(_ outputs: StepOutputs, batch: Tensor, batchIndex: Int) throws { kept.append(outputs) }
+    }
+
+    @Test func keptOutputsOfAManualStepHoldNoGraph() throws {
+        let trainer = try Trainer(logger: [], maxEpochs: 1, enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false)
+        let module = ManualKeeper()
+        try trainer.fit(module, trainDataloaders: Self.batches())
+        #expect(module.kept.count == 4)
+        #expect(module.returned == nil)
+        #expect(try module.kept.map { try $0.loss!.item(Double.self) } == [0, 0.5, 1, 1.5])
+        #expect(module.kept.allSatisfy { $0.loss?.requiresGrad == false })
+    }
+
     /// With a gradient clip value the default `configureGradientClipping` clips on every step.
     @Test func theDefaultClippingIsNotSkippedWhenItClips() throws {
         let trainer = try Trainer(logger: [], maxEpochs: 1, numSanityValSteps: 0, enableCheckpointing: false,

@@ -171,7 +171,9 @@ public struct StepOutputs {
     }
 
     /// The outputs of a step whose `loss` is still attached to its graph: it is detached when first
-    /// read, so a step whose hooks never read it does no detach.
+    /// read, so a step whose hooks never read it does no detach. Only for a loss whose backward
+    /// runs before the hooks see it: backward frees the graph's saved tensors, so outputs a hook
+    /// keeps hold no activations (a `backward` override with `retainGraph` would keep them).
     init(attachedLoss loss: Tensor, extras: [String: Tensor]) {
         self.storedLoss = DetachedOnRead(loss, isDetached: false)
         self.extras = extras

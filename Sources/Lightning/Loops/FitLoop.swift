@@ -403,8 +403,11 @@ final class FitLoop<M: LightningModule> {
         try t.ddp?.prepareForBackward([loss])
         let k = trainer.accumulateGradBatches
         if k > 1 { loss = try loss / Double(k) }
-        // Detached (as Lightning's ClosureResult) when a hook reads it.
-        record.outputs = StepOutputs(attachedLoss: loss, extras: result.extras)
+        // Detached, as Lightning's ClosureResult: when a hook first reads it if backward is to free
+        // its graph's saved tensors, at once if not (a hook that keeps the outputs keeps no graph).
+        record.outputs = t.loopOverrides.forwardOnly
+            ? StepOutputs(loss: try loss.detach(), extras: result.extras)
+            : StepOutputs(attachedLoss: loss, extras: result.extras)
         if batchIndex % k == 0, !t.loopOverrides.forwardOnly, let optimizer {
             progress.zeroGrads += 1
             progress.zeroGradsThisEpoch += 1
@@ -482,8 +485,9 @@ final class FitLoop<M: LightningModule> {
         let result = try t.precisionPlugin.forwardContext {
             try t.callModule(.trainingStep) { try module.trainingStep(batch, batchIndex: batchIndex) }
         }
-        guard let loss = result.loss else { return StepOutputs(loss: nil, extras: result.extras) }
-        return StepOutputs(attachedLoss: loss, extras: result.extras)
+        // Detached at once: the module may not have run backward, and a graph with its saved
+        // tensors must not outlive the step in outputs a hook keeps.
+        return StepOutputs(loss: try result.loss?.detach(), extras: result.extras)
     }
 
     /// Steps the schedulers of `interval` whose kind matches `plateau` and whose frequency divides
