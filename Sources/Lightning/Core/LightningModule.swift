@@ -159,14 +159,19 @@ public protocol LightningModule: Module, DataHooks {
 public struct StepOutputs {
     /// The step's loss, detached from its graph (Lightning's `ClosureResult.loss`).
     public var loss: Tensor? {
-        get { storedLoss.detached }
-        set { storedLoss = DetachedOnRead(newValue, isDetached: true) }
+        get {
+            switch storedLoss {
+            case .detached(let loss): loss
+            case .attached(let box): box.detached
+            }
+        }
+        set { storedLoss = .detached(newValue) }
     }
     public var extras: [String: Tensor]
-    private var storedLoss: DetachedOnRead
+    private var storedLoss: StoredLoss
 
     public init(loss: Tensor?, extras: [String: Tensor] = [:]) {
-        self.storedLoss = DetachedOnRead(loss, isDetached: true)
+        self.storedLoss = .detached(loss)
         self.extras = extras
     }
 
@@ -175,26 +180,32 @@ public struct StepOutputs {
     /// runs before the hooks see it: backward frees the graph's saved tensors, so outputs a hook
     /// keeps hold no activations (a `backward` override with `retainGraph` would keep them).
     init(attachedLoss loss: Tensor, extras: [String: Tensor]) {
-        self.storedLoss = DetachedOnRead(loss, isDetached: false)
+        self.storedLoss = .attached(DetachedOnRead(loss))
         self.extras = extras
+    }
+
+    /// A detached loss as it is; an attached one in a box shared by the copies of these outputs,
+    /// so that every reader gets the same detached tensor.
+    private enum StoredLoss {
+        case detached(Tensor?)
+        case attached(DetachedOnRead)
     }
 }
 
 /// A loss detached the first time it is read, the same tensor on every read after that.
 private final class DetachedOnRead {
-    private var loss: Tensor?
-    private var isDetached: Bool
+    private var loss: Tensor
+    private var isDetached = false
 
-    init(_ loss: Tensor?, isDetached: Bool) {
+    init(_ loss: Tensor) {
         self.loss = loss
-        self.isDetached = isDetached
     }
 
-    var detached: Tensor? {
-        if !isDetached, let attached = loss {
+    var detached: Tensor {
+        if !isDetached {
             // `detach` only fails where libtorch cannot make a tensor object at all; the attached
             // loss then still has the values a hook reads.
-            loss = (try? attached.detach()) ?? attached
+            loss = (try? loss.detach()) ?? loss
             isDetached = true
         }
         return loss

@@ -31,6 +31,7 @@ struct Hook: Equatable {
     static let onPredictBatchEnd = Hook(rawValue: "on_predict_batch_end", noOpDefaultBit: 1 << 12)
     static let onBeforeBatchTransfer = Hook(rawValue: "on_before_batch_transfer", noOpDefaultBit: 1 << 13)
     static let onAfterBatchTransfer = Hook(rawValue: "on_after_batch_transfer", noOpDefaultBit: 1 << 14)
+    static let transferBatchToDevice = Hook(rawValue: "transfer_batch_to_device")
     static let onTrainStart = Hook(rawValue: "on_train_start")
     static let onValidationStart = Hook(rawValue: "on_validation_start")
     static let onTestStart = Hook(rawValue: "on_test_start")

@@ -251,8 +251,11 @@ final class FitLoop<M: LightningModule> {
         var batches = TrainingBatches(try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: skipping),
                                       length: t.numTrainingBatches, trainer: t)
         resumeBatchIndex = 0
-        while let (accumulating, stepped) = try trainBatch(&batches, batchIndex: batchIndex) {
-            if try shouldValidate(batchIndex: batchIndex) {
+        let plan = EpochPlan(hasCallbacks: !t.callbacks.isEmpty, distributed: t.worldSize > 1, ddp: t.ddp, maxSteps: maxSteps,
+                             validation: validationSchedule(), forwardOnly: t.loopOverrides.forwardOnly,
+                             launcher: SubprocessLauncher.current)
+        while let (accumulating, stepped) = try trainBatch(&batches, batchIndex: batchIndex, plan) {
+            if shouldValidate(plan.validation, batchIndex: batchIndex) {
                 if !accumulating { try t.callModule(.named("on_validation_model_zero_grad")) { try module.onValidationModelZeroGrad() } }
                 // Validation inside fit always runs under no-grad (not inference mode), as in Lightning.
                 _ = try noGrad { try evaluation.run(maxBatches: nil) }
@@ -263,11 +266,13 @@ final class FitLoop<M: LightningModule> {
             if !accumulating { t.batchesThatStepped += 1 }
             batchIndex += 1
             totalBatchIndex += 1
-            if maxStepsReached || (t.shouldStop && canStopEarly) { break }
+            if (plan.maxSteps != -1 && t.globalStep >= plan.maxSteps) || (t.shouldStop && canStopEarly) { break }
             // Ctrl-C or SIGTERM: stop here, after a whole step (Lightning checks at batch end); on the
             // epoch's last batch the epoch finishes first (checked again at the epoch's end).
-            if !t.isLastBatch { try t.act(on: t.stepDecisions?.signals ?? t.agreedSignals().signals) }
-            try t.checkPeers()
+            if !t.isLastBatch {
+                try t.act(on: plan.distributed ? t.stepDecisions?.signals ?? t.agreedSignals().signals : t.localSignals())
+            }
+            if let launcher = plan.launcher { try t.checkPeers(launcher) }
         }
         t.stepDecisions = nil
 
@@ -294,7 +299,7 @@ final class FitLoop<M: LightningModule> {
     /// One training batch, from loading it to its logging (Lightning's `_TrainingEpochLoop.advance`);
     /// nil when the epoch has no batch left or `onTrainBatchStart` returned -1. The batch lives only
     /// here: validation and what follows a batch run without it, as in Lightning.
-    private func trainBatch(_ batches: inout TrainingBatches<M.Batch>, batchIndex: Int) throws -> (accumulating: Bool, stepped: Bool)? {
+    private func trainBatch(_ batches: inout TrainingBatches<M.Batch>, batchIndex: Int, _ plan: EpochPlan) throws -> (accumulating: Bool, stepped: Bool)? {
         let t = trainer
         guard let raw = try batches.next(batchIndex: batchIndex) else { return nil }
         // Until this batch is counted it is pending too: a checkpoint saved while it runs (an
@@ -303,16 +308,16 @@ final class FitLoop<M: LightningModule> {
         t.isLastBatch = batches.isLast
         let batch = try t.prepare(raw, module, data, dataloaderIndex: 0)
 
-        try t.callCallbacks(.onTrainBatchStart) { try $0.onTrainBatchStart(t, module, batch: batch, batchIndex: batchIndex) }
+        if plan.hasCallbacks { try t.callCallbacks(.onTrainBatchStart) { try $0.onTrainBatchStart(t, module, batch: batch, batchIndex: batchIndex) } }
         let response = try t.callModule(.onTrainBatchStart, skipped: nil) { try module.onTrainBatchStart(batch, batchIndex: batchIndex) }
         if response == -1 { return nil }
 
-        let accumulating = isAccumulating(batchIndex)
+        let accumulating = plan.forwardOnly || !((batchIndex + 1) % t.accumulateGradBatches == 0 || t.isLastBatch)
         t.batchAccumulates = accumulating
         t.scalerSkippedStep = false
         let outputs = try t.profiled("run_training_batch") {
             try module.automaticOptimization
-                ? automaticStep(batch, batchIndex: batchIndex, accumulating: accumulating)
+                ? automaticStep(batch, batchIndex: batchIndex, accumulating: accumulating, plan)
                 : manualStep(batch, batchIndex: batchIndex)
         }
         // Non-plateau schedulers: step ones after a real step; epoch ones on the epoch's last batch.
@@ -321,8 +326,10 @@ final class FitLoop<M: LightningModule> {
         // the optimizer steps taken, without PyTorch's "lr_scheduler.step() before
         // optimizer.step()" warning.
         let stepped = !accumulating && !t.scalerSkippedStep
-        if stepped { try stepSchedulers(.step, plateau: false, index: batchIndex + 1) }
-        if t.isLastBatch { try stepSchedulers(.epoch, plateau: false, index: t.currentEpoch + 1) }
+        if !t.lrSchedulerConfigs.isEmpty {
+            if stepped { try stepSchedulers(.step, plateau: false, index: batchIndex + 1) }
+            if t.isLastBatch { try stepSchedulers(.epoch, plateau: false, index: t.currentEpoch + 1) }
+        }
 
         progress.batchesTotal += 1
         progress.batchesThisEpoch += 1
@@ -330,8 +337,10 @@ final class FitLoop<M: LightningModule> {
         progress.lastBatchSeen = t.isLastBatch
         // Under DDP the ranks agree on signals, Timers (`maxTime`) and time-based validation
         // here, before the hooks that act on them (paced, see StepAgreement).
-        t.stepDecisions = try stepAgreement.afterBatch(t) { timeBasedValidationDue() }
-        try t.callCallbacks(.onTrainBatchEnd) { try $0.onTrainBatchEnd(t, module, outputs: outputs, batch: batch, batchIndex: batchIndex) }
+        if plan.distributed { t.stepDecisions = try stepAgreement.afterBatch(t) { timeBasedValidationDue() } }
+        if plan.hasCallbacks {
+            try t.callCallbacks(.onTrainBatchEnd) { try $0.onTrainBatchEnd(t, module, outputs: outputs, batch: batch, batchIndex: batchIndex) }
+        }
         try t.callModule(.onTrainBatchEnd, skipped: ()) { try module.onTrainBatchEnd(outputs, batch: batch, batchIndex: batchIndex) }
         if !(accumulating && module.automaticOptimization) {
             try t.logTrainingStep(force: configuration.fastDevRun > 0)
@@ -351,25 +360,30 @@ final class FitLoop<M: LightningModule> {
             "The ranks have different numbers of training batches this epoch (\(range.lowerBound) to \(range.upperBound); rank \(t.globalRank) has \(t.numTrainingBatches ?? 0)). DDP steps every rank together, so the rank with more batches would wait for the others forever: give every rank the same number of batches (the DistributedSampler the Trainer adds pads the shares to equal length; `limitTrainBatches` caps them).")
     }
 
-    private func isAccumulating(_ batchIndex: Int) -> Bool {
-        if trainer.loopOverrides.forwardOnly { return true }
-        let k = trainer.accumulateGradBatches
-        return !((batchIndex + 1) % k == 0 || trainer.isLastBatch)
+    /// When this epoch validates (Lightning's `_should_check_val_fx` less what changes per batch),
+    /// from the settings and the epoch's length, fixed once the epoch has started.
+    private func validationSchedule() -> ValidationSchedule {
+        guard evaluation.isEnabled else { return .never }
+        if let every = configuration.checkValEveryNEpoch, (trainer.currentEpoch + 1) % every != 0 { return .never }
+        if case .seconds = configuration.valCheckInterval { return .elapsedTime }
+        guard let every = valCheckBatch else { return .lastBatch }
+        return .everyBatches(every, acrossEpochs: configuration.checkValEveryNEpoch == nil)
     }
 
-    private func shouldValidate(batchIndex: Int) throws -> Bool {
-        guard evaluation.isEnabled else { return false }
-        if let every = configuration.checkValEveryNEpoch, (trainer.currentEpoch + 1) % every != 0 { return false }
-        if trainer.shouldStop && canStopEarly { return true }
-        if case .seconds = configuration.valCheckInterval {
+    private func shouldValidate(_ schedule: ValidationSchedule, batchIndex: Int) -> Bool {
+        if case .never = schedule { return false }
+        let t = trainer
+        if t.shouldStop && canStopEarly { return true }
+        switch schedule {
+        case .never: return false
+        case .elapsedTime:
             // Time alone decides, also at an epoch's end (Lightning validates at no epoch end then).
             // Under DDP the ranks agreed at the step's end (Lightning lets each rank's clock decide,
             // which can leave one rank validating while the others train).
-            return trainer.stepDecisions?.validationDue ?? timeBasedValidationDue()
+            return t.stepDecisions?.validationDue ?? timeBasedValidationDue()
+        case .lastBatch: return t.isLastBatch
+        case .everyBatches(let every, let acrossEpochs): return ((acrossEpochs ? totalBatchIndex : batchIndex) + 1) % every == 0
         }
-        guard let every = valCheckBatch else { return trainer.isLastBatch }
-        let iteration = configuration.checkValEveryNEpoch == nil ? totalBatchIndex : batchIndex
-        return (iteration + 1) % every == 0
     }
 
     /// Whether `valCheckInterval: .seconds(s)` has passed on this process's clock since training
@@ -389,9 +403,9 @@ final class FitLoop<M: LightningModule> {
 
     /// Training step, zero-grad (on the first batch of an accumulation window) and backward: the
     /// closure of Lightning's automatic optimization.
-    private func trainingClosure(_ batch: M.Batch, batchIndex: Int, record: StepRecord) throws -> Tensor? {
+    private func trainingClosure(_ batch: M.Batch, batchIndex: Int, record: inout StepRecord, _ plan: EpochPlan) throws -> Tensor? {
         let t = trainer
-        try t.ddp?.prepareForForward()
+        try plan.ddp?.prepareForForward()
         let result = try t.precisionPlugin.forwardContext {
             try t.callModule(.trainingStep) { try module.trainingStep(batch, batchIndex: batchIndex) }
         }
@@ -400,44 +414,47 @@ final class FitLoop<M: LightningModule> {
             return nil
         }
         // The next backward averages gradients across the ranks (a no-op while accumulating).
-        try t.ddp?.prepareForBackward([loss])
-        let k = trainer.accumulateGradBatches
+        try plan.ddp?.prepareForBackward([loss])
+        let k = t.accumulateGradBatches
         if k > 1 { loss = try loss / Double(k) }
         // Detached, as Lightning's ClosureResult: when a hook first reads it if backward is to free
         // its graph's saved tensors, at once if not (a hook that keeps the outputs keeps no graph).
-        record.outputs = t.loopOverrides.forwardOnly
-            ? StepOutputs(loss: try loss.detach(), extras: result.extras)
-            : StepOutputs(attachedLoss: loss, extras: result.extras)
-        if batchIndex % k == 0, !t.loopOverrides.forwardOnly, let optimizer {
+        // Only `onTrainBatchEnd` reads the outputs: none are made when no hook of it runs.
+        if plan.hasCallbacks || !t.context.skips(.onTrainBatchEnd) {
+            record.outputs = plan.forwardOnly
+                ? StepOutputs(loss: try loss.detach(), extras: result.extras)
+                : StepOutputs(attachedLoss: loss, extras: result.extras)
+        }
+        if batchIndex % k == 0, !plan.forwardOnly, let optimizer {
             progress.zeroGrads += 1
             progress.zeroGradsThisEpoch += 1
-            try t.callCallbacks(.onBeforeZeroGrad) { try $0.onBeforeZeroGrad(t, module, optimizer: optimizer) }
+            if plan.hasCallbacks { try t.callCallbacks(.onBeforeZeroGrad) { try $0.onBeforeZeroGrad(t, module, optimizer: optimizer) } }
             try t.callModule(.onBeforeZeroGrad, skipped: ()) { try module.onBeforeZeroGrad(optimizer) }
             try t.callModule(.optimizerZeroGrad) {
                 try module.optimizerZeroGrad(epoch: t.currentEpoch, batchIndex: batchIndex, optimizer: optimizer)
             }
         }
-        if t.loopOverrides.forwardOnly { return loss }
+        if plan.forwardOnly { return loss }
         // With a loss scaler, the hooks and backward see the scaled loss (Lightning's `pre_backward`).
         let backwardLoss = try t.precisionPlugin.preBackward(loss)
-        try t.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(t, module, loss: backwardLoss) }
+        if plan.hasCallbacks { try t.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(t, module, loss: backwardLoss) } }
         try t.callModule(.onBeforeBackward, skipped: ()) { try module.onBeforeBackward(backwardLoss) }
         try t.callModule(.backward) { try module.backward(backwardLoss) }
-        try t.callCallbacks(.onAfterBackward) { try $0.onAfterBackward(t, module) }
+        if plan.hasCallbacks { try t.callCallbacks(.onAfterBackward) { try $0.onAfterBackward(t, module) } }
         try t.callModule(.onAfterBackward, skipped: ()) { try module.onAfterBackward() }
         return loss
     }
 
     /// The closure handed to `optimizerStep` on a real step: the training closure, then the
     /// pre-step hooks and clipping once the gradients exist (Lightning's `_after_closure`).
-    private func stepClosure(_ batch: M.Batch, batchIndex: Int, optimizer: Optimizer, record: StepRecord) throws -> Tensor? {
+    private func stepClosure(_ batch: M.Batch, batchIndex: Int, optimizer: Optimizer, record: inout StepRecord, _ plan: EpochPlan) throws -> Tensor? {
         let t = trainer
         record.closureCalls += 1
-        let loss = try trainingClosure(batch, batchIndex: batchIndex, record: record)
+        let loss = try trainingClosure(batch, batchIndex: batchIndex, record: &record, plan)
         record.skipped = loss == nil
         if loss != nil { try t.precisionPlugin.afterBackward(optimizer) }
         try t.precisionPlugin.checkClipping(optimizer, clipValue: configuration.gradientClipVal)
-        try t.callCallbacks(.onBeforeOptimizerStep) { try $0.onBeforeOptimizerStep(t, module, optimizer: optimizer) }
+        if plan.hasCallbacks { try t.callCallbacks(.onBeforeOptimizerStep) { try $0.onBeforeOptimizerStep(t, module, optimizer: optimizer) } }
         try t.callModule(.onBeforeOptimizerStep, skipped: ()) { try module.onBeforeOptimizerStep(optimizer) }
         try t.callModule(.configureGradientClipping, skipped: ()) {
             try module.configureGradientClipping(optimizer, clipValue: configuration.gradientClipVal,
@@ -447,21 +464,21 @@ final class FitLoop<M: LightningModule> {
     }
 
     /// One batch of automatic optimization (Lightning's `_AutomaticOptimization.run`).
-    private func automaticStep(_ batch: M.Batch, batchIndex: Int, accumulating: Bool) throws -> StepOutputs {
+    private func automaticStep(_ batch: M.Batch, batchIndex: Int, accumulating: Bool, _ plan: EpochPlan) throws -> StepOutputs {
         let t = trainer
-        let record = StepRecord()
+        var record = StepRecord()
         guard let optimizer, !accumulating else {
             // Accumulating: gradients stay local until the step's batch (DDP's `no_sync`).
-            if let ddp = t.ddp {
-                _ = try ddp.noSync { try trainingClosure(batch, batchIndex: batchIndex, record: record) }
+            if let ddp = plan.ddp {
+                _ = try ddp.noSync { try trainingClosure(batch, batchIndex: batchIndex, record: &record, plan) }
             } else {
-                _ = try trainingClosure(batch, batchIndex: batchIndex, record: record)
+                _ = try trainingClosure(batch, batchIndex: batchIndex, record: &record, plan)
             }
             return record.outputs
         }
         try t.callModule(.optimizerStep) {
             try module.optimizerStep(epoch: t.currentEpoch, batchIndex: batchIndex, optimizer: optimizer) {
-                try self.stepClosure(batch, batchIndex: batchIndex, optimizer: optimizer, record: record)
+                try self.stepClosure(batch, batchIndex: batchIndex, optimizer: optimizer, record: &record, plan)
             }
         }
         guard record.closureCalls == 1 else {
@@ -517,8 +534,39 @@ final class FitLoop<M: LightningModule> {
 
 /// What the closures of one optimization step record. Outside `FitLoop`, which is generic: a type
 /// nested there has its metadata looked up at run time, on every step.
-private final class StepRecord {
+private struct StepRecord {
     var outputs = StepOutputs(loss: nil)
     var closureCalls = 0
     var skipped = false
+}
+
+/// What the step path needs that stays fixed for an epoch, worked out when the epoch has started
+/// (after its start hooks, where callbacks such as StochasticWeightAveraging change the loop):
+/// each step then reads a few fields instead of the trainer's settings, limits and callbacks. The
+/// per-batch values a hook may change (`shouldStop`, `accumulateGradBatches`, the schedulers)
+/// are still read on every step.
+private struct EpochPlan {
+    var hasCallbacks: Bool
+    /// More than one process: signals and clock decisions are agreed across the ranks.
+    var distributed: Bool
+    /// The gradient averaging of a DDP fit.
+    var ddp: DistributedDataParallel?
+    var maxSteps: Int
+    var validation: ValidationSchedule
+    /// The training step alone on every batch (see ``LoopOverrides/forwardOnly``).
+    var forwardOnly: Bool
+    /// The launcher of this node's other ranks, watched between steps.
+    var launcher: SubprocessLauncher?
+}
+
+/// When validation runs inside a training epoch.
+private enum ValidationSchedule {
+    /// No validation this epoch (no validation step, a zero limit, or `checkValEveryNEpoch`).
+    case never
+    /// At the epoch's last batch (`valCheckInterval: 1.0`, the default).
+    case lastBatch
+    /// Every `n` batches, counted in the epoch or, with `checkValEveryNEpoch: nil`, across epochs.
+    case everyBatches(Int, acrossEpochs: Bool)
+    /// When `valCheckInterval: .seconds` has passed.
+    case elapsedTime
 }

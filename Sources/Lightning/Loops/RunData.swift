@@ -59,7 +59,7 @@ extension Trainer {
         if let transferred = try data.transfer?(batch, device, dataloaderIndex) {
             batch = transferred
         } else {
-            batch = try callModule(.named("transfer_batch_to_device")) { try module.transferBatchToDevice(batch, device: device, dataloaderIndex: dataloaderIndex) }
+            batch = try callModule(.transferBatchToDevice) { try module.transferBatchToDevice(batch, device: device, dataloaderIndex: dataloaderIndex) }
         }
         batch = try callModule(.onAfterBatchTransfer, skipped: batch) { try module.onAfterBatchTransfer(batch, dataloaderIndex: dataloaderIndex) }
         currentBatch = batch

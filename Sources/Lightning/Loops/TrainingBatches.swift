@@ -17,15 +17,14 @@ struct TrainingBatches<Batch> {
     private var started = false
     /// Whether the batch `next` returned last is the epoch's last.
     private(set) var isLast = false
+    /// Whether a batch beyond the current one has been read already (counts as pending in a checkpoint).
+    private(set) var readAhead = false
 
     init(_ iterator: any BatchIterator<Batch>, length: Int?, trainer: Trainer) {
         self.iterator = iterator
         self.length = length
         self.trainer = trainer
     }
-
-    /// Whether a batch beyond the current one has been read already (counts as pending in a checkpoint).
-    var readAhead: Bool { length == nil && ahead != nil }
 
     /// The batch at `batchIndex` (the count of batches before it this epoch), or nil when the epoch is over.
     mutating func next(batchIndex: Int) throws -> Batch? {
@@ -41,6 +40,7 @@ struct TrainingBatches<Batch> {
         guard let batch = ahead else { return nil }
         ahead = try fetch()
         isLast = ahead == nil
+        readAhead = !isLast
         return batch
     }
 

@@ -9,43 +9,42 @@ final class PrecisionPlugin {
     let device: Device
     /// The loss scaler of "16-mixed" (Lightning's `MixedPrecision.scaler`), nil otherwise.
     let scaler: GradScaler?
+    /// The dtype parameters are converted to ("true" precisions), or nil.
+    let moduleDtype: DType?
+    /// The autocast dtype of mixed precisions, or nil. Stored: the loops read it on every step,
+    /// and working it out compares the setting's strings.
+    let autocastDtype: DType?
 
     /// The plugin Lightning's accelerator connector picks: "16-mixed" on the CPU turns into
     /// "bf16-mixed" with a warning (PyTorch's CPU AMP is meant for bfloat16); "16-mixed" elsewhere
     /// gets a `GradScaler` with PyTorch's defaults. `owner` names the caller in the warning
     /// ("Trainer" or "Fabric").
-    init(setting: PrecisionSetting, device: Device, owner: String = "Trainer") {
+    convenience init(setting: PrecisionSetting, device: Device, owner: String = "Trainer") {
         var setting = setting
         if setting == .float16Mixed && device == .cpu {
             Swift.print("warning: You passed `\(owner)(accelerator='cpu', precision='16-mixed')` but AMP with fp16 is not supported on CPU. Using `precision='bf16-mixed'` instead.")
             setting = .bfloat16Mixed
         }
-        self.setting = setting
-        self.device = device
-        self.scaler = setting == .float16Mixed ? try? GradScaler(device: device) : nil
+        self.init(setting: setting, device: device, scaler: setting == .float16Mixed ? try? GradScaler(device: device) : nil)
     }
 
     /// "16-mixed" on `device` with `scaler`, whatever the device (Lightning's
     /// `MixedPrecision("16-mixed", device, scaler)` passed as a plugin).
-    init(float16MixedOn device: Device, scaler: GradScaler) {
-        self.setting = .float16Mixed
-        self.device = device
-        self.scaler = scaler
+    convenience init(float16MixedOn device: Device, scaler: GradScaler) {
+        self.init(setting: .float16Mixed, device: device, scaler: scaler)
     }
 
-    /// The dtype parameters are converted to ("true" precisions), or nil.
-    var moduleDtype: DType? {
-        switch setting {
+    private init(setting: PrecisionSetting, device: Device, scaler: GradScaler?) {
+        self.setting = setting
+        self.device = device
+        self.scaler = scaler
+        moduleDtype = switch setting {
         case .float64: .float64
         case .bfloat16: .bfloat16
         case .float16: .float16
         default: nil
         }
-    }
-
-    /// The autocast dtype of mixed precisions, or nil.
-    var autocastDtype: DType? {
-        switch setting {
+        autocastDtype = switch setting {
         case .bfloat16Mixed: .bfloat16
         case .float16Mixed: .float16
         default: nil

@@ -75,10 +75,11 @@ extension Trainer {
         }
     }
 
-    /// Stops with an error naming the rank when the launcher saw a local rank fail (checked between
-    /// training steps, as Lightning's watchdog).
-    func checkPeers() throws {
-        if let failure = SubprocessLauncher.current?.firstFailure {
+    /// Stops with an error naming the rank when `launcher` (this node's, see
+    /// ``SubprocessLauncher/current``) saw a local rank fail (checked between training steps, as
+    /// Lightning's watchdog).
+    func checkPeers(_ launcher: SubprocessLauncher) throws {
+        if let failure = launcher.firstFailure {
             throw LightningError.distributed("\(failure); rank \(globalRank) stopped")
         }
     }

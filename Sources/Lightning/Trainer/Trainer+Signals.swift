@@ -135,7 +135,7 @@ struct ReceivedSignals {
 
 extension Trainer {
     /// The signals this process received since the run began.
-    private func localSignals() -> ReceivedSignals {
+    func localSignals() -> ReceivedSignals {
         guard let start = signalMark else { return ReceivedSignals() }
         let now = SignalFunnel.mark
         return ReceivedSignals(terminated: now.terminations != start.terminations, interrupted: now.interrupts != start.interrupts,
