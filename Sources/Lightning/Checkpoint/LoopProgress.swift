@@ -29,6 +29,28 @@ struct LoopProgress {
     var epochProcessed = 0
     var epochsCompleted = 0
 
+    /// A training batch finished (`last`: the epoch's last).
+    mutating func finishBatch(last: Bool) {
+        batchesTotal += 1
+        batchesThisEpoch += 1
+        lastBatchSeen = last
+    }
+
+    mutating func countZeroGrad() {
+        zeroGrads += 1
+        zeroGradsThisEpoch += 1
+    }
+
+    mutating func countOptimizerStep() {
+        optimizerSteps += 1
+        optimizerStepsThisEpoch += 1
+    }
+
+    mutating func countSchedulerStep() {
+        schedulerStepsTotal += 1
+        schedulerStepsThisEpoch += 1
+    }
+
     mutating func startEpoch() {
         batchesThisEpoch = 0
         schedulerStepsThisEpoch = 0

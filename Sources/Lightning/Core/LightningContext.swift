@@ -9,7 +9,8 @@ import Torch
 /// and the metrics logged so far. The Trainer installs it on its thread for the duration of an
 /// entry point, as Lightning binds `self.trainer`; outside a run there is none.
 final class LightningContext {
-    unowned let trainer: Trainer
+    /// The trainer whose context this is (set once, when the trainer is made).
+    unowned var trainer: Trainer!
     /// The hook running now (for `log`'s defaults and permissions).
     var hook: Hook?
     /// The train/eval mode of every submodule before an evaluation switched to eval mode.
@@ -19,10 +20,6 @@ final class LightningContext {
     /// implementation its hooks have (a subclass cannot replace a protocol extension's default),
     /// so one call tells for the whole run. Cleared when an entry point starts.
     var noOpDefaults: UInt32 = 0
-
-    init(trainer: Trainer) {
-        self.trainer = trainer
-    }
 
     func saveTrainingModes(of module: Module) {
         savedTrainingModes = module.modules().map { ($0, $0.training) }

@@ -251,7 +251,7 @@ final class FitLoop<M: LightningModule> {
         var batches = TrainingBatches(try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: skipping),
                                       length: t.numTrainingBatches, trainer: t)
         resumeBatchIndex = 0
-        let plan = EpochPlan(hasCallbacks: !t.callbacks.isEmpty, distributed: t.worldSize > 1, ddp: t.ddp, maxSteps: maxSteps,
+        let plan = EpochPlan(hasCallbacks: !t.callbacks.isEmpty, distributed: t.worldSize > 1, ddp: t.ddp, precision: t.precisionPlugin, maxSteps: maxSteps,
                              validation: validationSchedule(), forwardOnly: t.loopOverrides.forwardOnly,
                              launcher: SubprocessLauncher.current)
         while let (accumulating, stepped) = try trainBatch(&batches, batchIndex: batchIndex, plan) {
@@ -262,7 +262,7 @@ final class FitLoop<M: LightningModule> {
                 t.stage = .training
             }
             // Plateau step schedulers read the metrics of a validation that just ran.
-            if stepped { try stepSchedulers(.step, plateau: true, index: batchIndex + 1) }
+            if stepped, !t.lrSchedulerConfigs.isEmpty { try stepSchedulers(.step, plateau: true, index: batchIndex + 1) }
             if !accumulating { t.batchesThatStepped += 1 }
             batchIndex += 1
             totalBatchIndex += 1
@@ -331,10 +331,8 @@ final class FitLoop<M: LightningModule> {
             if t.isLastBatch { try stepSchedulers(.epoch, plateau: false, index: t.currentEpoch + 1) }
         }
 
-        progress.batchesTotal += 1
-        progress.batchesThisEpoch += 1
+        progress.finishBatch(last: t.isLastBatch)
         prefetchedBatches -= 1
-        progress.lastBatchSeen = t.isLastBatch
         // Under DDP the ranks agree on signals, Timers (`maxTime`) and time-based validation
         // here, before the hooks that act on them (paced, see StepAgreement).
         if plan.distributed { t.stepDecisions = try stepAgreement.afterBatch(t) { timeBasedValidationDue() } }
@@ -406,7 +404,7 @@ final class FitLoop<M: LightningModule> {
     private func trainingClosure(_ batch: M.Batch, batchIndex: Int, record: inout StepRecord, _ plan: EpochPlan) throws -> Tensor? {
         let t = trainer
         try plan.ddp?.prepareForForward()
-        let result = try t.precisionPlugin.forwardContext {
+        let result = try plan.precision.forwardContext {
             try t.callModule(.trainingStep) { try module.trainingStep(batch, batchIndex: batchIndex) }
         }
         guard var loss = result.loss else {
@@ -426,8 +424,7 @@ final class FitLoop<M: LightningModule> {
                 : StepOutputs(attachedLoss: loss, extras: result.extras)
         }
         if batchIndex % k == 0, !plan.forwardOnly, let optimizer {
-            progress.zeroGrads += 1
-            progress.zeroGradsThisEpoch += 1
+            progress.countZeroGrad()
             if plan.hasCallbacks { try t.callCallbacks(.onBeforeZeroGrad) { try $0.onBeforeZeroGrad(t, module, optimizer: optimizer) } }
             try t.callModule(.onBeforeZeroGrad, skipped: ()) { try module.onBeforeZeroGrad(optimizer) }
             try t.callModule(.optimizerZeroGrad) {
@@ -436,7 +433,7 @@ final class FitLoop<M: LightningModule> {
         }
         if plan.forwardOnly { return loss }
         // With a loss scaler, the hooks and backward see the scaled loss (Lightning's `pre_backward`).
-        let backwardLoss = try t.precisionPlugin.preBackward(loss)
+        let backwardLoss = try plan.precision.preBackward(loss)
         if plan.hasCallbacks { try t.callCallbacks(.onBeforeBackward) { try $0.onBeforeBackward(t, module, loss: backwardLoss) } }
         try t.callModule(.onBeforeBackward, skipped: ()) { try module.onBeforeBackward(backwardLoss) }
         try t.callModule(.backward) { try module.backward(backwardLoss) }
@@ -452,8 +449,8 @@ final class FitLoop<M: LightningModule> {
         record.closureCalls += 1
         let loss = try trainingClosure(batch, batchIndex: batchIndex, record: &record, plan)
         record.skipped = loss == nil
-        if loss != nil { try t.precisionPlugin.afterBackward(optimizer) }
-        try t.precisionPlugin.checkClipping(optimizer, clipValue: configuration.gradientClipVal)
+        if loss != nil { try plan.precision.afterBackward(optimizer) }
+        try plan.precision.checkClipping(optimizer, clipValue: configuration.gradientClipVal)
         if plan.hasCallbacks { try t.callCallbacks(.onBeforeOptimizerStep) { try $0.onBeforeOptimizerStep(t, module, optimizer: optimizer) } }
         try t.callModule(.onBeforeOptimizerStep, skipped: ()) { try module.onBeforeOptimizerStep(optimizer) }
         try t.callModule(.configureGradientClipping, skipped: ()) {
@@ -488,8 +485,7 @@ final class FitLoop<M: LightningModule> {
         }
         if !record.skipped {
             t.globalStep += 1
-            progress.optimizerSteps += 1
-            progress.optimizerStepsThisEpoch += 1
+            progress.countOptimizerStep()
         }
         return record.outputs
     }
@@ -526,8 +522,7 @@ final class FitLoop<M: LightningModule> {
                 metric = value
             }
             try t.callModule(.named("lr_scheduler_step")) { try module.lrSchedulerStep(config.scheduler, metric: metric) }
-            progress.schedulerStepsTotal += 1
-            progress.schedulerStepsThisEpoch += 1
+            progress.countSchedulerStep()
         }
     }
 }
@@ -551,6 +546,7 @@ private struct EpochPlan {
     var distributed: Bool
     /// The gradient averaging of a DDP fit.
     var ddp: DistributedDataParallel?
+    var precision: PrecisionPlugin
     var maxSteps: Int
     var validation: ValidationSchedule
     /// The training step alone on every batch (see ``LoopOverrides/forwardOnly``).

@@ -113,7 +113,8 @@ public final class Trainer {
     let metrics = MetricStore()
     /// Optimizer steps taken, counted for logging (Lightning's `_batches_that_stepped`).
     var batchesThatStepped = 0
-    var context: LightningContext!
+    /// The run context hooks see (a constant: the step path reads it without an access check).
+    let context = LightningContext()
     /// The batch being processed; its size (found only when a logged mean needs it) weights the mean.
     var currentBatch: Any?
     var estimatedSteppingBatchesProvider: (() throws -> Int)?
@@ -171,7 +172,7 @@ public final class Trainer {
         self.profiler = configuration.profiler?.make()
         try validate(configuration)
         self.loggers = try makeLoggers()
-        self.context = LightningContext(trainer: self)
+        context.trainer = self
     }
 
     /// Creates a trainer; every argument left nil takes Lightning's default.
