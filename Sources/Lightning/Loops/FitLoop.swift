@@ -251,11 +251,11 @@ final class FitLoop<M: LightningModule> {
         var batches = TrainingBatches(try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: skipping),
                                       length: t.numTrainingBatches, trainer: t)
         resumeBatchIndex = 0
-        let plan = EpochPlan(hasCallbacks: !t.callbacks.isEmpty, distributed: t.worldSize > 1, ddp: t.ddp, precision: t.precisionPlugin, maxSteps: maxSteps,
+        let plan = EpochPlan(trainer: t, hasCallbacks: !t.callbacks.isEmpty, distributed: t.worldSize > 1, ddp: t.ddp, precision: t.precisionPlugin, maxSteps: maxSteps,
                              validation: validationSchedule(), forwardOnly: t.loopOverrides.forwardOnly,
                              launcher: SubprocessLauncher.current)
         while let (accumulating, stepped) = try trainBatch(&batches, batchIndex: batchIndex, plan) {
-            if shouldValidate(plan.validation, batchIndex: batchIndex) {
+            if shouldValidate(plan, batchIndex: batchIndex) {
                 if !accumulating { try t.callModule(.named("on_validation_model_zero_grad")) { try module.onValidationModelZeroGrad() } }
                 // Validation inside fit always runs under no-grad (not inference mode), as in Lightning.
                 _ = try noGrad { try evaluation.run(maxBatches: nil) }
@@ -300,7 +300,7 @@ final class FitLoop<M: LightningModule> {
     /// nil when the epoch has no batch left or `onTrainBatchStart` returned -1. The batch lives only
     /// here: validation and what follows a batch run without it, as in Lightning.
     private func trainBatch(_ batches: inout TrainingBatches<M.Batch>, batchIndex: Int, _ plan: EpochPlan) throws -> (accumulating: Bool, stepped: Bool)? {
-        let t = trainer
+        let t = plan.trainer
         guard let raw = try batches.next(batchIndex: batchIndex) else { return nil }
         // Until this batch is counted it is pending too: a checkpoint saved while it runs (an
         // OnExceptionCheckpoint after its training step failed) resumes with this same batch.
@@ -368,11 +368,11 @@ final class FitLoop<M: LightningModule> {
         return .everyBatches(every, acrossEpochs: configuration.checkValEveryNEpoch == nil)
     }
 
-    private func shouldValidate(_ schedule: ValidationSchedule, batchIndex: Int) -> Bool {
-        if case .never = schedule { return false }
-        let t = trainer
+    private func shouldValidate(_ plan: EpochPlan, batchIndex: Int) -> Bool {
+        if case .never = plan.validation { return false }
+        let t = plan.trainer
         if t.shouldStop && canStopEarly { return true }
-        switch schedule {
+        switch plan.validation {
         case .never: return false
         case .elapsedTime:
             // Time alone decides, also at an epoch's end (Lightning validates at no epoch end then).
@@ -402,7 +402,7 @@ final class FitLoop<M: LightningModule> {
     /// Training step, zero-grad (on the first batch of an accumulation window) and backward: the
     /// closure of Lightning's automatic optimization.
     private func trainingClosure(_ batch: M.Batch, batchIndex: Int, record: inout StepRecord, _ plan: EpochPlan) throws -> Tensor? {
-        let t = trainer
+        let t = plan.trainer
         try plan.ddp?.prepareForForward()
         let result = try plan.precision.forwardContext {
             try t.callModule(.trainingStep) { try module.trainingStep(batch, batchIndex: batchIndex) }
@@ -445,7 +445,7 @@ final class FitLoop<M: LightningModule> {
     /// The closure handed to `optimizerStep` on a real step: the training closure, then the
     /// pre-step hooks and clipping once the gradients exist (Lightning's `_after_closure`).
     private func stepClosure(_ batch: M.Batch, batchIndex: Int, optimizer: Optimizer, record: inout StepRecord, _ plan: EpochPlan) throws -> Tensor? {
-        let t = trainer
+        let t = plan.trainer
         record.closureCalls += 1
         let loss = try trainingClosure(batch, batchIndex: batchIndex, record: &record, plan)
         record.skipped = loss == nil
@@ -462,7 +462,7 @@ final class FitLoop<M: LightningModule> {
 
     /// One batch of automatic optimization (Lightning's `_AutomaticOptimization.run`).
     private func automaticStep(_ batch: M.Batch, batchIndex: Int, accumulating: Bool, _ plan: EpochPlan) throws -> StepOutputs {
-        let t = trainer
+        let t = plan.trainer
         var record = StepRecord()
         guard let optimizer, !accumulating else {
             // Accumulating: gradients stay local until the step's batch (DDP's `no_sync`).
@@ -541,6 +541,9 @@ private struct StepRecord {
 /// per-batch values a hook may change (`shouldStop`, `accumulateGradBatches`, the schedulers)
 /// are still read on every step.
 private struct EpochPlan {
+    /// The loop's trainer, held strongly for the epoch (the loop's own reference is unowned, and
+    /// each use of it pays for the check that the trainer is alive).
+    var trainer: Trainer
     var hasCallbacks: Bool
     /// More than one process: signals and clock decisions are agreed across the ranks.
     var distributed: Bool

@@ -11,7 +11,7 @@ struct TrainingBatches<Batch> {
     private var iterator: any BatchIterator<Batch>
     /// The epoch's number of batches (limits applied), or nil when unknown.
     private let length: Int?
-    private unowned let trainer: Trainer
+    private let trainer: Trainer
     /// The batch read ahead (unknown length only); nil at the end.
     private var ahead: Batch?
     private var started = false
