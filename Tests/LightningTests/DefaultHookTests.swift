@@ -67,6 +67,61 @@ struct DefaultHookTests {
         #expect(trainer.context.skips(.onBeforeBackward))
     }
 
+    /// Wraps another module and hands its per-batch hooks on to it: the inner module's defaults
+    /// say nothing about the wrapper's own hooks, which run on every batch.
+    final class Wrapper: Module, LightningModule {
+        typealias Batch = Tensor
+        let inner = Plain()
+        var calls = 0
+        func trainingStep(_ batch: Tensor, batchIndex: Int) throws -> Tensor { try inner.trainingStep(batch, batchIndex: batchIndex) }
+        func configureOptimizers() throws -> SGD { try SGD(inner.parameters(), lr: 0.1) }
+        func onAfterBackward() throws {
+            calls += 1
+            try inner.onAfterBackward()
+        }
+    }
+
+    @Test func aHookHandedOnToAnotherModulesDefaultIsStillCalled() throws {
+        let trainer = try Trainer(logger: [], maxEpochs: 1, enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false)
+        let wrapper = Wrapper()
+        try trainer.fit(wrapper, trainDataloaders: Self.batches())
+        #expect(wrapper.calls == 4)
+        #expect(!trainer.context.skips(.onAfterBackward))
+        #expect(trainer.context.skips(.onBeforeBackward))
+    }
+
+    /// Implements one per-batch hook, and hands another on to a second callback's default.
+    final class BatchEndCounter: Callback {
+        let inner = Timer(duration: 1_000)
+        var batchEnds = 0, backwards = 0
+        func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws {
+            batchEnds += 1
+        }
+        func onAfterBackward(_ trainer: Trainer, _ module: any LightningModule) throws {
+            backwards += 1
+            try inner.onAfterBackward(trainer, module)
+        }
+    }
+
+    /// The trainer skips a callback's per-batch hooks that are the default doing nothing, per
+    /// callback, and calls the hooks a callback implements on every batch.
+    @Test func callbacksDefaultsThatDoNothingAreSkippedPerCallback() throws {
+        let counter = BatchEndCounter()
+        let trainer = try Trainer(logger: [], callbacks: [counter, LambdaCallback()], maxEpochs: 2, enableCheckpointing: false,
+                                  enableProgressBar: false, enableModelSummary: false)
+        try trainer.fit(Plain(), trainDataloaders: Self.batches(), valDataloaders: [Self.batches()])
+        #expect(counter.batchEnds == 8 && counter.backwards == 8)
+        let skipped = trainer.callbackNoOpDefaults[0]
+        for hook in [Hook.onTrainBatchStart, .onBeforeZeroGrad, .onBeforeBackward, .onBeforeOptimizerStep,
+                     .onValidationBatchStart, .onValidationBatchEnd] {
+            #expect(skipped & hook.noOpDefaultBit != 0, "\(hook.rawValue)")
+        }
+        #expect(skipped & Hook.onTrainBatchEnd.noOpDefaultBit == 0)
+        #expect(skipped & Hook.onAfterBackward.noOpDefaultBit == 0)
+        // LambdaCallback implements every hook (calling its closures when set): none is skipped.
+        #expect(trainer.callbackNoOpDefaults[1] == 0)
+    }
+
     /// Manual optimization: the module may return a loss it ran no backward on, whose graph still
     /// holds the step's activations; the outputs a hook keeps hold a detached copy, not that loss.
     final class ManualKeeper: Module, LightningModule {

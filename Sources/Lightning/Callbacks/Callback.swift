@@ -70,6 +70,9 @@ public protocol Callback: AnyObject {
 extension Callback {
     public var stateKey: String { String(describing: type(of: self)) }
 
+    // The per-batch hooks that do nothing by default say so, and the trainer skips them on this
+    // callback from then on (see Trainer.callbackNoOpDefaults).
+
     public func setup(_ trainer: Trainer, _ module: any LightningModule, stage: Stage) throws {}
     public func teardown(_ trainer: Trainer, _ module: any LightningModule, stage: Stage) throws {}
     public func onFitStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
@@ -80,30 +83,30 @@ extension Callback {
     public func onTrainEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
     public func onTrainEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
     public func onTrainEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
-    public func onTrainBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int) throws {}
-    public func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws {}
+    public func onTrainBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int) throws { LightningContext.noteCallbackNoOpDefault(.onTrainBatchStart, of: self) }
+    public func onTrainBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: StepOutputs, batch: Any, batchIndex: Int) throws { LightningContext.noteCallbackNoOpDefault(.onTrainBatchEnd, of: self) }
     public func onValidationStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
     public func onValidationEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
     public func onValidationEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
     public func onValidationEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
-    public func onValidationBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {}
-    public func onValidationBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {}
+    public func onValidationBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws { LightningContext.noteCallbackNoOpDefault(.onValidationBatchStart, of: self) }
+    public func onValidationBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws { LightningContext.noteCallbackNoOpDefault(.onValidationBatchEnd, of: self) }
     public func onTestStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
     public func onTestEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
     public func onTestEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
     public func onTestEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
-    public func onTestBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {}
-    public func onTestBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {}
+    public func onTestBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws { LightningContext.noteCallbackNoOpDefault(.onTestBatchStart, of: self) }
+    public func onTestBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws { LightningContext.noteCallbackNoOpDefault(.onTestBatchEnd, of: self) }
     public func onPredictStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
     public func onPredictEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
     public func onPredictEpochStart(_ trainer: Trainer, _ module: any LightningModule) throws {}
     public func onPredictEpochEnd(_ trainer: Trainer, _ module: any LightningModule) throws {}
-    public func onPredictBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {}
-    public func onPredictBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws {}
-    public func onBeforeZeroGrad(_ trainer: Trainer, _ module: any LightningModule, optimizer: Optimizer) throws {}
-    public func onBeforeBackward(_ trainer: Trainer, _ module: any LightningModule, loss: Tensor) throws {}
-    public func onAfterBackward(_ trainer: Trainer, _ module: any LightningModule) throws {}
-    public func onBeforeOptimizerStep(_ trainer: Trainer, _ module: any LightningModule, optimizer: Optimizer) throws {}
+    public func onPredictBatchStart(_ trainer: Trainer, _ module: any LightningModule, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws { LightningContext.noteCallbackNoOpDefault(.onPredictBatchStart, of: self) }
+    public func onPredictBatchEnd(_ trainer: Trainer, _ module: any LightningModule, outputs: Any, batch: Any, batchIndex: Int, dataloaderIndex: Int) throws { LightningContext.noteCallbackNoOpDefault(.onPredictBatchEnd, of: self) }
+    public func onBeforeZeroGrad(_ trainer: Trainer, _ module: any LightningModule, optimizer: Optimizer) throws { LightningContext.noteCallbackNoOpDefault(.onBeforeZeroGrad, of: self) }
+    public func onBeforeBackward(_ trainer: Trainer, _ module: any LightningModule, loss: Tensor) throws { LightningContext.noteCallbackNoOpDefault(.onBeforeBackward, of: self) }
+    public func onAfterBackward(_ trainer: Trainer, _ module: any LightningModule) throws { LightningContext.noteCallbackNoOpDefault(.onAfterBackward, of: self) }
+    public func onBeforeOptimizerStep(_ trainer: Trainer, _ module: any LightningModule, optimizer: Optimizer) throws { LightningContext.noteCallbackNoOpDefault(.onBeforeOptimizerStep, of: self) }
     public func onException(_ trainer: Trainer, _ module: any LightningModule, error: any Error) throws {}
     public func stateDict() -> PickleValue? { nil }
     public func loadStateDict(_ state: PickleValue) throws {}

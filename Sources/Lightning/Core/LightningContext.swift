@@ -20,6 +20,10 @@ final class LightningContext {
     /// implementation its hooks have (a subclass cannot replace a protocol extension's default),
     /// so one call tells for the whole run. Cleared when an entry point starts.
     var noOpDefaults: UInt32 = 0
+    /// The module of this run (set when an entry point starts).
+    var module: ObjectIdentifier?
+    /// The callback whose hook the trainer is calling, and its place in ``Trainer/callbacks``.
+    var runningCallback: (id: ObjectIdentifier, index: Int)?
 
     func saveTrainingModes(of module: Module) {
         savedTrainingModes = module.modules().map { ($0, $0.training) }
@@ -51,11 +55,22 @@ final class LightningContext {
         return try withExtendedLifetime(context) { try body() }
     }
 
-    /// Called by the default implementation of `hook`, which does nothing: the loops of this run
-    /// stop calling it. Not with a profiler, which times every hook call, as Lightning's does.
-    static func noteNoOpDefault(_ hook: Hook) {
-        guard let context = current, context.trainer.profiler == nil else { return }
+    /// Called by the module's default implementation of `hook`, which does nothing: the loops of
+    /// this run stop calling it. Only for the module the run trains (a hook that calls the
+    /// default of another module, which it wraps, says nothing about its own), and not with a
+    /// profiler, which times every hook call, as Lightning's does.
+    static func noteNoOpDefault(_ hook: Hook, of module: AnyObject) {
+        guard let context = current, context.module == ObjectIdentifier(module), context.trainer.profiler == nil else { return }
         context.noOpDefaults |= hook.noOpDefaultBit
+    }
+
+    /// Called by a callback's default implementation of `hook`, which does nothing: the trainer
+    /// stops calling it on that callback for as long as its callback list stays the same. Only
+    /// for the callback the trainer is calling (not one it calls in turn), and not with a profiler.
+    static func noteCallbackNoOpDefault(_ hook: Hook, of callback: AnyObject) {
+        guard let context = current, let running = context.runningCallback, running.id == ObjectIdentifier(callback),
+              context.trainer.profiler == nil, context.trainer.callbackNoOpDefaults.indices.contains(running.index) else { return }
+        context.trainer.callbackNoOpDefaults[running.index] |= hook.noOpDefaultBit
     }
 
     /// Whether the module's `hook` is known to be the default that does nothing.

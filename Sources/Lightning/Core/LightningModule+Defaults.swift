@@ -51,29 +51,29 @@ extension LightningModule {
     // The per-batch hooks that do nothing by default say so, and the loops skip them from then on
     // (see LightningContext.noOpDefaults).
     public func onTrainBatchStart(_ batch: Batch, batchIndex: Int) throws -> Int? {
-        LightningContext.noteNoOpDefault(.onTrainBatchStart)
+        LightningContext.noteNoOpDefault(.onTrainBatchStart, of: self)
         return nil
     }
     public func onTrainBatchEnd(_ outputs: StepOutputs, batch: Batch, batchIndex: Int) throws {
-        LightningContext.noteNoOpDefault(.onTrainBatchEnd)
+        LightningContext.noteNoOpDefault(.onTrainBatchEnd, of: self)
     }
     public func onValidationBatchStart(_ batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {
-        LightningContext.noteNoOpDefault(.onValidationBatchStart)
+        LightningContext.noteNoOpDefault(.onValidationBatchStart, of: self)
     }
     public func onValidationBatchEnd(_ outputs: ValidationOutput, batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {
-        LightningContext.noteNoOpDefault(.onValidationBatchEnd)
+        LightningContext.noteNoOpDefault(.onValidationBatchEnd, of: self)
     }
     public func onTestBatchStart(_ batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {
-        LightningContext.noteNoOpDefault(.onTestBatchStart)
+        LightningContext.noteNoOpDefault(.onTestBatchStart, of: self)
     }
     public func onTestBatchEnd(_ outputs: TestOutput, batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {
-        LightningContext.noteNoOpDefault(.onTestBatchEnd)
+        LightningContext.noteNoOpDefault(.onTestBatchEnd, of: self)
     }
     public func onPredictBatchStart(_ batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {
-        LightningContext.noteNoOpDefault(.onPredictBatchStart)
+        LightningContext.noteNoOpDefault(.onPredictBatchStart, of: self)
     }
     public func onPredictBatchEnd(_ outputs: PredictOutput, batch: Batch, batchIndex: Int, dataloaderIndex: Int) throws {
-        LightningContext.noteNoOpDefault(.onPredictBatchEnd)
+        LightningContext.noteNoOpDefault(.onPredictBatchEnd, of: self)
     }
 
     public func onValidationModelZeroGrad() throws { try zeroGrad(setToNone: true) }
@@ -83,10 +83,10 @@ extension LightningModule {
     public func onTestModelTrain() throws { LightningContext.current?.restoreTrainingModes() ?? { train() }() }
     public func onPredictModelEval() throws { eval() }
 
-    public func onBeforeZeroGrad(_ optimizer: Optimizer) throws { LightningContext.noteNoOpDefault(.onBeforeZeroGrad) }
-    public func onBeforeBackward(_ loss: Tensor) throws { LightningContext.noteNoOpDefault(.onBeforeBackward) }
-    public func onAfterBackward() throws { LightningContext.noteNoOpDefault(.onAfterBackward) }
-    public func onBeforeOptimizerStep(_ optimizer: Optimizer) throws { LightningContext.noteNoOpDefault(.onBeforeOptimizerStep) }
+    public func onBeforeZeroGrad(_ optimizer: Optimizer) throws { LightningContext.noteNoOpDefault(.onBeforeZeroGrad, of: self) }
+    public func onBeforeBackward(_ loss: Tensor) throws { LightningContext.noteNoOpDefault(.onBeforeBackward, of: self) }
+    public func onAfterBackward() throws { LightningContext.noteNoOpDefault(.onAfterBackward, of: self) }
+    public func onBeforeOptimizerStep(_ optimizer: Optimizer) throws { LightningContext.noteNoOpDefault(.onBeforeOptimizerStep, of: self) }
 
     public func backward(_ loss: Tensor) throws { try loss.backward() }
 
@@ -106,7 +106,7 @@ extension LightningModule {
 
     public func configureGradientClipping(_ optimizer: Optimizer, clipValue: Double?, algorithm: GradientClipAlgorithm?) throws {
         // Without a clip value (the Trainer's `gradientClipVal`, fixed for a run) there is nothing to do.
-        guard let clipValue, clipValue > 0 else { return LightningContext.noteNoOpDefault(.configureGradientClipping) }
+        guard let clipValue, clipValue > 0 else { return LightningContext.noteNoOpDefault(.configureGradientClipping, of: self) }
         try clipGradients(optimizer, clipValue: clipValue, algorithm: algorithm)
     }
 
@@ -115,14 +115,14 @@ extension LightningModule {
     }
 
     public func onBeforeBatchTransfer(_ batch: Batch, dataloaderIndex: Int) throws -> Batch {
-        LightningContext.noteNoOpDefault(.onBeforeBatchTransfer)
+        LightningContext.noteNoOpDefault(.onBeforeBatchTransfer, of: self)
         return batch
     }
     public func transferBatchToDevice(_ batch: Batch, device: Device, dataloaderIndex: Int) throws -> Batch {
         try moveBatch(batch, to: device)
     }
     public func onAfterBatchTransfer(_ batch: Batch, dataloaderIndex: Int) throws -> Batch {
-        LightningContext.noteNoOpDefault(.onAfterBatchTransfer)
+        LightningContext.noteNoOpDefault(.onAfterBatchTransfer, of: self)
         return batch
     }
     public func onSaveCheckpoint(_ checkpoint: inout Checkpoint) throws {}

@@ -44,9 +44,9 @@ final class PredictionLoop<M: LightningModule> {
         try ensureLoaders()
         t.stage = .predicting
         try t.callModule(.named("on_predict_model_eval")) { try module.onPredictModelEval() }
-        try t.callCallbacks(.predictStep) { try $0.onPredictStart(t, module) }
+        try t.callCallbacks(.named("on_predict_start")) { try $0.onPredictStart(t, module) }
         try t.callModule(.predictStep) { try module.onPredictStart() }
-        try t.callCallbacks(.predictStep) { try $0.onPredictEpochStart(t, module) }
+        try t.callCallbacks(.named("on_predict_epoch_start")) { try $0.onPredictEpochStart(t, module) }
         try t.callModule(.predictStep) { try module.onPredictEpochStart() }
         // A BatchSizeFinder in the start hooks may have changed the batch size: go on with the
         // loaders it asked for (Lightning's `_reset_dataloaders` and `loop.reset()`).
@@ -78,13 +78,13 @@ final class PredictionLoop<M: LightningModule> {
                     if writesOnEpochEnd { t.predictionRecord.epochBatchIndices[dataloaderIndex].append(indices) }
                 }
                 let batch = try t.prepare(raw, module, data, dataloaderIndex: dataloaderIndex)
-                try t.callCallbacks(.predictStep) { try $0.onPredictBatchStart(t, module, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+                try t.callCallbacks(.onPredictBatchStart) { try $0.onPredictBatchStart(t, module, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 try t.callModule(.onPredictBatchStart, skipped: ()) { try module.onPredictBatchStart(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 let output = try t.precisionPlugin.forwardContext {
                     try t.callModule(.predictStep) { try module.predictStep(batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 }
                 if keepOutputs { loaderOutputs.append(output) }
-                try t.callCallbacks(.predictStep) { try $0.onPredictBatchEnd(t, module, outputs: output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
+                try t.callCallbacks(.onPredictBatchEnd) { try $0.onPredictBatchEnd(t, module, outputs: output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 try t.callModule(.onPredictBatchEnd, skipped: ()) { try module.onPredictBatchEnd(output, batch: batch, batchIndex: batchIndex, dataloaderIndex: dataloaderIndex) }
                 t.endBatch()
                 batchIndex += 1
@@ -92,9 +92,9 @@ final class PredictionLoop<M: LightningModule> {
             outputs.append(loaderOutputs)
         }
         t.predictionRecord.predictions = { outputs.map { $0.map { $0 as Any } } }
-        try t.callCallbacks(.predictStep) { try $0.onPredictEpochEnd(t, module) }
+        try t.callCallbacks(.named("on_predict_epoch_end")) { try $0.onPredictEpochEnd(t, module) }
         try t.callModule(.predictStep) { try module.onPredictEpochEnd() }
-        try t.callCallbacks(.predictStep) { try $0.onPredictEnd(t, module) }
+        try t.callCallbacks(.named("on_predict_end")) { try $0.onPredictEnd(t, module) }
         try t.callModule(.predictStep) { try module.onPredictEnd() }
         t.predictionRecord = PredictionRecord()
         try t.actOnSignalsAfterEvaluation()

@@ -106,12 +106,21 @@ extension Trainer {
 
     /// Calls a hook on every callback (in order) with the hook marked as running.
     /// With a profiler, each callback's call is timed as `[Callback]<stateKey>.<hook>`.
+    /// A per-batch hook (``Hook/noOpDefaultBit``) is skipped on a callback once that callback's
+    /// default, which does nothing, has run (see ``LightningContext/noteCallbackNoOpDefault(_:of:)``).
     func callCallbacks(_ hook: Hook, _ body: (any Callback) throws -> Void) throws {
         if callbacks.isEmpty { return }
         try context.running(hook) {
             if let profiler {
                 for callback in callbacks {
                     try profiler.profile("[Callback]\(callback.stateKey).\(hook.rawValue)") { try body(callback) }
+                }
+            } else if hook.noOpDefaultBit != 0 {
+                let outer = context.runningCallback
+                defer { context.runningCallback = outer }
+                for (index, callback) in callbacks.enumerated() where callbackNoOpDefaults[index] & hook.noOpDefaultBit == 0 {
+                    context.runningCallback = (ObjectIdentifier(callback), index)
+                    try body(callback)
                 }
             } else {
                 for callback in callbacks { try body(callback) }
@@ -170,6 +179,7 @@ extension Trainer {
     func runEntryPoint<M: LightningModule, R>(_ module: M, data: RunData<M>, stage entryStage: Stage, _ body: () throws -> R) throws -> R {
         profiledModuleName = String(describing: type(of: module))
         context.noOpDefaults = 0
+        context.module = ObjectIdentifier(module)
         profiler?.setup(stage: entryStage.rawValue, logDir: logDir)
         // As Lightning's CUDA accelerator teardown: the GPU memory the run cached goes back to the
         // driver when it ends, so a `test` after `fit` starts clean.

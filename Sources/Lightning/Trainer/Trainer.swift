@@ -66,7 +66,13 @@ public final class Trainer {
     // MARK: Objects
 
     /// The callbacks of the current run (the trainer's and the model's), in the order they run.
-    public internal(set) var callbacks: [any Callback]
+    public internal(set) var callbacks: [any Callback] {
+        didSet { callbackNoOpDefaults = Array(repeating: 0, count: callbacks.count) }
+    }
+    /// Per callback (in the order of ``callbacks``), the per-batch hooks whose default, which does
+    /// nothing, it is seen to use (``Hook/noOpDefaultBit``): ``callCallbacks(_:_:)`` skips them.
+    /// A callback's type fixes which implementation its hooks have, as for the module's.
+    var callbackNoOpDefaults: [UInt32] = []
     /// The loggers; the first one's `logDir` is where checkpoints go.
     public internal(set) var loggers: [any Logger]
     /// The optimizers of the current fit.
@@ -168,6 +174,7 @@ public final class Trainer {
         self.configuration = configuration
         self.accumulateGradBatches = configuration.accumulateGradBatches
         self.callbacks = configuration.callbacks
+        self.callbackNoOpDefaults = Array(repeating: 0, count: configuration.callbacks.count)
         self.loggers = []
         self.profiler = configuration.profiler?.make()
         try validate(configuration)
