@@ -11,7 +11,8 @@
 # own code costs; raw-in-Lightning's-order / raw is what that order of zero grad costs.
 # A step lasts from its start to the next step's start, data loading and every hook included. Each
 # ratio is of the mean step (total time over steps), with a 95% confidence interval (bootstrap over
-# the blocks), and per fit. The set-up and teardown of `fit` (outside the steps) are not in these
+# the blocks), and per fit, then the median over blocks of the per-block Trainer / raw ratio (less
+# moved by a block that load slowed on one side only). The set-up and teardown of `fit` (outside the steps) are not in these
 # numbers; `run-trainer-paired.sh` gives the whole fit.
 #
 # Usage: Benchmarks/run-trainer-interleaved.sh [workload (W1); W0 is a model so small that a step is
@@ -52,4 +53,10 @@ for label, a, b in (("Trainer / raw", 0, 1), ("Trainer / raw, L. order", 0, 2), 
     per_fit = "  ".join(f"{100 * (ratio(blocks_of(f), a, b) - 1):+.2f}%" for f in fits)
     print(f"{label:<24} {100 * (ratio(blocks, a, b) - 1):+5.2f}%  95% CI [{100 * (boots[50] - 1):+5.2f}%, {100 * (boots[1_949] - 1):+5.2f}%]  "
           f"blocks slower: {slower}/{len(blocks)}  per fit: {per_fit}")
+
+# The median over blocks of each block's ratio: a block that the machine's neighbours slowed on one
+# side only (a hypervisor taking the cores for a few milliseconds) moves it far less than the mean.
+block_ratios = [sum(x[0]) / sum(x[1]) for x in blocks]
+boots = sorted(statistics.median(random.choices(block_ratios, k=len(block_ratios))) for _ in range(2_000))
+print(f"{'Trainer / raw, median block':<24} {100 * (statistics.median(block_ratios) - 1):+5.2f}%  95% CI [{100 * (boots[50] - 1):+5.2f}%, {100 * (boots[1_949] - 1):+5.2f}%]")
 PYEOF

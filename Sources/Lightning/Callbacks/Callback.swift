@@ -6,7 +6,10 @@ import Torch
 /// Every hook has an empty default; implement the ones you need. A callback's hook runs before the
 /// module's hook of the same name, in the order the callbacks were given (checkpoint callbacks
 /// last), as in Lightning. Batches and step outputs arrive type-erased (`Any`), since one callback
-/// serves any module.
+/// serves any module. A per-batch hook a callback leaves to its default, which does nothing
+/// (`onTrainBatchStart`, `onBeforeBackward`, …), is called once and then skipped for that callback
+/// while the run's callback list stays the same (a callback's type fixes which implementation it
+/// has); with a profiler every call is made and timed, as in Lightning.
 ///
 /// ```swift
 /// final class PrintLoss: Callback {
