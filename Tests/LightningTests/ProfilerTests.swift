@@ -11,6 +11,7 @@ struct ProfilerTests {
         func trainingStep(_ batch: Pair, batchIndex: Int) throws -> Tensor { try batch.0.linear(weight: weight).mseLoss(target: batch.1) }
         func validationStep(_ batch: Pair, batchIndex: Int) throws -> Tensor { try batch.0.linear(weight: weight).mseLoss(target: batch.1) }
         func configureOptimizers() throws -> OptimizerConfiguration { OptimizerConfiguration(try SGD(parameters(), lr: 0.1)) }
+        func predictStep(_ batch: Pair, batchIndex: Int) throws -> Tensor { batch.0 }
         func onTrainStart() throws {}
         func trainDataloader() throws -> (any BatchLoader<Pair>)? { BatchList(Self.batches) }
         func valDataloader() throws -> (any BatchLoader<Pair>)? { BatchList(Array(Self.batches.prefix(2))) }
@@ -67,6 +68,21 @@ struct ProfilerTests {
         let written = try String(contentsOfFile: profiler.dirpath! + "/fit-perf.txt", encoding: .utf8)
         #expect(written.hasPrefix("FIT Profiler Report"))
         #expect(written.contains("run_training_batch"))
+    }
+
+    /// Prediction's hooks are timed under Lightning's names (they were all `predict_step`).
+    @Test func predictionHooksAreTimedUnderTheirOwnNames() throws {
+        let profiler = SimpleProfiler()
+        let trainer = try Trainer(logger: [], callbacks: [NoteCallback()], enableCheckpointing: false, enableProgressBar: false,
+                                  enableModelSummary: false, profiler: .instance(profiler))
+        _ = try trainer.predict(TinyModule(), dataloaders: [BatchList(TinyModule.batches)])
+        let calls = profiler.recordedDurations.mapValues(\.count)
+        #expect(calls["[Strategy]SingleDeviceStrategy.predict_step"] == 3)
+        #expect(calls["[LightningModule]TinyModule.on_predict_start"] == 1)
+        #expect(calls["[LightningModule]TinyModule.on_predict_epoch_end"] == 1)
+        #expect(calls["[LightningModule]TinyModule.on_predict_batch_end"] == 3)
+        #expect(calls["[Callback]NoteCallback.on_predict_batch_start"] == 3)
+        #expect(calls["[Callback]NoteCallback.on_predict_end"] == 1)
     }
 
     @Test func simpleReportWithoutExtendedColumns() throws {

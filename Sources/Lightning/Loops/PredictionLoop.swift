@@ -45,9 +45,9 @@ final class PredictionLoop<M: LightningModule> {
         t.stage = .predicting
         try t.callModule(.named("on_predict_model_eval")) { try module.onPredictModelEval() }
         try t.callCallbacks(.named("on_predict_start")) { try $0.onPredictStart(t, module) }
-        try t.callModule(.predictStep) { try module.onPredictStart() }
+        try t.callModule(.named("on_predict_start")) { try module.onPredictStart() }
         try t.callCallbacks(.named("on_predict_epoch_start")) { try $0.onPredictEpochStart(t, module) }
-        try t.callModule(.predictStep) { try module.onPredictEpochStart() }
+        try t.callModule(.named("on_predict_epoch_start")) { try module.onPredictEpochStart() }
         // A BatchSizeFinder in the start hooks may have changed the batch size: go on with the
         // loaders it asked for (Lightning's `_reset_dataloaders` and `loop.reset()`).
         let loaders = try ensureLoaders()
@@ -93,9 +93,9 @@ final class PredictionLoop<M: LightningModule> {
         }
         t.predictionRecord.predictions = { outputs.map { $0.map { $0 as Any } } }
         try t.callCallbacks(.named("on_predict_epoch_end")) { try $0.onPredictEpochEnd(t, module) }
-        try t.callModule(.predictStep) { try module.onPredictEpochEnd() }
+        try t.callModule(.named("on_predict_epoch_end")) { try module.onPredictEpochEnd() }
         try t.callCallbacks(.named("on_predict_end")) { try $0.onPredictEnd(t, module) }
-        try t.callModule(.predictStep) { try module.onPredictEnd() }
+        try t.callModule(.named("on_predict_end")) { try module.onPredictEnd() }
         t.predictionRecord = PredictionRecord()
         try t.actOnSignalsAfterEvaluation()
         return returnPredictions ? outputs : []

@@ -118,7 +118,9 @@ extension Trainer {
             } else if hook.noOpDefaultBit != 0 {
                 let outer = context.runningCallback
                 defer { context.runningCallback = outer }
-                for (index, callback) in callbacks.enumerated() where callbackNoOpDefaults[index] & hook.noOpDefaultBit == 0 {
+                // (Bounds checked: a tuner's trial run swaps the callback list while it runs.)
+                for (index, callback) in callbacks.enumerated()
+                where !callbackNoOpDefaults.indices.contains(index) || callbackNoOpDefaults[index] & hook.noOpDefaultBit == 0 {
                     context.runningCallback = (ObjectIdentifier(callback), index)
                     try body(callback)
                 }
