@@ -111,7 +111,7 @@ struct DefaultHookTests {
                                   enableProgressBar: false, enableModelSummary: false)
         try trainer.fit(Plain(), trainDataloaders: Self.batches(), valDataloaders: [Self.batches()])
         #expect(counter.batchEnds == 8 && counter.backwards == 8)
-        let skipped = trainer.callbackNoOpDefaults[0]
+        let skipped = trainer.context.callbackNoOpDefaults[0]
         for hook in [Hook.onTrainBatchStart, .onBeforeZeroGrad, .onBeforeBackward, .onBeforeOptimizerStep,
                      .onValidationBatchStart, .onValidationBatchEnd] {
             #expect(skipped & hook.noOpDefaultBit != 0, "\(hook.rawValue)")
@@ -119,7 +119,7 @@ struct DefaultHookTests {
         #expect(skipped & Hook.onTrainBatchEnd.noOpDefaultBit == 0)
         #expect(skipped & Hook.onAfterBackward.noOpDefaultBit == 0)
         // LambdaCallback implements every hook (calling its closures when set): none is skipped.
-        #expect(trainer.callbackNoOpDefaults[1] == 0)
+        #expect(trainer.context.callbackNoOpDefaults[1] == 0)
     }
 
     /// Manual optimization: the module may return a loss it ran no backward on, whose graph still

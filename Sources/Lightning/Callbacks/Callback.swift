@@ -74,7 +74,7 @@ extension Callback {
     public var stateKey: String { String(describing: type(of: self)) }
 
     // The per-batch hooks that do nothing by default say so, and the trainer skips them on this
-    // callback from then on (see Trainer.callbackNoOpDefaults).
+    // callback from then on (see LightningContext.callbackNoOpDefaults).
 
     public func setup(_ trainer: Trainer, _ module: any LightningModule, stage: Stage) throws {}
     public func teardown(_ trainer: Trainer, _ module: any LightningModule, stage: Stage) throws {}

@@ -22,6 +22,10 @@ final class LightningContext {
     var noOpDefaults: UInt32 = 0
     /// The module of this run (set when an entry point starts).
     var module: ObjectIdentifier?
+    /// Per callback (in the order of ``Trainer/callbacks``), the per-batch hooks whose default,
+    /// which does nothing, it is seen to use: `callCallbacks` skips them. A callback's type fixes
+    /// which implementation its hooks have, as for the module's. Reset when the callback list changes.
+    var callbackNoOpDefaults: [UInt32] = []
     /// The callback whose hook the trainer is calling, and its place in ``Trainer/callbacks``.
     var runningCallback: (id: ObjectIdentifier, index: Int)?
 
@@ -69,8 +73,15 @@ final class LightningContext {
     /// for the callback the trainer is calling (not one it calls in turn), and not with a profiler.
     static func noteCallbackNoOpDefault(_ hook: Hook, of callback: AnyObject) {
         guard let context = current, let running = context.runningCallback, running.id == ObjectIdentifier(callback),
-              context.trainer.profiler == nil, context.trainer.callbackNoOpDefaults.indices.contains(running.index) else { return }
-        context.trainer.callbackNoOpDefaults[running.index] |= hook.noOpDefaultBit
+              context.trainer.profiler == nil, context.callbackNoOpDefaults.indices.contains(running.index) else { return }
+        context.callbackNoOpDefaults[running.index] |= hook.noOpDefaultBit
+    }
+
+    /// Whether the callback at `index` of ``Trainer/callbacks`` is known to use `hook`'s default
+    /// that does nothing (false for an index beyond the list the bits were kept for: a tuner's
+    /// trial run swaps the callback list while it runs).
+    func skipsCallback(at index: Int, _ hook: Hook) -> Bool {
+        callbackNoOpDefaults.indices.contains(index) && callbackNoOpDefaults[index] & hook.noOpDefaultBit != 0
     }
 
     /// Whether the module's `hook` is known to be the default that does nothing.

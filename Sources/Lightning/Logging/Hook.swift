@@ -4,7 +4,7 @@ struct Hook {
     /// Lightning's name of the hook.
     let name: StaticString
     /// For a per-batch hook whose default does nothing (or returns its input): the hook's bit in
-    /// ``LightningContext/noOpDefaults`` (the module's) and ``Trainer/callbackNoOpDefaults`` (each
+    /// ``LightningContext/noOpDefaults`` (the module's) and ``LightningContext/callbackNoOpDefaults`` (each
     /// callback's); 0 for the others.
     var noOpDefaultBit: UInt32 = 0
     /// The defaults `(onStep, onEpoch)` and whether `onStep: true` is allowed; nil: no logging here.

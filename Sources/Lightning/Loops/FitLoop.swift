@@ -251,9 +251,9 @@ final class FitLoop<M: LightningModule> {
         var batches = TrainingBatches(try trainLoader!.makeBatchIterator(epoch: t.currentEpoch, skipping: skipping),
                                       length: t.numTrainingBatches, trainer: t)
         resumeBatchIndex = 0
-        let plan = EpochPlan(trainer: t, hasCallbacks: !t.callbacks.isEmpty, distributed: t.worldSize > 1, ddp: t.ddp, precision: t.precisionPlugin, maxSteps: maxSteps,
-                             validation: validationSchedule(), forwardOnly: t.loopOverrides.forwardOnly,
-                             launcher: SubprocessLauncher.current)
+        let plan = EpochPlan(trainer: t, hasCallbacks: !t.callbacks.isEmpty, distributed: t.worldSize > 1, ddp: t.ddp,
+                             precision: t.precisionPlugin, maxSteps: maxSteps, validation: validationSchedule(),
+                             forwardOnly: t.loopOverrides.forwardOnly, launcher: SubprocessLauncher.current)
         while let (accumulating, stepped) = try trainBatch(&batches, batchIndex: batchIndex, plan) {
             if shouldValidate(plan, batchIndex: batchIndex) {
                 if !accumulating { try t.callModule(.named("on_validation_model_zero_grad")) { try module.onValidationModelZeroGrad() } }

@@ -107,7 +107,7 @@ extension Trainer {
     /// Calls a hook on every callback (in order) with the hook marked as running.
     /// With a profiler, each callback's call is timed as `[Callback]<stateKey>.<hook>`.
     /// A per-batch hook (``Hook/noOpDefaultBit``) is skipped on a callback once that callback's
-    /// default, which does nothing, has run (see ``LightningContext/noteCallbackNoOpDefault(_:of:)``).
+    /// default, which does nothing, has run (see ``LightningContext/callbackNoOpDefaults``).
     func callCallbacks(_ hook: Hook, _ body: (any Callback) throws -> Void) throws {
         if callbacks.isEmpty { return }
         try context.running(hook) {
@@ -118,9 +118,7 @@ extension Trainer {
             } else if hook.noOpDefaultBit != 0 {
                 let outer = context.runningCallback
                 defer { context.runningCallback = outer }
-                // (Bounds checked: a tuner's trial run swaps the callback list while it runs.)
-                for (index, callback) in callbacks.enumerated()
-                where !callbackNoOpDefaults.indices.contains(index) || callbackNoOpDefaults[index] & hook.noOpDefaultBit == 0 {
+                for (index, callback) in callbacks.enumerated() where !context.skipsCallback(at: index, hook) {
                     context.runningCallback = (ObjectIdentifier(callback), index)
                     try body(callback)
                 }

@@ -67,12 +67,8 @@ public final class Trainer {
 
     /// The callbacks of the current run (the trainer's and the model's), in the order they run.
     public internal(set) var callbacks: [any Callback] {
-        didSet { callbackNoOpDefaults = Array(repeating: 0, count: callbacks.count) }
+        didSet { context.callbackNoOpDefaults = Array(repeating: 0, count: callbacks.count) }
     }
-    /// Per callback (in the order of ``callbacks``), the per-batch hooks whose default, which does
-    /// nothing, it is seen to use (``Hook/noOpDefaultBit``): ``callCallbacks(_:_:)`` skips them.
-    /// A callback's type fixes which implementation its hooks have, as for the module's.
-    var callbackNoOpDefaults: [UInt32] = []
     /// The loggers; the first one's `logDir` is where checkpoints go.
     public internal(set) var loggers: [any Logger]
     /// The optimizers of the current fit.
@@ -174,12 +170,12 @@ public final class Trainer {
         self.configuration = configuration
         self.accumulateGradBatches = configuration.accumulateGradBatches
         self.callbacks = configuration.callbacks
-        self.callbackNoOpDefaults = Array(repeating: 0, count: configuration.callbacks.count)
         self.loggers = []
         self.profiler = configuration.profiler?.make()
         try validate(configuration)
         self.loggers = try makeLoggers()
         context.trainer = self
+        context.callbackNoOpDefaults = Array(repeating: 0, count: callbacks.count)
     }
 
     /// Creates a trainer; every argument left nil takes Lightning's default.
