@@ -154,6 +154,63 @@ private func referenceWeights(maxSteps: Int) throws -> [String: [Float]] {
         #expect(try module.weights() == referenceWeights(maxSteps: 20))
     }
 
+    /// A checkpoint saved mid-epoch, opened in Python torch as a Lightning user would
+    /// (`torch.load(weights_only=True)`, Tools/fixtures/read_checkpoint.py): Lightning's keys, the
+    /// model's tensors, and the loader's position as plain values whose generator states PyTorch
+    /// accepts. From the saved sampler state PyTorch draws the order in which the Swift loader
+    /// shuffled the interrupted epoch.
+    @Test(.enabled(if: LivePython.isAvailable, LivePython.missing))
+    func midEpochCheckpointOpensInPythonWithTheLoadersPosition() throws {
+        let folder = try failureFolder("python")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let checkpoints = try ModelCheckpoint(dirpath: folder + "/ckpt", saveLast: true, saveTopK: 0, everyNTrainSteps: 1)
+        try quietTrainer(folder, callbacks: [checkpoints], maxSteps: 9).fit(ResumeModule(), trainDataloaders: try shuffledLoader())
+
+        let read = try LivePython.readJSON("read_checkpoint.py", [folder + "/ckpt/last.ckpt", "44"])
+        #expect(read["keys"] as? [String] == ["epoch", "global_step", "pytorch-lightning_version", "state_dict",
+                                               "loops", "callbacks", "optimizer_states", "lr_schedulers"])
+        #expect(read["global_step"] as? Int == 9)
+        #expect(read["epoch"] as? Int == 1)
+        #expect(read["state_dict"] as? [String: [Int]] == ["net.w1": [6, 4], "net.b1": [6], "net.w2": [1, 6], "net.b2": [1]])
+        #expect(read["optimizers"] as? Int == 1)
+        #expect(read["schedulers"] as? Int == 1)
+        #expect(read["lr"] as? [Double] == [0.02 * 0.25])  // StepLR(4, 0.5) after 9 steps
+
+        // Batches 0...2 of epoch 1 were done: the order of epoch 1, as the Swift loader drew it.
+        let loader = try #require(read["loader"] as? [String: Any])
+        #expect(loader["epoch"] as? Int == 1)
+        #expect(loader["batches_yielded"] as? Int == 3)
+        #expect(loader["generator_state_bytes"] as? Int == 5056)
+        #expect(loader["sampler_state_bytes"] as? Int == 5056)
+        let swiftLoader = try shuffledLoader()
+        try swiftLoader.forEach { _ in }
+        let epoch1 = try swiftLoader.makeIterator()
+        var order: [Int] = []
+        while try epoch1.next() != nil { order += epoch1.lastIndices ?? [] }
+        #expect(order.count == 44)
+        #expect(loader["order"] as? [Int] == order)
+    }
+
+    /// A loader's position goes into checkpoints as plain values and comes back the same; one
+    /// saved as JSON text (checkpoints written before 2026-11-22) still restores; a malformed one
+    /// says so.
+    @Test func loaderPositionRoundTripsAndOldJSONTextStillRestores() throws {
+        let loader = try shuffledLoader()
+        let iterator = try loader.makeIterator()
+        for _ in 0..<2 { _ = try iterator.next() }
+        let state = try loader.stateDict()
+        let saved = try #require(try loader.positionState(pending: 0))
+        iterator.close()
+
+        let restored = try shuffledLoader()
+        try restored.restorePosition(saved)
+        #expect(try restored.stateDict() == state)
+        let fromText = try shuffledLoader()
+        try fromText.restorePosition(.string(String(decoding: try JSONEncoder().encode(state), as: UTF8.self)))
+        #expect(try fromText.stateDict() == state)
+        #expect(throws: LightningError.self) { try fromText.restorePosition(["epoch": 1]) }
+    }
+
     @Test func resumeFromEpochEndIsBitIdentical() throws {
         let folder = try failureFolder("resume-epoch")
         defer { try? FileManager.default.removeItem(atPath: folder) }

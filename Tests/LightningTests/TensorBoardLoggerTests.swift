@@ -10,32 +10,9 @@ import Torch
 struct TensorBoardLoggerTests {
     // MARK: Reading back
 
-    /// The Python with `tensorboard` (`SWIFTLIGHTNING_PYTHON` or Scripts/python-env.sh's).
-    static let python: String? = {
-        let path = ProcessInfo.processInfo.environment["SWIFTLIGHTNING_PYTHON"]
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/swiftlightning/pyenv/bin/python")
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-    }()
-
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Tools/fixtures/read_tensorboard.py").path
-
     /// What TensorBoard read from `logDir`.
     static func readWithTensorBoard(_ logDir: String) throws -> [String: Any] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python!)
-        process.arguments = [script, logDir]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TorchError("read_tensorboard.py failed: \(String(decoding: errors, as: UTF8.self))")
-        }
-        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        try LivePython.readJSON("read_tensorboard.py", [logDir])
     }
 
     /// Scalars as `tag: [(step, value)]`.
@@ -85,7 +62,7 @@ struct TensorBoardLoggerTests {
     }
 
     @Test("TensorBoard reads back scalars and the hparams plugin data",
-          .enabled(if: TensorBoardLoggerTests.python != nil, "no Python with tensorboard (~/.cache/swiftlightning/pyenv); run Scripts/python-env.sh"))
+          .enabled(if: LivePython.isAvailable, LivePython.missing))
     func readBackDirect() throws {
         let folder = try temporaryFolder("tb-read")
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -121,7 +98,7 @@ struct TensorBoardLoggerTests {
     }
 
     @Test("logging after finalize opens a second event file that TensorBoard reads too",
-          .enabled(if: TensorBoardLoggerTests.python != nil, "no Python with tensorboard (~/.cache/swiftlightning/pyenv); run Scripts/python-env.sh"))
+          .enabled(if: LivePython.isAvailable, LivePython.missing))
     func reopenAfterFinalize() throws {
         let folder = try temporaryFolder("tb-reopen")
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -177,7 +154,7 @@ struct TensorBoardLoggerTests {
     /// A fit with a CSVLogger beside the TensorBoardLogger: every CSV cell must be a TensorBoard
     /// scalar at the row's step, with the value rounded to float32.
     @Test("Trainer.fit logs the same metrics as CSVLogger, and TensorBoard reads them",
-          .enabled(if: TensorBoardLoggerTests.python != nil, "no Python with tensorboard (~/.cache/swiftlightning/pyenv); run Scripts/python-env.sh"))
+          .enabled(if: LivePython.isAvailable, LivePython.missing))
     func throughTrainer() throws {
         let folder = try temporaryFolder("tb-fit")
         defer { try? FileManager.default.removeItem(atPath: folder) }

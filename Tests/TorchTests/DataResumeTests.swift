@@ -136,6 +136,34 @@ struct DataResumeTests {
         }
     }
 
+    /// The state as `.pt` values (how a Lightning checkpoint stores it): through a file and back
+    /// unchanged, a base seed with its top bit set included; a malformed one names what is wrong.
+    @Test func stateThroughAPtFile() throws {
+        let loader = try Self.makeLoader(numWorkers: 0)
+        let iterator = try loader.makeIterator()
+        _ = try iterator.next()
+        var state = try loader.stateDict()
+        iterator.close()
+        state.baseSeed = UInt64.max - 6
+        state.samplerState?.epoch = 3
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("loader-state-\(UUID().uuidString).pt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try TorchSerialization.save(["loader": state.pickleValue], to: url)
+        let loaded = try #require(try TorchSerialization.load(contentsOf: url)["loader"])
+        #expect(loaded["generator_state"]?.bytesValue?.count == 5056)
+        #expect(try DataLoaderState(loaded) == state)
+
+        let noGenerator = DataLoaderState(epoch: 2, batchesYielded: 0, baseSeed: 7)
+        #expect(try DataLoaderState(noGenerator.pickleValue) == noGenerator)
+        #expect(throws: TorchError.self) { try DataLoaderState(["epoch": "one", "batches_yielded": 0, "base_seed": 1]) }
+        do {
+            _ = try DataLoaderState(["epoch": 1, "batches_yielded": 0, "base_seed": 1, "generator_state": [1, 2]])
+            Issue.record("a list where bytes belong should not load")
+        } catch {
+            #expect("\(error)".contains("generator_state must be bytes"))
+        }
+    }
+
     @Test func resumeWithADistributedSampler() throws {
         func make() throws -> DataLoader<[Tensor]> {
             let data = try TensorDataset(Tensor.arange(end: 23))

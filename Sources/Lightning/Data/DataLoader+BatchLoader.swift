@@ -19,15 +19,22 @@ extension DataLoader: BatchLoader {
     public func positionState(pending: Int) throws -> PickleValue? {
         var state = try stateDict()
         state.batchesYielded = Swift.max(0, state.batchesYielded - pending)
-        let json = try JSONEncoder().encode(state)
-        return .string(String(decoding: json, as: UTF8.self))
+        return state.pickleValue
     }
 
     public func restorePosition(_ state: PickleValue) throws {
-        guard let text = state.stringValue else {
-            throw LightningError.checkpoint("the checkpoint's data-loader position is not a DataLoader state")
+        // Checkpoints written before 2026-11-22 hold the position as JSON text.
+        if let text = state.stringValue {
+            try loadStateDict(try JSONDecoder().decode(DataLoaderState.self, from: Data(text.utf8)))
+            return
         }
-        try loadStateDict(try JSONDecoder().decode(DataLoaderState.self, from: Data(text.utf8)))
+        let position: DataLoaderState
+        do {
+            position = try DataLoaderState(state)
+        } catch {
+            throw LightningError.checkpoint("the checkpoint's data-loader position is not a DataLoader state: \(error)")
+        }
+        try loadStateDict(position)
     }
 }
 
