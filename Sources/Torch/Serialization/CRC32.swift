@@ -18,12 +18,26 @@ struct CRC32 {
         if handled == nil { update(Array(bytes)) }
     }
 
+    /// Slicing-by-8 (Intel's method, as zlib's portable path): eight bytes per step through eight
+    /// tables, so the table lookups of a step do not wait on each other; the bytes that do not
+    /// fill a step go one by one. About four times the speed of one table lookup per byte.
     private mutating func update(_ buffer: UnsafeBufferPointer<UInt8>) {
-        let table = CRC32.table
         var crc = state
-        table.withUnsafeBufferPointer { table in
-            for i in 0..<buffer.count {
-                crc = table[Int((crc ^ UInt32(buffer[i])) & 0xFF)] ^ (crc >> 8)
+        CRC32.tables.withUnsafeBufferPointer { t in
+            var i = 0
+            let whole = buffer.count & ~7
+            while i < whole {
+                let low = crc ^ (UInt32(buffer[i]) | UInt32(buffer[i + 1]) << 8 | UInt32(buffer[i + 2]) << 16 | UInt32(buffer[i + 3]) << 24)
+                let high = UInt32(buffer[i + 4]) | UInt32(buffer[i + 5]) << 8 | UInt32(buffer[i + 6]) << 16 | UInt32(buffer[i + 7]) << 24
+                crc = t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)]
+                    ^ t[5 * 256 + Int((low >> 16) & 0xFF)] ^ t[4 * 256 + Int(low >> 24)]
+                    ^ t[3 * 256 + Int(high & 0xFF)] ^ t[2 * 256 + Int((high >> 8) & 0xFF)]
+                    ^ t[256 + Int((high >> 16) & 0xFF)] ^ t[Int(high >> 24)]
+                i += 8
+            }
+            while i < buffer.count {
+                crc = t[Int((crc ^ UInt32(buffer[i])) & 0xFF)] ^ (crc >> 8)
+                i += 1
             }
         }
         state = crc
@@ -36,9 +50,21 @@ struct CRC32 {
         return crc.value
     }
 
-    private static let table: [UInt32] = (0..<256).map { (n: Int) -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
+    /// Eight tables of 256 entries: the first is the byte-wise table; table k gives the CRC of a
+    /// byte followed by k zero bytes.
+    private static let tables: [UInt32] = {
+        var tables = [UInt32](repeating: 0, count: 8 * 256)
+        for n in 0..<256 {
+            var c = UInt32(n)
+            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            tables[n] = c
+        }
+        for k in 1..<8 {
+            for n in 0..<256 {
+                let previous = tables[(k - 1) * 256 + n]
+                tables[k * 256 + n] = tables[Int(previous & 0xFF)] ^ (previous >> 8)
+            }
+        }
+        return tables
+    }()
 }

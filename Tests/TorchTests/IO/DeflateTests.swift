@@ -41,6 +41,29 @@ import Testing
         #expect(crc.value == 0xCBF4_3926)
     }
 
+    /// Eight bytes at a time and the bytes left over agree with the one-byte-at-a-time definition,
+    /// for every length and start offset of a short buffer and for any split into updates.
+    @Test func crc32EveryLengthAndOffset() {
+        func bytewise(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 != 0 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        let data = (0..<80).map { UInt8(truncatingIfNeeded: $0 &* 167 &+ ($0 >> 3) &* 29 &+ 11) }
+        for start in 0..<9 {
+            for end in start...data.count {
+                #expect(CRC32.checksum(data[start..<end]) == bytewise(data[start..<end]), "bytes \(start)..<\(end)")
+            }
+        }
+        var split = CRC32()
+        let cuts = [0, 3, 11, 12, 27, 64, 80]
+        for (from, to) in zip(cuts, cuts.dropFirst()) { split.update(data[from..<to]) }
+        #expect(split.value == bytewise(data[...]))
+    }
+
     @Test func inflatesEveryZlibStrategy() throws {
         #expect(fixture.deflate.count >= 25)
         for (name, testCase) in fixture.deflate.sorted(by: { $0.key < $1.key }) {
