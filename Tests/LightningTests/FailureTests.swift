@@ -171,6 +171,14 @@ private func referenceWeights(maxSteps: Int) throws -> [String: [Float]] {
                                                "loops", "callbacks", "optimizer_states", "lr_schedulers"])
         #expect(read["global_step"] as? Int == 9)
         #expect(read["epoch"] as? Int == 1)
+        #expect(read["version"] as? String == "2.6.6")
+        #expect(read["fit_loop"] as? [String] == [
+            "state_dict", "epoch_loop.state_dict", "epoch_loop.batch_progress", "epoch_loop.scheduler_progress",
+            "epoch_loop.automatic_optimization.state_dict", "epoch_loop.automatic_optimization.optim_progress",
+            "epoch_loop.manual_optimization.state_dict", "epoch_loop.manual_optimization.optim_step_progress",
+            "epoch_loop.val_loop.state_dict", "epoch_loop.val_loop.batch_progress", "epoch_progress",
+        ])
+        #expect(read["callbacks"] as? [String] == [checkpoints.stateKey])
         #expect(read["state_dict"] as? [String: [Int]] == ["net.w1": [6, 4], "net.b1": [6], "net.w2": [1, 6], "net.b2": [1]])
         #expect(read["optimizers"] as? Int == 1)
         #expect(read["schedulers"] as? Int == 1)
