@@ -15,7 +15,7 @@ import Torch
 /// 0.407     Total estimated model params size (MB)
 /// ```
 public final class ModelSummary: Callback {
-    /// How deep to list submodules (1: the direct children).
+    /// How deep to list submodules (1: the direct children; -1: all; 0: no summary).
     public let maxDepth: Int
     private let output: (String) -> Void
 
@@ -25,18 +25,26 @@ public final class ModelSummary: Callback {
     }
 
     public func onFitStart(_ trainer: Trainer, _ module: any LightningModule) throws {
-        guard trainer.isGlobalZero else { return }
+        // As Lightning: `maxDepth: 0` prints nothing.
+        guard trainer.isGlobalZero, maxDepth != 0 else { return }
         output(Self.summary(of: module, maxDepth: maxDepth))
     }
 
-    /// The summary text of `module`.
+    /// The summary text of `module`: its submodules down to `maxDepth` (-1: all of them), and a row
+    /// "other params" for parameters that no listed submodule holds, as Lightning's table.
     public static func summary(of module: Module, maxDepth: Int = 1) -> String {
         var rows: [[String]] = []
+        var listedParameters = 0
         for (name, child) in module.namedModules() where !name.isEmpty {
             let depth = name.split(separator: ".").count
-            guard depth <= maxDepth else { continue }
+            guard maxDepth < 0 || depth <= maxDepth else { continue }
+            listedParameters += child.parameterCount
             rows.append(["\(rows.count)", name, child.typeName, formatCount(child.parameterCount), child.training ? "train" : "eval"])
         }
+        let total = module.parameterCount
+        // As Lightning: what the listed rows do not add up to (nested rows count twice, so a
+        // deeper table shows no such row).
+        if total > listedParameters { rows.append([" ", "other params", "n/a", formatCount(total - listedParameters), "n/a"]) }
         let header = ["", "Name", "Type", "Params", "Mode"]
         var widths = header.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = Swift.max(widths[i], cell.count) } }
@@ -48,30 +56,29 @@ public final class ModelSummary: Callback {
         let rule = String(repeating: "-", count: headerLine.count)
         var lines = [headerLine, rule] + rows.map(render) + [rule]
         let trainable = module.trainableParameterCount
-        let total = module.parameterCount
         let bytes = module.parameters().reduce(0) { $0 + $1.numel * $1.dtype.elementSize }
-        let modules = module.modules()
+        // The submodules, as Lightning counts modes (the module itself is not counted).
+        let submodules = module.namedModules().filter { !$0.0.isEmpty }.map(\.1)
         lines += [
             formatCount(trainable).padding(toLength: 10, withPad: " ", startingAt: 0) + "Trainable params",
             formatCount(total - trainable).padding(toLength: 10, withPad: " ", startingAt: 0) + "Non-trainable params",
             formatCount(total).padding(toLength: 10, withPad: " ", startingAt: 0) + "Total params",
             String(format: "%-10.3f", Double(bytes) / 1e6) + "Total estimated model params size (MB)",
-            "\(modules.filter(\.training).count)".padding(toLength: 10, withPad: " ", startingAt: 0) + "Modules in train mode",
-            "\(modules.filter { !$0.training }.count)".padding(toLength: 10, withPad: " ", startingAt: 0) + "Modules in eval mode",
+            "\(submodules.filter(\.training).count)".padding(toLength: 10, withPad: " ", startingAt: 0) + "Modules in train mode",
+            "\(submodules.filter { !$0.training }.count)".padding(toLength: 10, withPad: " ", startingAt: 0) + "Modules in eval mode",
         ]
         return lines.joined(separator: "\n")
     }
 
-    /// Lightning's `get_human_readable_count`: 999, 1.2 K, 3.4 M, 5.6 B, 7.8 T.
+    /// Lightning's `get_human_readable_count`: 999, 1.2 K, 65.0 K, 101 K, 3.4 M, 5.6 B, 7.8 T (one
+    /// decimal below 100 of a unit, whole units from 100).
     static func formatCount(_ count: Int) -> String {
-        let units = ["", "K", "M", "B", "T"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1000 && unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        if unit == 0 { return "\(count)  " }
-        return String(format: value < 10 ? "%.1f" : "%.0f", value) + " " + units[unit]
+        let units = ["K", "M", "B", "T"]
+        let digits = count > 0 ? Int(log10(Double(count)).rounded(.down)) + 1 : 1
+        let groups = Swift.min((digits + 2) / 3, units.count + 1)
+        guard groups > 1 else { return "\(count)  " }
+        let value = Double(count) * pow(10, Double(-3 * (groups - 1)))
+        let unit = units[groups - 2]
+        return value >= 100 ? "\(Int(value)) \(unit)" : String(format: "%.1f", value) + " " + unit
     }
 }
