@@ -8,6 +8,13 @@ struct ResultsTable {
     var terminalWidth: Int = Terminal.width ?? 120
 
     func render() -> String {
+        // As Lightning's `_print_results`: a row per metric name, its `/dataloader_idx_N` suffix
+        // removed (each column is one loader already).
+        let results = self.results.map { result in
+            Dictionary(result.map { (key, value) in
+                (key.range(of: "/dataloader_idx_").map { String(key[..<$0.lowerBound]) } ?? key, value)
+            }, uniquingKeysWith: { first, _ in first })
+        }
         let metrics = Set(results.flatMap(\.keys)).sorted()
         guard !metrics.isEmpty else { return "" }
         let headers = results.indices.map { "DataLoader \($0)" }
