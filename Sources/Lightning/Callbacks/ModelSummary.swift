@@ -6,13 +6,15 @@ import Torch
 ///
 /// ```
 ///   | Name | Type       | Params | Mode
-/// ---------------------------------------------
+/// --------------------------------------
 /// 0 | net  | Sequential | 101 K  | train
-/// ---------------------------------------------
+/// --------------------------------------
 /// 101 K     Trainable params
 /// 0         Non-trainable params
 /// 101 K     Total params
 /// 0.407     Total estimated model params size (MB)
+/// 4         Modules in train mode
+/// 0         Modules in eval mode
 /// ```
 public final class ModelSummary: Callback {
     /// How deep to list submodules (1: the direct children; -1: all; 0: no summary).
@@ -33,9 +35,11 @@ public final class ModelSummary: Callback {
     /// The summary text of `module`: its submodules down to `maxDepth` (-1: all of them), and a row
     /// "other params" for parameters that no listed submodule holds, as Lightning's table.
     public static func summary(of module: Module, maxDepth: Int = 1) -> String {
+        // The submodules (the module itself is neither listed nor counted in the modes, as Lightning).
+        let submodules = module.namedModules().filter { !$0.0.isEmpty }
         var rows: [[String]] = []
         var listedParameters = 0
-        for (name, child) in module.namedModules() where !name.isEmpty {
+        for (name, child) in submodules {
             let depth = name.split(separator: ".").count
             guard maxDepth < 0 || depth <= maxDepth else { continue }
             listedParameters += child.parameterCount
@@ -57,15 +61,13 @@ public final class ModelSummary: Callback {
         var lines = [headerLine, rule] + rows.map(render) + [rule]
         let trainable = module.trainableParameterCount
         let bytes = module.parameters().reduce(0) { $0 + $1.numel * $1.dtype.elementSize }
-        // The submodules, as Lightning counts modes (the module itself is not counted).
-        let submodules = module.namedModules().filter { !$0.0.isEmpty }.map(\.1)
         lines += [
             formatCount(trainable).padding(toLength: 10, withPad: " ", startingAt: 0) + "Trainable params",
             formatCount(total - trainable).padding(toLength: 10, withPad: " ", startingAt: 0) + "Non-trainable params",
             formatCount(total).padding(toLength: 10, withPad: " ", startingAt: 0) + "Total params",
             String(format: "%-10.3f", Double(bytes) / 1e6) + "Total estimated model params size (MB)",
-            "\(submodules.filter(\.training).count)".padding(toLength: 10, withPad: " ", startingAt: 0) + "Modules in train mode",
-            "\(submodules.filter { !$0.training }.count)".padding(toLength: 10, withPad: " ", startingAt: 0) + "Modules in eval mode",
+            "\(submodules.filter(\.1.training).count)".padding(toLength: 10, withPad: " ", startingAt: 0) + "Modules in train mode",
+            "\(submodules.filter { !$0.1.training }.count)".padding(toLength: 10, withPad: " ", startingAt: 0) + "Modules in eval mode",
         ]
         return lines.joined(separator: "\n")
     }
